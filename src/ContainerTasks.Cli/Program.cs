@@ -1,0 +1,236 @@
+using System.IO.Compression;
+using System.Text.Json;
+using ContainerTasks;
+using ContainerTasks.Building;
+using ContainerTasks.Content;
+using ContainerTasks.Layers;
+using ContainerTasks.Model;
+using ContainerTasks.Outputs;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Cli;
+
+/// <summary>
+/// ctimage build --from SOURCE --to DEST [options]   assemble an image from a base and folders
+/// ctimage layer --out FILE --layer DIR:PATH ...     write one layer blob and print its digests
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        Usage:
+          ctimage build --from SOURCE --to DEST [options]
+          ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--level fastest|optimal|smallest|none]
+
+        SOURCE: oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
+        DEST:   oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
+
+        build options:
+          --tag NAME[:TAG]          name of the image in the output (repeatable)
+          --layer HOSTDIR:IMAGEDIR  add a layer with a folder's content (repeatable; one layer each)
+          --executable PATH         force mode 0755 on this path in the image (repeatable)
+          --env NAME=VALUE          --label KEY=VALUE   --port N[/tcp|udp]   --volume PATH
+          --entrypoint ARG          (repeat for each argument)   --cmd ARG (repeat)
+          --user USER               --workdir DIR   --format oci|docker   --platform OS/ARCH[/VARIANT]
+          --annotation KEY=VALUE    manifest annotation (OCI format only)
+          --cache DIR               content store (default: $CONTAINERTASKS_CACHE or ~/.cache/containertasks)
+          --level LEVEL             layer compression: fastest, optimal (default), smallest, none
+        SOURCE_DATE_EPOCH, when set, is the time stamp of files, history and config.
+        """;
+
+    /// <summary>Runs the tool; exit code 0 on success, 1 on a reported error, 2 on bad usage.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+            var options = Options.Parse(args.Skip(1));
+            return args[0] switch
+            {
+                "build" => await BuildAsync(options, cancellation.Token),
+                "layer" => await LayerAsync(options, cancellation.Token),
+                _ => throw new UsageException($"unknown command '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"ctimage: {e.Message}\n\n{Usage}");
+            return 2;
+        }
+        catch (ContainerTasksException e)
+        {
+            Console.Error.WriteLine($"error {e.Code}: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("ctimage: cancelled");
+            return 130;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
+        {
+            // An unexpected failure is a bug: say so in one line; CONTAINERTASKS_DEBUG=1 shows the stack.
+            Console.Error.WriteLine($"error CT9999: unexpected {e.GetType().Name}: {e.Message} (set CONTAINERTASKS_DEBUG=1 for details, and please report it)");
+            return 1;
+        }
+    }
+
+    private static async Task<int> BuildAsync(Options o, CancellationToken cancellationToken)
+    {
+        string from = o.Single("from") ?? throw new UsageException("--from is required");
+        string to = o.Single("to") ?? throw new UsageException("--to is required");
+        var store = new ContentStore(o.Single("cache") ?? ContentStore.DefaultRoot());
+        DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
+        Platform? platform = o.Single("platform") is { } p ? Platform.Parse(p) : null;
+
+        IImageSource source = await ImageSources.OpenAsync(from, store, cancellationToken);
+        SourceImage baseImage = await source.GetImageAsync(platform, cancellationToken);
+        var builder = new ImageBuilder(baseImage, store);
+
+        var executables = o.All("executable").Select(LayerPath.Normalize).ToHashSet(StringComparer.Ordinal);
+        var writer = new LayerWriter(new LayerOptions { ModificationTime = time, Compression = Compression(o.Single("level")) });
+        foreach (string spec in o.All("layer"))
+        {
+            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
+            var entries = DirectoryEntries.FromDirectory(hostDir, imageDir,
+                relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null);
+            BuiltLayer layer = await writer.WriteAsync(entries, store, cancellationToken);
+            builder.AddLayer(layer, $"ctimage: COPY {Path.GetFileName(Path.TrimEndingDirectorySeparator(hostDir))} {imageDir}");
+            Console.Error.WriteLine($"layer {layer.Descriptor.Digest} ({layer.Descriptor.Size} bytes, diff_id {layer.DiffId}) from {hostDir}");
+        }
+
+        builder.WithConfig(new ConfigChanges
+        {
+            Environment = o.All("env").Select(e => Pair(SplitPair(e, '=', "--env NAME=VALUE"))).ToList(),
+            Labels = o.All("label").Select(e => Pair(SplitPair(e, '=', "--label KEY=VALUE"))).ToList(),
+            ExposedPorts = o.All("port").ToList(),
+            Volumes = o.All("volume").ToList(),
+            Entrypoint = o.Has("entrypoint") ? o.All("entrypoint").ToList() : null,
+            Cmd = o.Has("cmd") ? o.All("cmd").ToList() : null,
+            User = o.Single("user"),
+            WorkingDirectory = o.Single("workdir"),
+            Created = time,
+        });
+        builder.WithFormat(o.Single("format") switch
+        {
+            null => ImageFormat.SameAsBase,
+            "oci" or "OCI" => ImageFormat.Oci,
+            "docker" or "Docker" => ImageFormat.Docker,
+            var other => throw new UsageException($"--format '{other}' is not oci or docker"),
+        });
+        foreach (string annotation in o.All("annotation"))
+        {
+            var (key, value) = SplitPair(annotation, '=', "--annotation KEY=VALUE");
+            builder.WithAnnotation(key, value);
+        }
+        BuiltImage image = builder.Build();
+        var names = o.All("tag").Select(ImageReference.Parse).ToList();
+        string written = await ImageOutput.WriteAsync(to, image, names, time, cancellationToken);
+        Console.Error.WriteLine($"wrote {written}");
+        Console.WriteLine(image.ManifestDigest);
+        return 0;
+    }
+
+    private static async Task<int> LayerAsync(Options o, CancellationToken cancellationToken)
+    {
+        string output = o.Single("out") ?? throw new UsageException("--out is required");
+        DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
+        var entries = new List<LayerEntry>();
+        foreach (string spec in o.All("layer"))
+        {
+            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
+            entries.AddRange(DirectoryEntries.FromDirectory(hostDir, imageDir));
+        }
+        var writer = new LayerWriter(new LayerOptions { ModificationTime = time, Compression = Compression(o.Single("level")) });
+        BuiltLayer layer;
+        await using (var file = new FileStream(output, FileMode.Create, FileAccess.Write))
+        {
+            layer = await Task.Run(() => writer.Write(entries, file, cancellationToken), cancellationToken);
+        }
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            mediaType = layer.Descriptor.MediaType,
+            digest = layer.Descriptor.Digest.ToString(),
+            size = layer.Descriptor.Size,
+            diffId = layer.DiffId.ToString(),
+            uncompressedSize = layer.UncompressedSize,
+        }));
+        return 0;
+    }
+
+    private static LayerCompression Compression(string? level) => level switch
+    {
+        null or "optimal" => LayerCompression.Default,
+        "fastest" => LayerCompression.Gzip(CompressionLevel.Fastest),
+        "smallest" => LayerCompression.Gzip(CompressionLevel.SmallestSize),
+        "none" => LayerCompression.None,
+        _ => throw new UsageException($"--level '{level}' is not fastest, optimal, smallest or none"),
+    };
+
+    private static (string, string) SplitPair(string value, char separator, string form)
+    {
+        // For HOSTDIR:IMAGEDIR the image path starts with '/', so split at the last ':' before it.
+        int index = separator == ':' ? value.LastIndexOf(":/", StringComparison.Ordinal) : value.IndexOf(separator);
+        if (index <= 0)
+        {
+            throw new UsageException($"'{value}' is not of the form {form}");
+        }
+        return (value[..index], value[(index + 1)..]);
+    }
+
+    private static KeyValuePair<string, string> Pair((string Key, string Value) p) => new(p.Key, p.Value);
+
+    private sealed class UsageException(string message) : Exception(message);
+
+    private sealed class Options
+    {
+        private readonly List<(string Name, string Value)> _values = new();
+
+        public static Options Parse(IEnumerable<string> args)
+        {
+            var options = new Options();
+            using var e = args.GetEnumerator();
+            while (e.MoveNext())
+            {
+                string arg = e.Current;
+                if (!arg.StartsWith("--", StringComparison.Ordinal))
+                {
+                    throw new UsageException($"unexpected argument '{arg}'");
+                }
+                string name = arg[2..];
+                string? value = null;
+                int eq = name.IndexOf('=');
+                if (eq > 0 && name[..eq] is "from" or "to" or "cache")
+                {
+                    value = name[(eq + 1)..];
+                    name = name[..eq];
+                }
+                if (value is null)
+                {
+                    if (!e.MoveNext())
+                    {
+                        throw new UsageException($"--{name} needs a value");
+                    }
+                    value = e.Current;
+                }
+                options._values.Add((name, value));
+            }
+            return options;
+        }
+
+        public bool Has(string name) => _values.Any(v => v.Name == name);
+
+        public IEnumerable<string> All(string name) => _values.Where(v => v.Name == name).Select(v => v.Value);
+
+        public string? Single(string name) => _values.LastOrDefault(v => v.Name == name).Value;
+    }
+}

@@ -1,0 +1,68 @@
+namespace ContainerTasks;
+
+/// <summary>
+/// A failure the user can act on: a stable code (<c>CTxxxx</c>), what was wrong and how to fix it.
+/// Everything the library throws on bad input or a failed operation is of this type, so callers
+/// (the MSBuild tasks, the command-line tool) can print it without a stack trace.
+/// </summary>
+public sealed class ContainerTasksException : Exception
+{
+    /// <summary>Creates an error with a stable code and a message that says what to do.</summary>
+    public ContainerTasksException(string code, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        Code = code;
+    }
+
+    /// <summary>The stable error code, e.g. <c>CT1001</c>. Documented in docs/errors.md.</summary>
+    public string Code { get; }
+
+    /// <summary>The code and message on one line, as printed to users.</summary>
+    public override string ToString() => $"{Code}: {Message}";
+}
+
+/// <summary>Stable error codes. Numbers are never reused; docs/errors.md explains each.</summary>
+public static class ErrorCodes
+{
+    // 1xxx: references, digests, manifests, configs.
+    /// <summary>A digest string is malformed or uses an unsupported algorithm.</summary>
+    public const string InvalidDigest = "CT1001";
+    /// <summary>An image reference does not follow the reference grammar.</summary>
+    public const string InvalidReference = "CT1002";
+    /// <summary>A manifest, index or config is not valid JSON of the expected shape.</summary>
+    public const string InvalidManifest = "CT1003";
+    /// <summary>A media type is not one this tool can read.</summary>
+    public const string UnsupportedMediaType = "CT1004";
+    /// <summary>Docker schema 1 manifests are deprecated and not supported.</summary>
+    public const string SchemaOneManifest = "CT1005";
+    /// <summary>No manifest in an index matches the requested platform.</summary>
+    public const string NoMatchingPlatform = "CT1006";
+    /// <summary>Content does not match the digest it was addressed by.</summary>
+    public const string DigestMismatch = "CT1007";
+    /// <summary>An image cannot be converted to the requested format.</summary>
+    public const string FormatConversion = "CT1008";
+    /// <summary>An image config value given by the user is invalid.</summary>
+    public const string InvalidConfigValue = "CT1009";
+
+    // 2xxx: layers.
+    /// <summary>A path inside the image is not acceptable (empty, absolute escape, '..').</summary>
+    public const string InvalidLayerPath = "CT2001";
+    /// <summary>Two entries of one layer have the same path.</summary>
+    public const string DuplicateLayerPath = "CT2002";
+    /// <summary>A file to put in a layer could not be read.</summary>
+    public const string LayerSourceUnreadable = "CT2003";
+    /// <summary>A symbolic link points outside the layer or was not expected.</summary>
+    public const string InvalidLink = "CT2004";
+
+    // 5xxx: image sources and outputs that need no registry.
+    /// <summary>An image source (layout, archive) is missing or unreadable.</summary>
+    public const string SourceNotFound = "CT5001";
+    /// <summary>An image source is not a valid OCI layout, OCI archive or docker archive.</summary>
+    public const string InvalidSource = "CT5002";
+    /// <summary>The requested tag or digest is not in the image source.</summary>
+    public const string ImageNotInSource = "CT5003";
+    /// <summary>An output could not be written.</summary>
+    public const string OutputFailed = "CT5004";
+    /// <summary>A transport prefix (oci:, oci-archive:, docker-archive:) is unknown.</summary>
+    public const string UnknownTransport = "CT5005";
+}

@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Content;
+
+/// <summary>
+/// A content-addressed folder of blobs (<c>blobs/sha256/&lt;hex&gt;</c>), the same shape as an OCI layout's.
+/// A blob appears only complete and verified: it is written to a temporary file in the store and renamed
+/// into place, so readers in other processes never see a partial blob, and two writers of the same blob
+/// both succeed.
+/// </summary>
+public sealed class ContentStore
+{
+    /// <summary>Opens (creating if needed) a store rooted at <paramref name="root"/>.</summary>
+    public ContentStore(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(TempDirectory);
+    }
+
+    /// <summary>The store's folder.</summary>
+    public string Root { get; }
+
+    private string TempDirectory => Path.Combine(Root, "tmp");
+
+    /// <summary>
+    /// The default store: <c>$CONTAINERTASKS_CACHE</c>, else <c>$XDG_CACHE_HOME/containertasks</c>,
+    /// else <c>~/.cache/containertasks</c> (<c>%LOCALAPPDATA%\containertasks</c> on Windows).
+    /// </summary>
+    public static string DefaultRoot()
+    {
+        string? explicitRoot = Environment.GetEnvironmentVariable("CONTAINERTASKS_CACHE");
+        if (!string.IsNullOrEmpty(explicitRoot))
+        {
+            return explicitRoot;
+        }
+        if (OperatingSystem.IsWindows())
+        {
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "containertasks");
+        }
+        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string baseDir = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(baseDir, "containertasks");
+    }
+
+    /// <summary>Where the blob with <paramref name="digest"/> lives (whether or not it exists).</summary>
+    public string PathOf(Digest digest) => Path.Combine(Root, "blobs", digest.Algorithm, digest.Hex);
+
+    /// <summary>True when the blob is in the store.</summary>
+    public bool Contains(Digest digest) => File.Exists(PathOf(digest));
+
+    /// <summary>Opens a blob for reading; CT5003 when absent.</summary>
+    public Stream OpenRead(Digest digest)
+    {
+        try
+        {
+            return new FileStream(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ContainerTasksException(ErrorCodes.ImageNotInSource, $"The blob {digest} is not in the content store at '{Root}'.", e);
+        }
+    }
+
+    /// <summary>Starts writing a blob whose digest is known only at the end.</summary>
+    public PendingBlob BeginWrite() => new(this);
+
+    /// <summary>
+    /// Copies <paramref name="content"/> into the store, verifying it against <paramref name="expected"/>
+    /// (CT1007 on a mismatch, and nothing is stored). Returns the digest and size.
+    /// </summary>
+    public async Task<(Digest Digest, long Size)> PutAsync(Stream content, Digest? expected = null, CancellationToken cancellationToken = default)
+    {
+        if (expected is { } known && Contains(known))
+        {
+            return (known, new FileInfo(PathOf(known)).Length);
+        }
+        using PendingBlob pending = BeginWrite();
+        using var hash = IncrementalHash.CreateHash(expected?.Algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[128 * 1024];
+        long size = 0;
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await pending.Stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            size += read;
+        }
+        byte[] actualHash = hash.GetHashAndReset();
+        Digest actual = expected is { Algorithm: "sha512" } e
+            ? (e.Matches(actualHash) ? e : throw Mismatch(e, Convert.ToHexString(actualHash).ToLowerInvariant()))
+            : Digest.FromSha256Hash(actualHash);
+        if (expected is { } wanted && wanted != actual)
+        {
+            throw Mismatch(wanted, actual.ToString());
+        }
+        pending.Commit(actual);
+        return (actual, size);
+    }
+
+    /// <summary>Stores bytes already in memory (manifests, configs).</summary>
+    public Digest Put(ReadOnlySpan<byte> content)
+    {
+        Digest digest = Digest.Sha256(content);
+        if (!Contains(digest))
+        {
+            using PendingBlob pending = BeginWrite();
+            pending.Stream.Write(content);
+            pending.Commit(digest);
+        }
+        return digest;
+    }
+
+    private static ContainerTasksException Mismatch(Digest expected, string actual)
+        => new(ErrorCodes.DigestMismatch,
+            $"Content expected to be {expected} hashed to {actual}. The source is corrupt or was changed while being read; nothing was stored.");
+
+    /// <summary>A blob being written: a temporary file that becomes the blob on <see cref="Commit"/>, or vanishes on dispose.</summary>
+    public sealed class PendingBlob : IDisposable
+    {
+        private readonly ContentStore _store;
+        private readonly string _tempPath;
+        private bool _committed;
+
+        internal PendingBlob(ContentStore store)
+        {
+            _store = store;
+            Directory.CreateDirectory(store.TempDirectory);
+            _tempPath = Path.Combine(store.TempDirectory, $"{Guid.NewGuid():N}.partial");
+            Stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 128 * 1024);
+        }
+
+        /// <summary>Where to write the content.</summary>
+        public FileStream Stream { get; }
+
+        /// <summary>Moves the finished content into place as <paramref name="digest"/>. The caller has verified the digest.</summary>
+        public void Commit(Digest digest)
+        {
+            Stream.Flush(flushToDisk: false);
+            Stream.Dispose();
+            string target = _store.PathOf(digest);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            try
+            {
+                File.Move(_tempPath, target, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                // Another writer stored the same content first; content addressing makes theirs equal to ours.
+                File.Delete(_tempPath);
+            }
+            _committed = true;
+        }
+
+        /// <summary>Deletes the temporary file unless committed.</summary>
+        public void Dispose()
+        {
+            Stream.Dispose();
+            if (!_committed)
+            {
+                try
+                {
+                    File.Delete(_tempPath);
+                }
+                catch (IOException)
+                {
+                    // Best effort: a leftover .partial file in tmp/ is harmless and never read as a blob.
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+namespace ContainerTasks.Layers;
+
+/// <summary>What a layer entry is.</summary>
+public enum LayerEntryKind
+{
+    /// <summary>A regular file, read from <see cref="LayerEntry.SourcePath"/>.</summary>
+    File,
+    /// <summary>A directory.</summary>
+    Directory,
+    /// <summary>A symbolic link; only where explicitly asked for.</summary>
+    Symlink,
+}
+
+/// <summary>
+/// One entry of a layer: a path in the image and where its content comes from. Mode, owner and
+/// time are decided by the <see cref="LayerWriter"/> from the entry's role and content, never from the host.
+/// </summary>
+public sealed record LayerEntry
+{
+    private LayerEntry(LayerEntryKind kind, string path)
+    {
+        Kind = kind;
+        Path = LayerPath.Normalize(path);
+    }
+
+    /// <summary>The entry kind.</summary>
+    public LayerEntryKind Kind { get; }
+
+    /// <summary>The normalised path in the image: no leading '/', '/' separators, NFC, no trailing '/'.</summary>
+    public string Path { get; }
+
+    /// <summary>For a file, the host file whose bytes go into the layer (links are followed).</summary>
+    public string? SourcePath { get; private init; }
+
+    /// <summary>For a symlink, its target as written.</summary>
+    public string? LinkTarget { get; private init; }
+
+    /// <summary>An explicit permission mode (e.g. 0755 for an app host); null means decided from role and content.</summary>
+    public int? Mode { get; init; }
+
+    /// <summary>A file: <paramref name="sourcePath"/> on the host at <paramref name="pathInImage"/>.</summary>
+    public static LayerEntry File(string sourcePath, string pathInImage, int? mode = null)
+        => new(LayerEntryKind.File, pathInImage) { SourcePath = sourcePath, Mode = mode };
+
+    /// <summary>A directory at <paramref name="pathInImage"/>.</summary>
+    public static LayerEntry Directory(string pathInImage, int? mode = null)
+        => new(LayerEntryKind.Directory, pathInImage) { Mode = mode };
+
+    /// <summary>A symbolic link at <paramref name="pathInImage"/> pointing to <paramref name="target"/>.</summary>
+    public static LayerEntry Symlink(string pathInImage, string target)
+    {
+        if (string.IsNullOrEmpty(target))
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidLink, $"The symbolic link '{pathInImage}' has an empty target.");
+        }
+        return new(LayerEntryKind.Symlink, pathInImage) { LinkTarget = target };
+    }
+}
+
+/// <summary>Normalises paths inside an image.</summary>
+public static class LayerPath
+{
+    /// <summary>
+    /// <c>\</c> becomes <c>/</c>; leading <c>/</c> and <c>./</c>, empty and <c>.</c> segments go; the result is NFC.
+    /// A <c>..</c> segment or an empty result is CT2001.
+    /// </summary>
+    public static string Normalize(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var segments = new List<string>();
+        foreach (string segment in path.Replace('\\', '/').Split('/'))
+        {
+            if (segment.Length == 0 || segment == ".")
+            {
+                continue;
+            }
+            if (segment == "..")
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidLayerPath,
+                    $"The path '{path}' goes up with '..'. Paths in a layer must stay inside the image's root.");
+            }
+            if (segment.Contains('\0'))
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidLayerPath, $"The path '{path}' contains a NUL character.");
+            }
+            segments.Add(segment);
+        }
+        if (segments.Count == 0)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidLayerPath,
+                $"The path '{path}' names the image's root; give a file or directory path such as /app/app.dll.");
+        }
+        return string.Join('/', segments).Normalize(System.Text.NormalizationForm.FormC);
+    }
+
+    /// <summary>Joins a directory in the image and a relative path, then normalises.</summary>
+    public static string Combine(string directory, string relative) => Normalize(directory.TrimEnd('/', '\\') + "/" + relative);
+}

@@ -1,0 +1,51 @@
+using System.IO.Compression;
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Layers;
+
+/// <summary>How a layer is written: owner, time stamp and compression. The defaults give reproducible layers.</summary>
+public sealed record LayerOptions
+{
+    /// <summary>The uid of every entry (default 0).</summary>
+    public int Uid { get; init; }
+
+    /// <summary>The gid of every entry (default 0).</summary>
+    public int Gid { get; init; }
+
+    /// <summary>The mtime of every entry: <c>SOURCE_DATE_EPOCH</c> when the caller passes it, else the epoch.</summary>
+    public DateTimeOffset ModificationTime { get; init; } = Timestamps.Default;
+
+    /// <summary>The compression of the layer blob.</summary>
+    public LayerCompression Compression { get; init; } = LayerCompression.Default;
+}
+
+/// <summary>A layer blob's compression.</summary>
+public sealed record LayerCompression
+{
+    private LayerCompression(bool gzip, CompressionLevel level)
+    {
+        IsGzip = gzip;
+        Level = level;
+    }
+
+    /// <summary>Gzip at the default level (see docs/benchmarks.md for why this level).</summary>
+    public static LayerCompression Default { get; } = new(true, CompressionLevel.Optimal);
+
+    /// <summary>No compression: the blob is the tar itself (its digest equals its diff_id).</summary>
+    public static LayerCompression None { get; } = new(false, CompressionLevel.NoCompression);
+
+    /// <summary>Gzip at the given level.</summary>
+    public static LayerCompression Gzip(CompressionLevel level) => new(true, level);
+
+    /// <summary>True for gzip.</summary>
+    public bool IsGzip { get; }
+
+    /// <summary>The deflate level.</summary>
+    public CompressionLevel Level { get; }
+
+    /// <summary>The OCI media type of a layer blob written this way.</summary>
+    public string MediaType => IsGzip ? MediaTypes.OciLayerGzip : MediaTypes.OciLayer;
+}
+
+/// <summary>A layer that has been written: its blob's descriptor and its uncompressed digest (diff_id).</summary>
+public sealed record BuiltLayer(Descriptor Descriptor, Digest DiffId, long UncompressedSize);

@@ -1,0 +1,224 @@
+using System.Text;
+using ContainerTasks.Content;
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Layers;
+
+/// <summary>
+/// Writes a layer (tar, optionally gzip) from entries in one streaming pass that computes the
+/// diff_id, the blob digest and the size together, with memory bounded by its copy buffers.
+/// The tar is reproducible: entries sorted by path (UTF-8 ordinal), parent directories added,
+/// one mtime, uid/gid from the options, no user or group names, and modes chosen by role and content:
+/// directories, ELF binaries and <c>#!</c> scripts 0755, other files 0644, unless an entry says otherwise.
+/// </summary>
+public sealed class LayerWriter
+{
+    /// <summary>The mode of directories and executables.</summary>
+    public const int ExecutableMode = 0x1ED; // 0755
+
+    /// <summary>The mode of other files.</summary>
+    public const int RegularMode = 0x1A4; // 0644
+
+    private readonly LayerOptions _options;
+
+    /// <summary>Creates a writer with the given options.</summary>
+    public LayerWriter(LayerOptions? options = null)
+    {
+        _options = options ?? new LayerOptions();
+    }
+
+    /// <summary>Writes the layer to <paramref name="output"/> (left open) and returns its descriptor.</summary>
+    public BuiltLayer Write(IEnumerable<LayerEntry> entries, Stream output, CancellationToken cancellationToken = default)
+    {
+        List<LayerEntry> plan = Plan(entries);
+        using var blob = new DigestingWriteStream(output, leaveOpen: true);
+        GzipWriteStream? gzip = _options.Compression.IsGzip ? new GzipWriteStream(blob, _options.Compression.Level, leaveOpen: true) : null;
+        Digest diffId;
+        long tarSize;
+        using (gzip)
+        {
+            using var tar = new DigestingWriteStream(gzip ?? (Stream)blob, leaveOpen: true);
+            // Buffer the small header and padding writes so the compressor sees large chunks.
+            // Not disposed: disposing a BufferedStream disposes the stream under it.
+            var buffered = new BufferedStream(tar, 256 * 1024);
+            WriteTar(plan, buffered, cancellationToken);
+            buffered.Flush();
+            diffId = tar.GetDigest();
+            tarSize = tar.BytesWritten;
+            gzip?.Finish();
+        }
+        Digest digest = _options.Compression.IsGzip ? blob.GetDigest() : diffId;
+        return new BuiltLayer(new Descriptor(_options.Compression.MediaType, digest, blob.BytesWritten), diffId, tarSize);
+    }
+
+    /// <summary>Writes the layer into <paramref name="store"/> (atomically) and returns its descriptor.</summary>
+    public async Task<BuiltLayer> WriteAsync(IEnumerable<LayerEntry> entries, ContentStore store, CancellationToken cancellationToken = default)
+    {
+        var materialized = entries.ToList();
+        return await Task.Run(() =>
+        {
+            using ContentStore.PendingBlob pending = store.BeginWrite();
+            BuiltLayer layer = Write(materialized, pending.Stream, cancellationToken);
+            pending.Commit(layer.Descriptor.Digest);
+            return layer;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The entries in the order they will be written, with missing parent directories added.
+    /// Two entries with one path (CT2002) and a file used as a directory are errors.
+    /// </summary>
+    public static List<LayerEntry> Plan(IEnumerable<LayerEntry> entries)
+    {
+        var byPath = new Dictionary<string, LayerEntry>(StringComparer.Ordinal);
+        foreach (LayerEntry entry in entries)
+        {
+            if (byPath.TryGetValue(entry.Path, out LayerEntry? existing))
+            {
+                if (existing.Kind == LayerEntryKind.Directory && entry.Kind == LayerEntryKind.Directory)
+                {
+                    if (entry.Mode is not null)
+                    {
+                        byPath[entry.Path] = entry;
+                    }
+                    continue;
+                }
+                throw new ContainerTasksException(ErrorCodes.DuplicateLayerPath,
+                    $"Two entries of one layer have the path '/{entry.Path}' ({Describe(existing)} and {Describe(entry)}). Each path may appear once in a layer.");
+            }
+            byPath.Add(entry.Path, entry);
+        }
+        foreach (string path in byPath.Keys.ToList())
+        {
+            for (int slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+            {
+                string parent = path[..slash];
+                if (byPath.TryGetValue(parent, out LayerEntry? existing))
+                {
+                    if (existing.Kind != LayerEntryKind.Directory)
+                    {
+                        throw new ContainerTasksException(ErrorCodes.DuplicateLayerPath,
+                            $"'/{parent}' is a {existing.Kind.ToString().ToLowerInvariant()} in the layer but '/{path}' needs it to be a directory.");
+                    }
+                    continue;
+                }
+                byPath.Add(parent, LayerEntry.Directory(parent));
+            }
+        }
+        var plan = byPath.Values.ToList();
+        plan.Sort(static (a, b) => CompareUtf8(a.Path, b.Path));
+        foreach (LayerEntry entry in plan)
+        {
+            if (entry.Kind == LayerEntryKind.Symlink)
+            {
+                CheckLinkTarget(entry);
+            }
+        }
+        return plan;
+    }
+
+    /// <summary>The mode a file entry gets: its explicit mode, else 0755 for ELF binaries and scripts, else 0644.</summary>
+    public static int ModeFor(LayerEntry entry, ReadOnlySpan<byte> firstBytes)
+    {
+        if (entry.Mode is int explicitMode)
+        {
+            return explicitMode;
+        }
+        if (entry.Kind != LayerEntryKind.File)
+        {
+            return ExecutableMode;
+        }
+        bool elf = firstBytes.Length >= 4 && firstBytes[..4].SequenceEqual("\u007fELF"u8);
+        bool script = firstBytes.Length >= 2 && firstBytes[..2].SequenceEqual("#!"u8);
+        return elf || script ? ExecutableMode : RegularMode;
+    }
+
+    private void WriteTar(List<LayerEntry> plan, Stream output, CancellationToken cancellationToken)
+    {
+        var tar = new TarStreamWriter(output, _options.ModificationTime.ToUnixTimeSeconds());
+        Span<byte> magic = stackalloc byte[4];
+        foreach (LayerEntry entry in plan)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (entry.Kind)
+            {
+                case LayerEntryKind.Directory:
+                    tar.WriteDirectory(entry.Path, entry.Mode ?? ExecutableMode, _options.Uid, _options.Gid);
+                    break;
+                case LayerEntryKind.Symlink:
+                    tar.WriteSymlink(entry.Path, entry.LinkTarget!, _options.Uid, _options.Gid);
+                    break;
+                default:
+                    using (FileStream source = OpenSource(entry))
+                    {
+                        int read = source.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+                        int mode = ModeFor(entry, magic[..read]);
+                        source.Position = 0;
+                        tar.WriteFile(entry.Path, mode, _options.Uid, _options.Gid, source.Length, source, cancellationToken);
+                    }
+                    break;
+            }
+        }
+        tar.Finish();
+    }
+
+    private static FileStream OpenSource(LayerEntry entry)
+    {
+        try
+        {
+            // Opening follows symbolic links, so a linked file's content is what goes in the layer.
+            return new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
+                $"Cannot read '{entry.SourcePath}' for '/{entry.Path}': {e.Message}", e);
+        }
+    }
+
+    private static void CheckLinkTarget(LayerEntry entry)
+    {
+        string target = entry.LinkTarget!;
+        if (target.StartsWith('/'))
+        {
+            return;
+        }
+        // A relative target must not climb above the image root.
+        int depth = entry.Path.Count(c => c == '/');
+        foreach (string segment in target.Split('/'))
+        {
+            if (segment == "..")
+            {
+                depth--;
+                if (depth < 0)
+                {
+                    throw new ContainerTasksException(ErrorCodes.InvalidLink,
+                        $"The symbolic link '/{entry.Path}' -> '{target}' points above the image root. Use an absolute target or one inside the image.");
+                }
+            }
+            else if (segment.Length > 0 && segment != ".")
+            {
+                depth++;
+            }
+        }
+    }
+
+    private static int CompareUtf8(string a, string b)
+    {
+        // Ordinal UTF-16 order differs from UTF-8 byte order for characters above U+FFFF; tar readers see bytes.
+        if (Ascii(a) && Ascii(b))
+        {
+            return string.CompareOrdinal(a, b);
+        }
+        return Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
+    }
+
+    private static bool Ascii(string s) => System.Text.Ascii.IsValid(s);
+
+    private static string Describe(LayerEntry entry) => entry.Kind switch
+    {
+        LayerEntryKind.File => $"file '{entry.SourcePath}'",
+        LayerEntryKind.Symlink => $"link to '{entry.LinkTarget}'",
+        _ => "directory",
+    };
+}

@@ -1,0 +1,258 @@
+using System.Text.Json;
+using ContainerTasks.Json;
+
+namespace ContainerTasks.Model;
+
+/// <summary>
+/// An image config (OCI image config / Docker container image v1). Reads the fields a build needs and
+/// edits only those; every member it does not change is written back exactly as read.
+/// </summary>
+public sealed class ImageConfig
+{
+    private readonly RawJsonObject _root;
+
+    private ImageConfig(RawJsonObject root)
+    {
+        _root = root;
+    }
+
+    /// <summary>Parses a config; throws CT1003 when it is not a JSON object.</summary>
+    public static ImageConfig Parse(ReadOnlyMemory<byte> json) => new(RawJsonObject.Parse(json, "image config"));
+
+    /// <summary>A config for an image with no layers (<c>scratch</c>).</summary>
+    public static ImageConfig Empty(Platform platform)
+    {
+        var root = new RawJsonObject();
+        root.SetRaw("architecture", JsonFormat.String(platform.Architecture));
+        root.SetRaw("os", JsonFormat.String(platform.Os));
+        if (platform.Variant is not null)
+        {
+            root.SetRaw("variant", JsonFormat.String(platform.Variant));
+        }
+        root.SetRaw("config", "{}"u8.ToArray());
+        root.SetRaw("rootfs", """{"type":"layers","diff_ids":[]}"""u8.ToArray());
+        return new ImageConfig(root);
+    }
+
+    /// <summary>The platform the config declares.</summary>
+    public Platform Platform => new(
+        ReadString(_root, "os") ?? "",
+        ReadString(_root, "architecture") ?? "",
+        ReadString(_root, "variant"),
+        ReadString(_root, "os.version"));
+
+    /// <summary>Environment variables as <c>NAME=value</c>, in order.</summary>
+    public IReadOnlyList<string> Env => ReadStringArray(Section, "Env");
+
+    /// <summary>The entrypoint, or null when unset.</summary>
+    public IReadOnlyList<string>? Entrypoint => Section.Contains("Entrypoint") && !IsNull(Section, "Entrypoint") ? ReadStringArray(Section, "Entrypoint") : null;
+
+    /// <summary>The default arguments, or null when unset.</summary>
+    public IReadOnlyList<string>? Cmd => Section.Contains("Cmd") && !IsNull(Section, "Cmd") ? ReadStringArray(Section, "Cmd") : null;
+
+    /// <summary>The user, or null.</summary>
+    public string? User => ReadString(Section, "User");
+
+    /// <summary>The working directory, or null.</summary>
+    public string? WorkingDirectory => ReadString(Section, "WorkingDir");
+
+    /// <summary>Labels.</summary>
+    public IReadOnlyDictionary<string, string> Labels => ReadMapKeys(Section, "Labels", valuesToo: true);
+
+    /// <summary>Exposed ports, e.g. <c>8080/tcp</c>.</summary>
+    public IReadOnlyList<string> ExposedPorts => ReadMapKeys(Section, "ExposedPorts", valuesToo: false).Keys.ToList();
+
+    /// <summary>Declared volumes.</summary>
+    public IReadOnlyList<string> Volumes => ReadMapKeys(Section, "Volumes", valuesToo: false).Keys.ToList();
+
+    /// <summary>The uncompressed digests of the layers, bottom first.</summary>
+    public IReadOnlyList<Digest> DiffIds
+    {
+        get
+        {
+            JsonElement? rootfs = _root.Get("rootfs");
+            if (rootfs is not { ValueKind: JsonValueKind.Object } r || !r.TryGetProperty("diff_ids", out var ids) || ids.ValueKind != JsonValueKind.Array)
+            {
+                return [];
+            }
+            return ids.EnumerateArray().Select(e => Digest.Parse(e.GetString() ?? "")).ToList();
+        }
+    }
+
+    /// <summary>The number of history entries.</summary>
+    public int HistoryCount => _root.GetRaw("history") is { } raw ? RawJsonArray.Split(raw, "config history").Count : 0;
+
+    // Reads go through a detached copy so that reading never rewrites the section.
+    private RawJsonObject Section => _root.GetRaw("config") is { } raw && !raw.Span.Trim(" \t\r\n"u8).SequenceEqual("null"u8)
+        ? RawJsonObject.Parse(raw, "image config's config section")
+        : new RawJsonObject();
+
+    private RawJsonObject EditableSection => _root.GetOrAddObject("config", "image config's config section");
+
+    /// <summary>Applies a build's config changes.</summary>
+    public void Apply(ConfigChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        RawJsonObject section = EditableSection;
+
+        if (changes.Environment.Count > 0)
+        {
+            SetEnvironment(section, changes.Environment);
+        }
+        if (changes.ExposedPorts.Count > 0)
+        {
+            RawJsonObject ports = section.GetOrAddObject("ExposedPorts", "ExposedPorts");
+            foreach (string port in changes.ExposedPorts)
+            {
+                ports.SetRaw(NormalizePort(port), "{}"u8.ToArray());
+            }
+        }
+        if (changes.Labels.Count > 0)
+        {
+            RawJsonObject labels = section.GetOrAddObject("Labels", "Labels");
+            foreach (var label in changes.Labels)
+            {
+                if (string.IsNullOrEmpty(label.Key))
+                {
+                    throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, "A label has an empty name. Give every label a name.");
+                }
+                labels.SetRaw(label.Key, JsonFormat.String(label.Value));
+            }
+        }
+        if (changes.Volumes.Count > 0)
+        {
+            RawJsonObject volumes = section.GetOrAddObject("Volumes", "Volumes");
+            foreach (string volume in changes.Volumes)
+            {
+                if (!volume.StartsWith('/'))
+                {
+                    throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"The volume '{volume}' is not an absolute path. Volumes are paths inside the container, e.g. /data.");
+                }
+                volumes.SetRaw(volume, "{}"u8.ToArray());
+            }
+        }
+        if (changes.Entrypoint is not null)
+        {
+            section.SetRaw("Entrypoint", JsonFormat.StringArray(changes.Entrypoint));
+            if (changes.Cmd is null && section.Contains("Cmd"))
+            {
+                section.SetRaw("Cmd", "null"u8.ToArray());
+            }
+        }
+        if (changes.Cmd is not null)
+        {
+            section.SetRaw("Cmd", changes.Cmd.Count == 0 ? "null"u8.ToArray() : JsonFormat.StringArray(changes.Cmd));
+        }
+        if (changes.User is not null)
+        {
+            section.SetRaw("User", JsonFormat.String(changes.User));
+        }
+        if (changes.WorkingDirectory is not null)
+        {
+            if (!changes.WorkingDirectory.StartsWith('/'))
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidConfigValue,
+                    $"The working directory '{changes.WorkingDirectory}' is not an absolute path. Use a path like /app/.");
+            }
+            section.SetRaw("WorkingDir", JsonFormat.String(changes.WorkingDirectory));
+        }
+        if (changes.Created is { } created)
+        {
+            _root.SetRaw("created", JsonFormat.String(Timestamps.Format(created)));
+        }
+    }
+
+    /// <summary>Appends a layer: its diff_id to <c>rootfs.diff_ids</c> and an entry to <c>history</c>.</summary>
+    public void AppendLayer(Digest diffId, HistoryEntry history)
+    {
+        RawJsonObject rootfs = _root.GetOrAddObject("rootfs", "image config's rootfs");
+        if (!rootfs.Contains("type"))
+        {
+            rootfs.SetRaw("type", JsonFormat.String("layers"));
+        }
+        var ids = rootfs.GetRaw("diff_ids") is { } rawIds ? RawJsonArray.Split(rawIds, "rootfs.diff_ids") : [];
+        ids.Add(JsonFormat.String(diffId.ToString()));
+        rootfs.SetRaw("diff_ids", RawJsonArray.Join(ids));
+        AppendHistory(history);
+    }
+
+    /// <summary>Appends a history entry (use <see cref="HistoryEntry.EmptyLayer"/> for a config-only step).</summary>
+    public void AppendHistory(HistoryEntry history)
+    {
+        var entries = _root.GetRaw("history") is { } raw ? RawJsonArray.Split(raw, "config history") : [];
+        entries.Add(JsonFormat.Write(history.Write));
+        _root.SetRaw("history", RawJsonArray.Join(entries));
+    }
+
+    /// <summary>The config's bytes; untouched members as read.</summary>
+    public byte[] ToBytes() => _root.ToBytes();
+
+    /// <summary>Normalises <c>8080</c> to <c>8080/tcp</c> and validates the number and protocol (CT1009).</summary>
+    public static string NormalizePort(string port)
+    {
+        string[] parts = port.Trim().Split('/');
+        string protocol = parts.Length > 1 ? parts[1].ToLowerInvariant() : "tcp";
+        if (parts.Length > 2 || !int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number)
+            || number is < 1 or > 65535 || protocol is not ("tcp" or "udp" or "sctp"))
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidConfigValue,
+                $"'{port}' is not a port. Write a number from 1 to 65535, optionally followed by /tcp or /udp (e.g. 8080/tcp).");
+        }
+        return $"{number}/{protocol}";
+    }
+
+    private static void SetEnvironment(RawJsonObject section, IReadOnlyList<KeyValuePair<string, string>> environment)
+    {
+        var entries = section.GetRaw("Env") is { } raw ? RawJsonArray.Split(raw, "config Env") : [];
+        var names = entries.Select(e => EnvName(RawJsonArray.ReadString(e) ?? "")).ToList();
+        foreach (var variable in environment)
+        {
+            if (string.IsNullOrEmpty(variable.Key) || variable.Key.Contains('='))
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidConfigValue,
+                    $"'{variable.Key}' is not an environment variable name. Names are non-empty and contain no '='.");
+            }
+            byte[] encoded = JsonFormat.String($"{variable.Key}={variable.Value}");
+            int existing = names.LastIndexOf(variable.Key);
+            if (existing >= 0)
+            {
+                entries[existing] = encoded;
+            }
+            else
+            {
+                entries.Add(encoded);
+                names.Add(variable.Key);
+            }
+        }
+        section.SetRaw("Env", RawJsonArray.Join(entries));
+    }
+
+    private static string EnvName(string entry)
+    {
+        int equals = entry.IndexOf('=');
+        return equals < 0 ? entry : entry[..equals];
+    }
+
+    private static bool IsNull(RawJsonObject obj, string name) => obj.Get(name) is { ValueKind: JsonValueKind.Null };
+
+    private static string? ReadString(RawJsonObject obj, string name)
+        => obj.Get(name) is { ValueKind: JsonValueKind.String } e ? e.GetString() : null;
+
+    private static List<string> ReadStringArray(RawJsonObject obj, string name)
+        => obj.Get(name) is { ValueKind: JsonValueKind.Array } e
+            ? e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList()
+            : [];
+
+    private static Dictionary<string, string> ReadMapKeys(RawJsonObject obj, string name, bool valuesToo)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (obj.Get(name) is { ValueKind: JsonValueKind.Object } e)
+        {
+            foreach (var property in e.EnumerateObject())
+            {
+                map[property.Name] = valuesToo && property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : "";
+            }
+        }
+        return map;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using ContainerTasks.Json;
+
+namespace ContainerTasks.Model;
+
+/// <summary>A single-image manifest, OCI (<c>application/vnd.oci.image.manifest.v1+json</c>) or Docker v2 schema 2.</summary>
+public sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnlyList<Descriptor> Layers)
+{
+    /// <summary>Manifest annotations (OCI only).</summary>
+    public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+
+    /// <summary>The manifest this one refers to (OCI 1.1 referrers).</summary>
+    public Descriptor? Subject { get; init; }
+
+    /// <summary>The artifact type, for artifact manifests.</summary>
+    public string? ArtifactType { get; init; }
+
+    /// <summary>True when this is a Docker v2 schema 2 manifest.</summary>
+    public bool IsDocker => MediaType == MediaTypes.DockerManifest;
+
+    /// <summary>
+    /// Parses a manifest. <paramref name="contentType"/> (e.g. a registry's Content-Type) is used only when the
+    /// body has no <c>mediaType</c>. Schema 1 is refused with CT1005, other non-manifests with CT1004.
+    /// </summary>
+    public static ImageManifest Parse(ReadOnlyMemory<byte> json, string? contentType = null)
+    {
+        using JsonDocument document = JsonFormat.Parse(json, "image manifest");
+        JsonElement root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidManifest, "The image manifest is not a JSON object.");
+        }
+        string? mediaType = ManifestKind.Detect(root, contentType);
+        ManifestKind.ThrowIfSchema1(root, mediaType);
+        if (!MediaTypes.IsManifest(mediaType))
+        {
+            throw new ContainerTasksException(ErrorCodes.UnsupportedMediaType,
+                $"Expected an image manifest but got '{mediaType ?? "(no media type)"}'.");
+        }
+        if (!root.TryGetProperty("config", out var config))
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidManifest, "The image manifest has no config descriptor.");
+        }
+        var layers = new List<Descriptor>();
+        if (root.TryGetProperty("layers", out var layersElement) && layersElement.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var layer in layersElement.EnumerateArray())
+            {
+                layers.Add(Descriptor.Read(layer, "image manifest"));
+            }
+        }
+        return new ImageManifest(mediaType!, Descriptor.Read(config, "image manifest"), layers)
+        {
+            Annotations = root.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? Descriptor.ReadStringMap(a) : null,
+            Subject = root.TryGetProperty("subject", out var s) && s.ValueKind == JsonValueKind.Object ? Descriptor.Read(s, "image manifest") : null,
+            ArtifactType = root.TryGetProperty("artifactType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
+        };
+    }
+
+    /// <summary>The manifest's canonical bytes: compact JSON, fields in a fixed order.</summary>
+    public byte[] ToBytes() => JsonFormat.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("schemaVersion", 2);
+        writer.WriteString("mediaType", MediaType);
+        if (ArtifactType is not null)
+        {
+            writer.WriteString("artifactType", ArtifactType);
+        }
+        writer.WritePropertyName("config");
+        Config.Write(writer);
+        writer.WriteStartArray("layers");
+        foreach (Descriptor layer in Layers)
+        {
+            layer.Write(writer);
+        }
+        writer.WriteEndArray();
+        if (Subject is not null)
+        {
+            writer.WritePropertyName("subject");
+            Subject.Write(writer);
+        }
+        if (Annotations is { Count: > 0 })
+        {
+            writer.WritePropertyName("annotations");
+            Descriptor.WriteStringMap(writer, Annotations);
+        }
+        writer.WriteEndObject();
+    });
+}
+
+/// <summary>Finds what kind of manifest a JSON document is.</summary>
+internal static class ManifestKind
+{
+    /// <summary>
+    /// The body's <c>mediaType</c> when present; else the content type; else a guess from the shape
+    /// (<c>manifests</c> → OCI index, <c>config</c> → OCI manifest), as OCI allows the field to be absent.
+    /// </summary>
+    public static string? Detect(JsonElement root, string? contentType)
+    {
+        if (root.TryGetProperty("mediaType", out var m) && m.ValueKind == JsonValueKind.String)
+        {
+            return m.GetString();
+        }
+        string? header = contentType?.Split(';')[0].Trim();
+        if (!string.IsNullOrEmpty(header) && header != "application/json" && header != "application/octet-stream")
+        {
+            return header;
+        }
+        if (root.TryGetProperty("schemaVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.GetInt32() == 1)
+        {
+            return MediaTypes.DockerSchema1SignedManifest;
+        }
+        if (root.TryGetProperty("manifests", out _))
+        {
+            return MediaTypes.OciIndex;
+        }
+        if (root.TryGetProperty("config", out _))
+        {
+            return MediaTypes.OciManifest;
+        }
+        return null;
+    }
+
+    public static void ThrowIfSchema1(JsonElement root, string? mediaType)
+    {
+        bool schema1 = MediaTypes.IsSchema1(mediaType)
+            || (root.TryGetProperty("schemaVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 1);
+        if (schema1)
+        {
+            throw new ContainerTasksException(ErrorCodes.SchemaOneManifest,
+                "The base image uses a Docker schema 1 manifest, deprecated since 2017 and not supported. "
+                + "Use a newer tag of the image, or re-push it with a current client (e.g. 'skopeo copy --format v2s2').");
+        }
+    }
+}
