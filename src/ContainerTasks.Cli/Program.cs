@@ -19,7 +19,7 @@ public static class Program
     private const string Usage = """
         Usage:
           ctimage build --from SOURCE --to DEST [options]
-          ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--level fastest|optimal|smallest|none]
+          ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--executable PATH] [--level fastest|optimal|smallest|none]
 
         SOURCE: oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
         DEST:   oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
@@ -144,11 +144,13 @@ public static class Program
     {
         string output = o.Single("out") ?? throw new UsageException("--out is required");
         DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
+        var executables = o.All("executable").Select(LayerPath.Normalize).ToHashSet(StringComparer.Ordinal);
         var entries = new List<LayerEntry>();
         foreach (string spec in o.All("layer"))
         {
             var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
-            entries.AddRange(DirectoryEntries.FromDirectory(hostDir, imageDir));
+            entries.AddRange(DirectoryEntries.FromDirectory(hostDir, imageDir,
+                relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null));
         }
         var writer = new LayerWriter(new LayerOptions { ModificationTime = time, Compression = Compression(o.Single("level")) });
         BuiltLayer layer;

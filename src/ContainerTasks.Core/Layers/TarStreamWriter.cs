@@ -11,7 +11,7 @@ namespace ContainerTasks.Layers;
 internal sealed class TarStreamWriter
 {
     private const int BlockSize = 512;
-    private const long MaxOctalSize = 077777777777; // 11 octal digits: 8 GiB - 1
+    private const long MaxOctalSize = (1L << 33) - 1; // 11 octal digits: 8 GiB - 1
     private const string PaxHeaderName = "PaxHeaders/@PaxHeader";
     private static readonly byte[] Zeros = new byte[BlockSize];
     private readonly Stream _output;
