@@ -11,7 +11,7 @@
 #                      + the .NET host and Microsoft.NETCore.App
 #   aspnet   4 layers: + Microsoft.AspNetCore.App
 # Config changes (ENV, LABEL, CMD) are separate "umoci config" calls between the
-# layers, so the history looks like that of a Dockerfile build.
+# layers, so the history looks like that of an image built from a build file.
 #
 # Layers are reproducible: every file gets the mtime $SOURCE_DATE_EPOCH (default
 # 2024-01-01T00:00:00Z), which is also used for all "created" fields, so the
@@ -94,7 +94,7 @@ add_layer() {
     --image "$image" "$bundle"
 }
 
-# One "umoci config" call = one empty_layer history entry, like one Dockerfile
+# One "umoci config" call = one empty_layer history entry, like one build-file
 # instruction. Usage: set_config 'ENV K=V' --config.env K=V ...
 set_config() {
   local created_by=$1; shift
@@ -154,7 +154,7 @@ layer_busybox() {
     || die "$busybox_host is not statically linked (install busybox-static)"
   begin_layer
 
-  # merged-/usr layout as on current Debian; host library paths such as
+  # merged-/usr layout (as on the host); host library paths such as
   # /lib/x86_64-linux-gnu/... then resolve to the same files in the image.
   mkdir -p "$rootfs"/{usr/bin,usr/sbin,usr/lib,usr/lib64,usr/local/bin} \
            "$rootfs"/{etc,root,tmp,var/tmp,home/app,proc,sys,dev}
@@ -213,7 +213,7 @@ layer_runtime_deps() {
     [[ $lib == "$dotnet_root"/* ]] || copy_host_path "$lib"
   done
 
-  # Not needed to start, but part of a Debian-based runtime-deps image too.
+  # Not needed to start, but usual in a runtime-deps image.
   for p in /etc/ssl/certs/ca-certificates.crt /usr/lib/ssl/cert.pem /usr/lib/ssl/certs; do
     if [[ -e $p ]]; then copy_host_path "$p"; fi
   done

@@ -12,9 +12,9 @@
 # ARGS, when given, replace the image's entrypoint + cmd (process.args).
 #
 # The container's stdout/stderr are passed through, stdin is /dev/null, and the
-# exit status is the container's. As with "docker run", failures of this script
-# or of runc exit with 125, a command that cannot be executed with 126 and a
-# command that is not found with 127.
+# exit status is the container's. Following the usual container engine
+# convention, failures of this script or of runc exit with 125, a command that
+# cannot be executed with 126 and a command that is not found with 127.
 # Safe to run several times in parallel.
 set -euo pipefail
 
@@ -123,7 +123,7 @@ config=$(jq -r '.config.digest' "$layout/blobs/${manifest/://}")
 image_env=$(jq -c '.config.Env // []' "$layout/blobs/${config/://}")
 
 # ---------------------------------------------------------------- user ---
-# Resolves --user like docker: the primary group and HOME come from the image's
+# Resolves --user as container engines do: the primary group and HOME come from the image's
 # /etc/passwd when the user is listed there, otherwise gid 0 and HOME=/.
 passwd_field() {   # passwd_field FILE KEY_FIELD KEY WANTED_FIELD
   local f=$rootfs/etc/$1
@@ -162,7 +162,7 @@ jq --arg id "$id" --argjson set_args "$set_args" --argjson args "$args_json" \
    --argjson user "$user_json" --arg network "$network" '
   def key: split("=")[0];
   def has_key($k): any(.[]; key == $k);
-  # Capabilities of a default "docker run"; umoci grants only three.
+  # The default capability set of container engines; umoci grants only three.
   ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
    "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
    "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"] as $caps
@@ -201,7 +201,8 @@ runc_pid=$!
 rc=0
 wait "$runc_pid" || rc=$?
 # runc exits 1 when the process cannot even be started (it prints why on
-# stderr); map that to docker's codes so it differs from a plain "exit 1".
+# stderr); map that to the conventional 125/126/127 so it differs from a
+# plain "exit 1".
 if ((rc == 1)) && grep -q 'unable to start container process' "$work/runc.log" 2>/dev/null; then
   if grep -q 'executable file not found\|no such file or directory' "$work/runc.log"; then
     rc=127
