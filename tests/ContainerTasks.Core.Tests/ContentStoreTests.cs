@@ -1,0 +1,58 @@
+using ContainerTasks.Content;
+using ContainerTasks.Model;
+using ContainerTasks.Tests.Infrastructure;
+
+namespace ContainerTasks.Tests;
+
+public class ContentStoreTests
+{
+    [Fact]
+    public async Task Content_that_does_not_match_its_digest_is_refused_and_nothing_is_left()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir.Path);
+        Digest claimed = Digest.Sha256("expected"u8);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => store.PutAsync(new MemoryStream("actual"u8.ToArray()), claimed));
+        Assert.Equal("CT1007", error.Code);
+        Assert.False(store.Contains(claimed));
+        Assert.Empty(Directory.EnumerateFiles(dir.Path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Many_writers_of_one_blob_all_succeed_and_leave_one_complete_file()
+    {
+        using var dir = new TempDirectory();
+        byte[] content = Enumerable.Range(0, 3_000_000).Select(i => (byte)(i % 253)).ToArray();
+        Digest digest = Digest.Sha256(content);
+        var writers = Enumerable.Range(0, 16).Select(_ => Task.Run(() => new ContentStore(dir.Path).PutAsync(new MemoryStream(content), digest)));
+        var results = await Task.WhenAll(writers);
+        Assert.All(results, r => Assert.Equal((digest, (long)content.Length), r));
+        var store = new ContentStore(dir.Path);
+        Assert.Equal(content, File.ReadAllBytes(store.PathOf(digest)));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir.Path, "tmp")));
+    }
+
+    [Fact]
+    public void An_abandoned_write_leaves_no_blob_and_no_temporary_file()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir.Path);
+        using (var pending = store.BeginWrite())
+        {
+            pending.Stream.Write("partial"u8);
+        }
+        Assert.Empty(Directory.EnumerateFiles(dir.Path, "*", SearchOption.AllDirectories));
+        Assert.Equal("CT5003", Assert.Throws<ContainerTasksException>(() => store.OpenRead(Digest.Sha256("partial"u8))).Code);
+    }
+
+    [Fact]
+    public async Task Sha512_digests_are_verified_and_stored_under_their_algorithm()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir.Path);
+        Digest sha512 = Digest.Parse("sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+        await store.PutAsync(new MemoryStream("abc"u8.ToArray()), sha512);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "blobs", "sha512", sha512.Hex)));
+        await Assert.ThrowsAsync<ContainerTasksException>(() => store.PutAsync(new MemoryStream("abd"u8.ToArray()), Digest.Parse("sha512:" + new string('0', 128))));
+    }
+}
