@@ -81,6 +81,28 @@ public class OutputTests(BaseImages bases)
         Assert.Contains("GREETING=hello from the config", info.RootElement.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
     }
 
+    [Theory]
+    [InlineData("docker-archive", "image.tar", "localhost:5000/test/app:latest")]
+    [InlineData("docker-archive", "image.tar.gz", "localhost:5000/test/app:1.0")]
+    [InlineData("oci-archive", "image.tar.gz", "latest")]
+    public async Task Our_archives_are_bases_too_with_the_same_manifest(string transport, string file, string reference)
+    {
+        using var dir = new TempDirectory();
+        var (image, _) = await BuildOnBusyboxAsync(dir);
+        string path = await ImageOutput.WriteAsync($"{transport}:{dir[file]}", image, [Name, SecondName]);
+        var store = new ContentStore(dir["store2"]);
+        SourceImage again = await (await ImageSources.OpenAsync($"{transport}:{path}:{reference}", store)).GetImageAsync(Platform.LinuxAmd64);
+        Assert.Equal(image.ManifestDigest, again.ManifestDigest);
+        Assert.Equal(image.ConfigBytes, again.ConfigBytes);
+        foreach (Descriptor layer in again.Manifest.Layers)
+        {
+            Assert.True(store.Contains(layer.Digest));
+        }
+        var missing = await Assert.ThrowsAsync<ContainerTasksException>(async () =>
+            await (await ImageSources.OpenAsync($"{transport}:{path}:nope", store)).GetImageAsync(null));
+        Assert.Equal("CT5003", missing.Code);
+    }
+
     [Fact]
     public async Task A_docker_format_base_read_from_a_docker_archive_keeps_its_format_or_converts_every_media_type()
     {

@@ -66,6 +66,8 @@ public sealed class DockerArchiveSource : IImageSource
             layerDescriptors.Add(new Descriptor(mediaType, blob.Digest, blob.Size));
         }
         _store.Put(configBytes);
+        string label0 = tags.Length > 0 ? $"{_name}:{tags[0]}" : _name;
+        LayoutResolver.CheckPlatform(ImageConfig.Parse(configBytes).Platform, platform, label0);
         var manifest = new ImageManifest(MediaTypes.DockerManifest, new Descriptor(MediaTypes.DockerConfig, configDigest, configBytes.Length), layerDescriptors);
         string label = tags.Length > 0 ? $"{_name}:{tags[0]}" : _name;
         return new SourceImage(label, manifest.ToBytes(), manifest, configBytes, blobs);

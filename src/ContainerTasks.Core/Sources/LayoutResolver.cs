@@ -48,9 +48,20 @@ internal sealed class LayoutResolver
             }
             ImageManifest manifest = ImageManifest.Parse(bytes, entry.MediaType);
             byte[] config = await ReadSmallBlobAsync(manifest.Config, cancellationToken).ConfigureAwait(false);
+            CheckPlatform(ImageConfig.Parse(config).Platform, platform, label);
             return new SourceImage(label, bytes, manifest, config, _blobs);
         }
         throw new ContainerTasksException(ErrorCodes.InvalidSource, $"{label}: indexes are nested more than four deep.");
+    }
+
+    /// <summary>A single-platform image must be of the platform asked for: an amd64 base never becomes an "arm64" image.</summary>
+    internal static void CheckPlatform(Platform actual, Platform? wanted, string label)
+    {
+        if (wanted is not null && !actual.Satisfies(wanted))
+        {
+            throw new ContainerTasksException(ErrorCodes.NoMatchingPlatform,
+                $"The image '{label}' is for {actual}, not {wanted}. Choose a base image for {wanted}, or a multi-platform base that includes it.");
+        }
     }
 
     private static bool IsIndexDocument(byte[] bytes)
