@@ -21,11 +21,11 @@ public static class Program
           ctimage build --from SOURCE --to DEST [options]
           ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--executable PATH] [--level fastest|optimal|smallest|none]
 
-        SOURCE: oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
-        DEST:   oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
+        SOURCE: docker://REGISTRY/REPO:TAG | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
+        DEST:   docker://REGISTRY/REPO:TAG (push) | oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
 
         build options:
-          --tag NAME[:TAG]          name of the image in the output (repeatable)
+          --tag NAME[:TAG]          name of the image in the output (repeatable); for a push, extra tags
           --layer HOSTDIR:IMAGEDIR  add a layer with a folder's content (repeatable; one layer each)
           --executable PATH         force mode 0755 on this path in the image (repeatable)
           --env NAME=VALUE          --label KEY=VALUE   --port N[/tcp|udp]   --volume PATH
@@ -92,7 +92,11 @@ public static class Program
         DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
         Platform? platform = o.Single("platform") is { } p ? Platform.Parse(p) : null;
 
-        IImageSource source = await ImageSources.OpenAsync(from, store, cancellationToken);
+        ImageReference? destination = to.StartsWith("docker://", StringComparison.Ordinal) ? ImageReference.Parse(to["docker://".Length..]) : null;
+        ImageReference? baseReference = from.StartsWith("docker://", StringComparison.Ordinal) ? ImageReference.Parse(from["docker://".Length..]) : null;
+        using var registries = new Registry.RegistrySession(Registry.RegistrySettings.SnapshotEnvironment(), baseReference?.Registry, destination?.Registry,
+            message => Console.Error.WriteLine(message));
+        IImageSource source = await ImageSources.OpenAsync(from, store, registries, cancellationToken);
         SourceImage baseImage = await source.GetImageAsync(platform, cancellationToken);
         var builder = new ImageBuilder(baseImage, store);
 
@@ -133,9 +137,21 @@ public static class Program
             builder.WithAnnotation(key, value);
         }
         BuiltImage image = builder.Build();
-        var names = o.All("tag").Select(ImageReference.Parse).ToList();
-        string written = await ImageOutput.WriteAsync(to, image, names, time, cancellationToken);
-        Console.Error.WriteLine($"wrote {written}");
+        if (destination is not null)
+        {
+            var tags = o.All("tag").Select(t => t.Contains(':') || t.Contains('/') ? ImageReference.Parse(t).Tag ?? "latest" : t)
+                .Prepend(destination.Tag ?? "latest").Distinct().ToList();
+            var client = registries.Client(destination.Registry, destination.Repository, Registry.Auth.RegistryRole.Push);
+            var result = await new Registry.ImagePusher(client, message => Console.Error.WriteLine(message))
+                .PushAsync(image, destination.Repository, tags, baseImage.Origin, cancellationToken);
+            Console.Error.WriteLine(result.UpToDate ? "already up to date" : $"pushed {string.Join(", ", result.TagsPushed)}");
+        }
+        else
+        {
+            var names = o.All("tag").Select(ImageReference.Parse).ToList();
+            string written = await ImageOutput.WriteAsync(to, image, names, time, cancellationToken);
+            Console.Error.WriteLine($"wrote {written}");
+        }
         Console.WriteLine(image.ManifestDigest);
         return 0;
     }

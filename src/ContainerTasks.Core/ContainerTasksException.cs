@@ -54,6 +54,36 @@ public static class ErrorCodes
     /// <summary>A symbolic link points outside the layer or was not expected.</summary>
     public const string InvalidLink = "CT2004";
 
+    // 3xxx: registries.
+    /// <summary>The registry could not be reached (DNS, connection, TLS handshake), even after retries.</summary>
+    public const string RegistryUnreachable = "CT3001";
+    /// <summary>The registry asked for credentials and none (or wrong ones) were found.</summary>
+    public const string RegistryUnauthorized = "CT3002";
+    /// <summary>The credentials are valid but lack the permission (e.g. push to a repository).</summary>
+    public const string RegistryDenied = "CT3003";
+    /// <summary>The repository, tag or manifest does not exist.</summary>
+    public const string ImageNotFound = "CT3004";
+    /// <summary>The registry kept answering 429 (rate limit) beyond the retry budget.</summary>
+    public const string RegistryRateLimited = "CT3005";
+    /// <summary>The registry answered with an unexpected status or an error the client cannot act on.</summary>
+    public const string RegistryError = "CT3006";
+    /// <summary>The token service answered with an error or an unusable token.</summary>
+    public const string TokenServiceError = "CT3007";
+    /// <summary>A credential source (auth file, credential helper) failed or is malformed.</summary>
+    public const string CredentialSourceError = "CT3008";
+    /// <summary>Credentials would have gone over plain HTTP; refused.</summary>
+    public const string InsecureCredentials = "CT3009";
+    /// <summary>A registry request timed out beyond the retry budget.</summary>
+    public const string RegistryTimeout = "CT3010";
+    /// <summary>The registry's TLS certificate is not trusted.</summary>
+    public const string RegistryCertificate = "CT3011";
+    /// <summary>A registry setting from the environment is invalid.</summary>
+    public const string InvalidRegistrySetting = "CT3012";
+    /// <summary>The HTTP proxy refused the request (e.g. 407: proxy credentials needed).</summary>
+    public const string ProxyError = "CT3013";
+    /// <summary>The registry served content that does not match its digest.</summary>
+    public const string RegistryDigestMismatch = "CT3014";
+
     // 5xxx: image sources and outputs that need no registry.
     /// <summary>An image source (layout, archive) is missing or unreadable.</summary>
     public const string SourceNotFound = "CT5001";

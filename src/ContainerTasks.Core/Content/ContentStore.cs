@@ -62,6 +62,32 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>
+    /// Takes the store's lock for <paramref name="digest"/>: an exclusive lock file that other processes
+    /// (MSBuild's -m nodes are processes) wait on, so one blob is downloaded once. Dispose to release.
+    /// </summary>
+    public async Task<IDisposable> LockAsync(Digest digest, CancellationToken cancellationToken = default)
+    {
+        string directory = Path.Combine(Root, "locks");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, $"{digest.Algorithm}-{digest.Hex}.lock");
+        int delay = 10;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an OS-level lock held until the handle closes, also if the process dies.
+                // The file is left in place: deleting it on release would let two waiters lock different inodes.
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = Math.Min(delay * 2, 250);
+            }
+        }
+    }
+
     /// <summary>Starts writing a blob whose digest is known only at the end.</summary>
     public PendingBlob BeginWrite() => new(this);
 

@@ -24,6 +24,9 @@ public sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManifes
 
     /// <summary>True for the empty <c>scratch</c> image.</summary>
     public bool IsScratch { get; init; }
+
+    /// <summary>For an image read from a registry: where (registry and repository), so a push to the same registry can mount its layers.</summary>
+    public ImageReference? Origin { get; init; }
 }
 
 /// <summary>Opens image sources from transport-prefixed names, as skopeo writes them.</summary>
@@ -34,10 +37,27 @@ public static class ImageSources
     /// Archives are unpacked into <paramref name="store"/>.
     /// </summary>
     public static async Task<IImageSource> OpenAsync(string spec, Content.ContentStore store, CancellationToken cancellationToken = default)
+        => await OpenAsync(spec, store, null, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As <see cref="OpenAsync(string, Content.ContentStore, CancellationToken)"/>, plus <c>docker://REFERENCE</c>
+    /// for an image in a registry, read through <paramref name="registries"/>.
+    /// </summary>
+    public static async Task<IImageSource> OpenAsync(string spec, Content.ContentStore store, Registry.RegistrySession? registries, CancellationToken cancellationToken = default)
     {
         if (spec == "scratch")
         {
             return new ScratchSource();
+        }
+        if (spec.StartsWith("docker://", StringComparison.Ordinal))
+        {
+            if (registries is null)
+            {
+                throw new ContainerTasksException(ErrorCodes.UnknownTransport, $"'{spec}' names a registry image, but no registry session was given.");
+            }
+            ImageReference reference = ImageReference.Parse(spec["docker://".Length..]);
+            var client = registries.Client(reference.Registry, reference.Repository, Registry.Auth.RegistryRole.Pull);
+            return new Registry.RegistryImageSource(reference, client, store);
         }
         int colon = spec.IndexOf(':');
         string transport = colon < 0 ? "" : spec[..colon];
@@ -61,7 +81,7 @@ public static class ImageSources
             }
             default:
                 throw new ContainerTasksException(ErrorCodes.UnknownTransport,
-                    $"'{spec}' does not name an image source this tool reads. Use oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or scratch.");
+                    $"'{spec}' does not name an image source this tool reads. Use docker://REGISTRY/REPOSITORY:TAG, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or scratch.");
         }
     }
 

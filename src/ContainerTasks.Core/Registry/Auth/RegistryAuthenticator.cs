@@ -1,0 +1,252 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace ContainerTasks.Registry.Auth;
+
+/// <summary>
+/// Answers a registry's <c>WWW-Authenticate</c> challenges for one registry: Basic with the credentials,
+/// or Bearer tokens from the challenge's realm — anonymous when there are no credentials, with Basic
+/// credentials on a GET, or by exchanging an identity token (<c>POST grant_type=refresh_token</c>).
+/// Tokens are cached per realm, service and scopes until shortly before they expire. Once a registry
+/// has challenged, later requests get a token up front instead of a 401 round trip.
+/// </summary>
+internal sealed class RegistryAuthenticator
+{
+    private readonly string _registry;
+    private readonly RegistryCredential? _credential;
+    private readonly RegistryTransport _transport;
+    private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AuthChallenge? _challenge;
+
+    public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport)
+    {
+        _registry = registry;
+        _credential = credential;
+        _transport = transport;
+    }
+
+    public RegistryCredential? Credential => _credential;
+
+    /// <summary>The Authorization header for a request needing <paramref name="scopes"/>, when a challenge is known.</summary>
+    public async Task<AuthenticationHeaderValue?> GetHeaderAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+    {
+        AuthChallenge? challenge = _challenge;
+        if (challenge is null)
+        {
+            return null;
+        }
+        if (challenge.IsBasic)
+        {
+            return BasicHeader();
+        }
+        if (_credential?.BearerToken is { } bearer)
+        {
+            return new AuthenticationHeaderValue("Bearer", bearer);
+        }
+        string token = await GetTokenAsync(challenge, scopes, forceRefresh: false, cancellationToken).ConfigureAwait(false);
+        return new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    /// <summary>
+    /// Learns from a 401 response; returns true when the request should be sent again with a new header.
+    /// <paramref name="forceRefresh"/> drops a cached token that the registry has just refused.
+    /// </summary>
+    public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        AuthChallenge? challenge = response.Headers.WwwAuthenticate
+            .SelectMany(h => AuthChallenge.Parse(h.ToString()))
+            .OrderByDescending(c => c.IsBearer)
+            .FirstOrDefault(c => c.IsBearer || c.IsBasic);
+        if (challenge is null)
+        {
+            return false;
+        }
+        _challenge = challenge;
+        if (challenge.IsBasic)
+        {
+            return _credential is { Username: not null, Password: not null } && !forceRefresh;
+        }
+        if (_credential?.BearerToken is not null)
+        {
+            return !forceRefresh;
+        }
+        await GetTokenAsync(challenge, scopes.Concat(challenge.Scopes).ToList(), forceRefresh, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private AuthenticationHeaderValue? BasicHeader()
+        => _credential is { Username: { } user, Password: { } password }
+            ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")))
+            : null;
+
+    private async Task<string> GetTokenAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
+    {
+        string realm = challenge.Realm ?? throw new ContainerTasksException(ErrorCodes.TokenServiceError,
+            $"The registry {_registry} asked for a bearer token but named no realm (token service) in its challenge.");
+        List<string> merged = MergeScopes(scopes);
+        string key = $"{realm}|{challenge.Service}|{string.Join(' ', merged)}";
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!forceRefresh && _tokens.TryGetValue(key, out var cached) && cached.Expires > DateTimeOffset.UtcNow)
+            {
+                return cached.Token;
+            }
+            var (token, lifetime) = await RequestTokenAsync(realm, challenge.Service, merged, cancellationToken).ConfigureAwait(false);
+            // Renew a little early so a token does not expire in the middle of a request.
+            TimeSpan margin = lifetime > TimeSpan.FromSeconds(20) ? TimeSpan.FromSeconds(10) : lifetime / 4;
+            _tokens[key] = (token, DateTimeOffset.UtcNow + lifetime - margin);
+            return token;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<(string Token, TimeSpan Lifetime)> RequestTokenAsync(string realm, string? service, List<string> scopes, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri) || (realmUri.Scheme != "https" && realmUri.Scheme != "http"))
+        {
+            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{realm}' as its token service, which is not an http(s) URL.");
+        }
+        bool sendsSecret = _credential is not null;
+        if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure($"{realmUri.Host}:{realmUri.Port}") && !_transport.Settings.IsInsecure(realmUri.Host) && !_transport.Settings.IsInsecure(_registry))
+        {
+            throw new ContainerTasksException(ErrorCodes.InsecureCredentials,
+                $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({_credential}) were not sent. "
+                + "If that is intended (a test registry), list the registry in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
+        }
+
+        HttpResponseMessage response;
+        if (_credential?.IdentityToken is { } identityToken)
+        {
+            response = await PostFormAsync(realmUri, new Dictionary<string, string>
+            {
+                ["grant_type"] = "refresh_token",
+                ["refresh_token"] = identityToken,
+                ["service"] = service ?? "",
+                ["scope"] = string.Join(' ', scopes),
+                ["client_id"] = "containertasks",
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var query = new StringBuilder();
+            if (service is not null)
+            {
+                query.Append("service=").Append(Uri.EscapeDataString(service));
+            }
+            foreach (string scope in scopes)
+            {
+                query.Append(query.Length == 0 ? "" : "&").Append("scope=").Append(Uri.EscapeDataString(scope));
+            }
+            var builder = new UriBuilder(realmUri) { Query = (realmUri.Query.TrimStart('?') + (realmUri.Query.Length > 1 ? "&" : "") + query).TrimStart('&') };
+            using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+            if (BasicHeader() is { } basic)
+            {
+                request.Headers.Authorization = basic;
+            }
+            response = await SendTokenRequestAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && _credential is { Username: { } u, Password: { } p })
+            {
+                // OAuth2-only token services: the password grant.
+                response.Dispose();
+                response = await PostFormAsync(realmUri, new Dictionary<string, string>
+                {
+                    ["grant_type"] = "password",
+                    ["username"] = u,
+                    ["password"] = p,
+                    ["service"] = service ?? "",
+                    ["scope"] = string.Join(' ', scopes),
+                    ["client_id"] = "containertasks",
+                }, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryUnauthorized,
+                    _credential is null
+                        ? $"The token service of {_registry} refused an anonymous token ({(int)response.StatusCode}). The registry needs credentials: log in (docker login {_registry}) or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD."
+                        : $"The token service of {_registry} refused the credentials ({_credential}) with {(int)response.StatusCode}. Check the user name and password or token, or log in again.");
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new ContainerTasksException(ErrorCodes.TokenServiceError,
+                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            }
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var json = JsonDocument.Parse(body);
+                JsonElement root = json.RootElement;
+                string? token = root.TryGetProperty("token", out var t) && t.GetString() is { Length: > 0 } tv ? tv
+                    : root.TryGetProperty("access_token", out var a) && a.GetString() is { Length: > 0 } av ? av : null;
+                if (token is null)
+                {
+                    throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
+                }
+                int seconds = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out int s) && s > 0 ? s : 60;
+                return (token, TimeSpan.FromSeconds(seconds));
+            }
+            catch (JsonException ex)
+            {
+                throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered with something that is not JSON.", ex);
+            }
+        }
+    }
+
+    private async Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
+        return await SendTokenRequestAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendTokenRequestAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_transport.Settings.ReadTimeout);
+        try
+        {
+            return await _transport.Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryTimeout, $"The token service of {_registry} did not answer within {_transport.Settings.ReadTimeout.TotalSeconds:0} s.");
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) cannot be reached: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Merges scopes per resource: <c>repository:a:pull</c> + <c>repository:a:push</c> = <c>repository:a:pull,push</c>.</summary>
+    internal static List<string> MergeScopes(IEnumerable<string> scopes)
+    {
+        var byResource = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (string scope in scopes)
+        {
+            int last = scope.LastIndexOf(':');
+            if (last <= 0)
+            {
+                continue;
+            }
+            string resource = scope[..last];
+            if (!byResource.TryGetValue(resource, out var actions))
+            {
+                byResource[resource] = actions = new SortedSet<string>(StringComparer.Ordinal);
+            }
+            foreach (string action in scope[(last + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                actions.Add(action);
+            }
+        }
+        return byResource.Select(p => $"{p.Key}:{string.Join(',', p.Value)}").ToList();
+    }
+}

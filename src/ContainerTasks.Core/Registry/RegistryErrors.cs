@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json;
+
+namespace ContainerTasks.Registry;
+
+/// <summary>Turns a registry's error response into a coded error naming registry, repository, operation, status and the registry's own error codes.</summary>
+internal static class RegistryErrors
+{
+    public static async Task<ContainerTasksException> FromResponseAsync(HttpResponseMessage response, string registry, string repository, string operation, Auth.RegistryCredential? credential, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        string codes = await ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
+        string where = $"{operation} on {registry}/{repository} failed: {status} {response.ReasonPhrase}{(codes.Length > 0 ? $" ({codes})" : "")}";
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Unauthorized => new ContainerTasksException(ErrorCodes.RegistryUnauthorized, credential is null
+                ? $"{where}. The registry needs credentials and none were found: run 'docker login {registry}' (or podman login), or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD for the output registry (DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD for the base)."
+                : $"{where}. The registry refused the credentials ({credential}): check them, or log in again."),
+            HttpStatusCode.Forbidden => new ContainerTasksException(ErrorCodes.RegistryDenied,
+                $"{where}. The credentials ({credential?.ToString() ?? "anonymous"}) lack permission for this: ask for push (or pull) rights on the repository, or use another repository."),
+            HttpStatusCode.NotFound => new ContainerTasksException(ErrorCodes.ImageNotFound,
+                $"{where}. Check the repository and tag (they are case-sensitive), and that the image was pushed."),
+            HttpStatusCode.TooManyRequests => new ContainerTasksException(ErrorCodes.RegistryRateLimited,
+                $"{where}. The registry's rate limit was hit{RateLimit(response)} and retries ran out. Wait, log in (authenticated users get higher limits), or use a mirror."),
+            _ => new ContainerTasksException(ErrorCodes.RegistryError,
+                $"{where}. {(status >= 500 ? "The registry had a server error that persisted through retries; try again later." : "The registry did not accept the request.")}"),
+        };
+    }
+
+    private static string RateLimit(HttpResponseMessage response)
+    {
+        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
+        string limit = Header("ratelimit-limit");
+        string remaining = Header("ratelimit-remaining");
+        return limit.Length == 0 && remaining.Length == 0 ? "" : $" (ratelimit-limit: {limit}, ratelimit-remaining: {remaining})";
+    }
+
+    private static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (body.Length == 0 || body.Length > 65536)
+            {
+                return "";
+            }
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                return string.Join("; ", errors.EnumerateArray().Select(e =>
+                    $"{(e.TryGetProperty("code", out var c) ? c.GetString() : "?")}{(e.TryGetProperty("message", out var m) && m.GetString() is { Length: > 0 } text ? ": " + text : "")}"));
+            }
+        }
+        catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+        {
+        }
+        return "";
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using ContainerTasks.Content;
+using ContainerTasks.Json;
+using ContainerTasks.Model;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Registry;
+
+/// <summary>
+/// A base image in a registry. A tag is resolved with one <c>HEAD</c> (registries count <c>GET</c>s of manifests
+/// as pulls); manifests, indexes and configs are kept in the content store by digest and fetched only
+/// when not there, so an image pinned by digest and seen before needs no request at all. Layers are
+/// downloaded only when something reads them.
+/// </summary>
+public sealed class RegistryImageSource : IImageSource
+{
+    private readonly ImageReference _reference;
+    private readonly RegistryClient _client;
+    private readonly ContentStore _store;
+
+    /// <summary>Creates a source for <paramref name="reference"/> read through <paramref name="client"/>.</summary>
+    public RegistryImageSource(ImageReference reference, RegistryClient client, ContentStore store)
+    {
+        _reference = reference;
+        _client = client;
+        _store = store;
+    }
+
+    /// <inheritdoc />
+    public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
+    {
+        string repository = _reference.Repository;
+        Digest digest;
+        byte[] bytes;
+        string? contentType = null;
+        if (_reference.Digest is { } pinned)
+        {
+            digest = pinned;
+            (bytes, contentType) = await ReadManifestAsync(repository, pinned, null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Descriptor? head = await _client.HeadManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false)
+                ?? throw new ContainerTasksException(ErrorCodes.ImageNotFound,
+                    $"The image {_reference} does not exist: {_reference.Registry} has no tag '{_reference.Tag}' in '{repository}'. Check the name and tag.");
+            if (head.Digest.IsEmpty)
+            {
+                (bytes, contentType) = await _client.GetManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false);
+                digest = _store.Put(bytes);
+            }
+            else
+            {
+                digest = head.Digest;
+                (bytes, contentType) = await ReadManifestAsync(repository, digest, head.MediaType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        string label = _reference.ToString();
+        for (int depth = 0; depth < 4; depth++)
+        {
+            string? kind = DetectKind(bytes, contentType);
+            if (MediaTypes.IsIndex(kind))
+            {
+                Descriptor entry = ImageIndex.Parse(bytes, contentType).SelectPlatform(platform ?? Platform.LinuxAmd64, label);
+                (bytes, contentType) = await ReadManifestAsync(repository, entry.Digest, entry.MediaType, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            ImageManifest manifest = ImageManifest.Parse(bytes, contentType);
+            byte[] config = await ReadConfigAsync(repository, manifest.Config, cancellationToken).ConfigureAwait(false);
+            if (depth == 0 && platform is not null)
+            {
+                LayoutResolver.CheckPlatform(ImageConfig.Parse(config).Platform, platform, label);
+            }
+            return new SourceImage(label, bytes, manifest, config, new RegistryBlobReader(_client, repository, _store))
+            {
+                Origin = _reference,
+            };
+        }
+        throw new ContainerTasksException(ErrorCodes.InvalidManifest, $"{label}: indexes are nested more than four deep.");
+    }
+
+    private static string? DetectKind(byte[] bytes, string? contentType)
+    {
+        using JsonDocument document = JsonFormat.Parse(bytes, "manifest");
+        string? kind = ManifestKind.Detect(document.RootElement, contentType);
+        ManifestKind.ThrowIfSchema1(document.RootElement, kind);
+        return kind;
+    }
+
+    private async Task<(byte[] Bytes, string? ContentType)> ReadManifestAsync(string repository, Digest digest, string? mediaType, CancellationToken cancellationToken)
+    {
+        if (_store.Contains(digest))
+        {
+            byte[] cached = await File.ReadAllBytesAsync(_store.PathOf(digest), cancellationToken).ConfigureAwait(false);
+            if (digest.IsDigestOf(cached))
+            {
+                return (cached, mediaType);
+            }
+        }
+        var (bytes, contentType) = await _client.GetManifestAsync(repository, digest.ToString(), cancellationToken).ConfigureAwait(false);
+        await _store.PutAsync(new MemoryStream(bytes), digest, cancellationToken).ConfigureAwait(false);
+        return (bytes, contentType ?? mediaType);
+    }
+
+    private async Task<byte[]> ReadConfigAsync(string repository, Descriptor config, CancellationToken cancellationToken)
+    {
+        if (config.Size > 64 * 1024 * 1024)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidManifest, $"The config of {_reference} claims {config.Size} bytes, too large for an image config.");
+        }
+        await using Stream stream = await new RegistryBlobReader(_client, repository, _store).OpenBlobAsync(config, cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
+    }
+}
+
+/// <summary>
+/// Reads a registry's blobs through the content store: a blob is downloaded once (across processes,
+/// under the store's lock), verified against its digest while it streams in, then read from disk.
+/// A download cut off midway starts again, within the retry budget.
+/// </summary>
+public sealed class RegistryBlobReader : IBlobReader
+{
+    private readonly RegistryClient _client;
+    private readonly string _repository;
+    private readonly ContentStore _store;
+
+    /// <summary>Creates a reader of <paramref name="repository"/>'s blobs.</summary>
+    public RegistryBlobReader(RegistryClient client, string repository, ContentStore store)
+    {
+        _client = client;
+        _repository = repository;
+        _store = store;
+    }
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
+    {
+        if (!_store.Contains(descriptor.Digest))
+        {
+            using IDisposable held = await _store.LockAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false);
+            if (!_store.Contains(descriptor.Digest))
+            {
+                await DownloadAsync(descriptor, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return _store.OpenRead(descriptor.Digest);
+    }
+
+    private async Task DownloadAsync(Descriptor descriptor, CancellationToken cancellationToken)
+    {
+        var retry = new RetryPolicy(_client.Transport.Settings);
+        while (true)
+        {
+            try
+            {
+                await using Stream body = await _client.OpenBlobAsync(_repository, descriptor.Digest, cancellationToken).ConfigureAwait(false);
+                await _store.PutAsync(body, descriptor.Digest, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ContainerTasksException e) when (e.Code == ErrorCodes.DigestMismatch)
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
+                    $"{_client.Registry}/{_repository} served the blob {descriptor.Digest} with other content. The registry or a proxy in between altered it; nothing was stored.", e);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                if (!await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
+                        $"Downloading {descriptor.Digest} from {_client.Registry}/{_repository} kept failing: {e.Message}. Check the network and try again.", e);
+                }
+            }
+        }
+    }
+}

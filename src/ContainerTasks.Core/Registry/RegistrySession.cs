@@ -1,0 +1,56 @@
+using ContainerTasks.Registry.Auth;
+
+namespace ContainerTasks.Registry;
+
+/// <summary>
+/// Everything registry-related for one build: the transport (connection pool, TLS, proxies), the
+/// credential store, and one client per registry and role. Create one per build from an environment
+/// snapshot; dispose it at the end.
+/// </summary>
+public sealed class RegistrySession : IDisposable
+{
+    private readonly Dictionary<(string, RegistryRole), RegistryClient> _clients = new();
+    private readonly object _gate = new();
+
+    /// <summary>Creates a session.</summary>
+    /// <param name="environment">The build's environment snapshot (credentials, proxies, settings).</param>
+    /// <param name="baseRegistry">The registry of the base image, if any.</param>
+    /// <param name="outputRegistry">The registry pushed to, if any.</param>
+    /// <param name="log">Progress and diagnostics, one line each; never contains secrets.</param>
+    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null)
+    {
+        Settings = RegistrySettings.FromEnvironment(environment);
+        Transport = new RegistryTransport(Settings);
+        Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
+        Log = log;
+    }
+
+    /// <summary>The settings read from the environment.</summary>
+    public RegistrySettings Settings { get; }
+
+    /// <summary>The shared transport.</summary>
+    public RegistryTransport Transport { get; }
+
+    /// <summary>Where credentials come from.</summary>
+    public CredentialStore Credentials { get; }
+
+    /// <summary>The log sink.</summary>
+    public Action<string>? Log { get; }
+
+    /// <summary>The client for <paramref name="registry"/> in <paramref name="role"/> (credentials differ per role).</summary>
+    public RegistryClient Client(string registry, string repository, RegistryRole role)
+    {
+        lock (_gate)
+        {
+            if (!_clients.TryGetValue((registry, role), out RegistryClient? client))
+            {
+                client = new RegistryClient(registry, Transport, Credentials.Find(registry, repository, role), Log);
+                _clients[(registry, role)] = client;
+            }
+            return client;
+        }
+    }
+
+    /// <summary>Closes connections.</summary>
+    public void Dispose() => Transport.Dispose();
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ContainerTasks.Registry;
+
+/// <summary>
+/// The HTTP connection layer shared by every registry client of one build: one connection pool,
+/// proxies with our NO_PROXY rules, TLS with the system trust plus Docker-style <c>certs.d</c> folders
+/// (extra CAs and client certificates per registry), and "insecure" registries that accept any
+/// certificate and fall back to plain HTTP. Redirects are followed by the client, not here, so that
+/// <c>Authorization</c> never travels to another host.
+/// </summary>
+public sealed class RegistryTransport : IDisposable
+{
+    private readonly ConcurrentDictionary<string, bool> _useHttp = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, CertificateFolder?> _certificates = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Creates the transport for <paramref name="settings"/>.</summary>
+    public RegistryTransport(RegistrySettings settings)
+    {
+        Settings = settings;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = settings.ConnectTimeout,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
+            MaxConnectionsPerServer = 16,
+            UseProxy = true,
+            Proxy = settings.Proxy,
+            UseCookies = false,
+        };
+        handler.SslOptions.RemoteCertificateValidationCallback = ValidateCertificate;
+        handler.SslOptions.LocalCertificateSelectionCallback = SelectClientCertificate;
+        Http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        Http.DefaultRequestHeaders.UserAgent.ParseAdd($"ContainerTasks/{typeof(RegistryTransport).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+    }
+
+    /// <summary>The build's registry settings.</summary>
+    public RegistrySettings Settings { get; }
+
+    /// <summary>The HTTP client: no timeout of its own (requests carry theirs), no redirects, no cookies.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>The scheme to use for <paramref name="registry"/>: https, unless an insecure registry was found to speak only HTTP.</summary>
+    public string SchemeFor(string registry) => _useHttp.TryGetValue(registry, out bool http) && http ? "http" : "https";
+
+    /// <summary>Records that an insecure registry speaks plain HTTP (its TLS handshake failed).</summary>
+    internal void FallBackToHttp(string registry) => _useHttp[registry] = true;
+
+    /// <summary>Releases the connection pool.</summary>
+    public void Dispose() => Http.Dispose();
+
+    private bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+        string? host = (sender as SslStream)?.TargetHostName;
+        if (host is null)
+        {
+            return false;
+        }
+        if (IsInsecureHost(host))
+        {
+            return true;
+        }
+        // A certs.d CA for this registry may complete the chain the system trust could not.
+        if (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && FindFolder(host) is { CaCertificates.Count: > 0 } folder)
+        {
+            using var custom = new X509Chain();
+            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            custom.ChainPolicy.CustomTrustStore.AddRange(folder.CaCertificates);
+            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return custom.Build(new X509Certificate2(certificate));
+        }
+        return false;
+    }
+
+    // Returning null (no client certificate) is allowed by TLS; the delegate's annotation says otherwise.
+    private X509Certificate SelectClientCertificate(object sender, string targetHost, X509CertificateCollection localCertificates, X509Certificate? remoteCertificate, string[] acceptableIssuers)
+        => FindFolder(targetHost)?.ClientCertificate!;
+
+    private bool IsInsecureHost(string host)
+        => Settings.IsInsecure(host) || Settings.InsecureRegistries.Any(r => RegistrySettings.HostOf(r).Equals(host, StringComparison.OrdinalIgnoreCase));
+
+    // certs.d folders are named host or host:port; the TLS callback only knows the host, so both are tried.
+    private CertificateFolder? FindFolder(string host) => _certificates.GetOrAdd(host, h =>
+    {
+        foreach (string root in Settings.CertificateDirectories)
+        {
+            if (!Directory.Exists(root))
+            {
+                continue;
+            }
+            foreach (string dir in Directory.EnumerateDirectories(root))
+            {
+                string name = Path.GetFileName(dir);
+                if (name.Equals(h, StringComparison.OrdinalIgnoreCase) || RegistrySettings.HostOf(name).Equals(h, StringComparison.OrdinalIgnoreCase))
+                {
+                    return CertificateFolder.Load(dir);
+                }
+            }
+        }
+        return null;
+    });
+
+    private sealed record CertificateFolder(X509Certificate2Collection CaCertificates, X509Certificate2? ClientCertificate)
+    {
+        public static CertificateFolder Load(string directory)
+        {
+            var cas = new X509Certificate2Collection();
+            foreach (string file in Directory.EnumerateFiles(directory, "*.crt"))
+            {
+                try
+                {
+                    cas.ImportFromPemFile(file);
+                }
+                catch (System.Security.Cryptography.CryptographicException e)
+                {
+                    throw new ContainerTasksException(ErrorCodes.RegistryCertificate, $"The certificate file '{file}' is not a PEM certificate: {e.Message}", e);
+                }
+            }
+            X509Certificate2? client = null;
+            string cert = Path.Combine(directory, "client.cert");
+            string key = Path.Combine(directory, "client.key");
+            if (File.Exists(cert) && File.Exists(key))
+            {
+                try
+                {
+                    // Re-import so the key is usable for TLS on every platform.
+                    using var pem = X509Certificate2.CreateFromPemFile(cert, key);
+                    client = new X509Certificate2(pem.Export(X509ContentType.Pkcs12));
+                }
+                catch (System.Security.Cryptography.CryptographicException e)
+                {
+                    throw new ContainerTasksException(ErrorCodes.RegistryCertificate, $"The client certificate '{cert}' with key '{key}' cannot be loaded: {e.Message}", e);
+                }
+            }
+            return new CertificateFolder(cas, client);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+namespace ContainerTasks.Registry;
+
+/// <summary>A response body whose every read must make progress within a timeout; a stalled download fails instead of hanging.</summary>
+internal sealed class IdleTimeoutStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly IDisposable _owner;
+    private readonly TimeSpan _timeout;
+
+    public IdleTimeoutStream(Stream inner, IDisposable owner, TimeSpan timeout)
+    {
+        _inner = inner;
+        _owner = owner;
+        _timeout = timeout;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        try
+        {
+            return await _inner.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"No data for {_timeout.TotalSeconds:0.#} s.", e);
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+            _owner.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>A window of a seekable stream, for one upload chunk; the underlying stream stays open.</summary>
+internal sealed class SubStream : Stream
+{
+    private readonly Stream _inner;
+    private readonly long _start;
+    private readonly long _length;
+    private long _position;
+
+    public SubStream(Stream inner, long start, long length)
+    {
+        _inner = inner;
+        _start = start;
+        _length = length;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        if (_position >= _length)
+        {
+            return 0;
+        }
+        _inner.Position = _start + _position;
+        int n = _inner.Read(buffer, offset, (int)Math.Min(count, _length - _position));
+        _position += n;
+        return n;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => _length;
+    public override long Position { get => _position; set => _position = value; }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        _position = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => _length + offset };
+        return _position;
+    }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
