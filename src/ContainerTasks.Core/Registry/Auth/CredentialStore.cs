@@ -233,7 +233,7 @@ public sealed class CredentialStore
     {
         string program = "docker-credential-" + helper;
         string serverUrl = NormalizeKey(registry) == "docker.io" ? "https://index.docker.io/v1/" : registry;
-        var start = new ProcessStartInfo(program)
+        var start = new ProcessStartInfo(FindOnPath(program) ?? program)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -295,6 +295,27 @@ public sealed class CredentialStore
                     $"The credential helper '{program}' printed something that is not {{\"Username\",\"Secret\"}} JSON.", e);
             }
         }
+    }
+
+    // The build's PATH, not this process's: MSBuild nodes outlive the shell that started them.
+    private string? FindOnPath(string program)
+    {
+        if (!_environment.TryGetValue("PATH", out string? path))
+        {
+            return null;
+        }
+        foreach (string directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (string candidate in OperatingSystem.IsWindows() ? new[] { program + ".exe", program + ".cmd", program } : [program])
+            {
+                string full = Path.Combine(directory, candidate);
+                if (File.Exists(full))
+                {
+                    return full;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>
