@@ -232,7 +232,8 @@ public sealed class RegistryClient
                     HttpContent body = new StreamContent(new SubStream(content, start, length));
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     body.Headers.ContentLength = length;
-                    body.Headers.Add("Content-Range", $"{start}-{start + length - 1}");
+                    // The distribution spec's Content-Range is "start-end" without a unit, which HttpClient's parser rejects.
+                    body.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
                     return Task.FromResult(body);
                 },
                 ContentLength = length,

@@ -11,6 +11,15 @@ internal static class RegistryErrors
         int status = (int)response.StatusCode;
         string codes = await ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
         string where = $"{operation} on {registry}/{repository} failed: {status} {response.ReasonPhrase}{(codes.Length > 0 ? $" ({codes})" : "")}";
+        // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
+        // the credentials work but lack the right, which is a denial, not a login problem.
+        bool insufficientScope = response.StatusCode == HttpStatusCode.Unauthorized && credential is not null
+            && response.Headers.WwwAuthenticate.Any(h => h.ToString().Contains("insufficient_scope", StringComparison.OrdinalIgnoreCase));
+        if (insufficientScope)
+        {
+            return new ContainerTasksException(ErrorCodes.RegistryDenied,
+                $"{where}. The credentials ({credential}) are valid but not allowed to do this (insufficient_scope): ask for the right (e.g. push) on the repository, or use another repository.");
+        }
         return response.StatusCode switch
         {
             HttpStatusCode.Unauthorized => new ContainerTasksException(ErrorCodes.RegistryUnauthorized, credential is null
