@@ -355,3 +355,33 @@ public sealed class RegistryFaultTests(BaseImages bases, HttpRegistryFixture htt
         }
     }
 }
+
+[Collection(ImageCollection.Name)]
+public sealed class SharedCacheTests(BaseImages bases, HttpRegistryFixture http) : IClassFixture<HttpRegistryFixture>
+{
+    [Fact]
+    public async Task Builds_in_several_processes_sharing_a_cache_download_each_base_layer_once()
+    {
+        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
+        RegistryServer server = http.Server;
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["app"]);
+        File.WriteAllText(dir["app/a.txt"], "a");
+        // A base only these processes read, so the registry log shows exactly their downloads.
+        string repository = RegistryServer.NewRepository("shared");
+        Run.Process("skopeo", ["copy", .. server.SkopeoOptions("src", RegistryUsers.Pusher), .. server.SkopeoOptions("dest", RegistryUsers.Pusher), $"docker://{shapes.Docker.Reference}", $"docker://{server.Reference(repository + ":1")}"],
+            environment: server.ChildEnvironment).EnsureSuccess("skopeo copy");
+        var env = new Dictionary<string, string?> { ["HOME"] = dir.Path, ["CONTAINERTASKS_CACHE"] = dir["cache"] };
+        var runs = Enumerable.Range(0, 3).Select(i => Task.Run(() => Run.CtImage(
+            ["build", "--from", $"docker://{server.Reference(repository + ":1")}", "--to", $"oci-archive:{dir[$"out{i}.tar"]}", "--tag", "x:1", "--layer", $"{dir["app"]}:/app"], env))).ToList();
+        foreach (ProcessResult result in await Task.WhenAll(runs))
+        {
+            result.EnsureSuccess("ctimage build");
+        }
+        var layerGets = server.AccessLog(repository).Where(e => e.Method == "GET" && e.Path.Contains("/blobs/", StringComparison.Ordinal) && e.ResponseBytes > 10_000).ToList();
+        Assert.NotEmpty(layerGets);
+        Assert.Equal(layerGets.Count, layerGets.Select(e => e.Path).Distinct().Count());
+        Assert.Equal(File.ReadAllBytes(dir["out0.tar"]), File.ReadAllBytes(dir["out1.tar"]));
+        Assert.Equal(File.ReadAllBytes(dir["out0.tar"]), File.ReadAllBytes(dir["out2.tar"]));
+    }
+}

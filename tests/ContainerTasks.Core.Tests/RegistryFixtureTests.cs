@@ -271,7 +271,7 @@ public sealed class RegistryFixtureTests(HttpRegistryFixture http, BasicAuthRegi
         using var viaOpen = new HttpClient(new SocketsHttpHandler { Proxy = new WebProxy(open.Uri), UseProxy = true });
         using HttpResponseMessage plain = await viaOpen.GetAsync($"http://registry.test:{http.Server.Port}/v2/");
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
-        ForwardProxyRequest forwarded = Assert.Single(open.Requests);
+        ForwardProxyRequest forwarded = Assert.Single(await RecordedAsync(open, 1));
         Assert.Equal(("GET", $"registry.test:{http.Server.Port}", $"127.0.0.1:{http.Server.Port}", "/v2/"),
             (forwarded.Method, forwarded.Target, forwarded.ConnectedTo, forwarded.Path));
 
@@ -280,7 +280,7 @@ public sealed class RegistryFixtureTests(HttpRegistryFixture http, BasicAuthRegi
         await using var guarded = new ForwardProxy(requiredCredential: credential);
         using var unauthenticated = new HttpClient(Handler(https, new WebProxy(guarded.Uri)));
         await Assert.ThrowsAsync<HttpRequestException>(() => unauthenticated.GetAsync($"https://registry.test:{https.Port}/v2/"));
-        Assert.Equal(407, guarded.Requests.Single().Status);
+        Assert.Equal(407, Assert.Single(await RecordedAsync(guarded, 1)).Status);
 
         var proxy = new WebProxy(guarded.Uri) { Credentials = new NetworkCredential(credential.User, credential.Password) };
         using var authenticated = new HttpClient(Handler(https, proxy));
@@ -298,6 +298,16 @@ public sealed class RegistryFixtureTests(HttpRegistryFixture http, BasicAuthRegi
     }
 
     // ------------------------------------------------------------------ helpers
+
+    // The proxy records an exchange after the client has its answer; wait briefly for the record.
+    private static async Task<IReadOnlyList<ForwardProxyRequest>> RecordedAsync(ForwardProxy proxy, int count)
+    {
+        for (int i = 0; i < 100 && proxy.Requests.Count < count; i++)
+        {
+            await Task.Delay(20);
+        }
+        return proxy.Requests;
+    }
 
     private static string Curl(RegistryServer server, params string[] arguments)
         => Run.Process("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", .. arguments], environment: server.ChildEnvironment).StandardOutput;
