@@ -5,7 +5,7 @@ using System.Text;
 namespace ContainerTasks.Benchmarks;
 
 /// <summary>One benchmark row: repeated wall-clock and CPU times of one piece of work over <see cref="InputBytes"/>.</summary>
-internal sealed record Measurement(string What, string Level, string Cores, long InputBytes, long OutputBytes, double[] Seconds, double[] CpuSeconds)
+internal sealed record Measurement(string What, string Level, int Threads, long InputBytes, long OutputBytes, double[] Seconds, double[] CpuSeconds)
 {
     public double MedianSeconds => Median(Seconds);
 
@@ -13,6 +13,9 @@ internal sealed record Measurement(string What, string Level, string Cores, long
 
     /// <summary>Megabytes (10^6 bytes) of input per second at the median time.</summary>
     public double MegabytesPerSecond => InputBytes / 1e6 / MedianSeconds;
+
+    /// <summary>Megabytes of input per second of CPU time (all threads) at the median CPU time.</summary>
+    public double MegabytesPerCpuSecond => InputBytes / 1e6 / MedianCpuSeconds;
 
     public static double Median(double[] values)
     {
@@ -50,7 +53,7 @@ internal static class Bench
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
             cpu[i] = (ProcessCpu() - cpuBefore).TotalSeconds;
         }
-        var m = new Measurement(what, level, "1", inputBytes, output, seconds, cpu);
+        var m = new Measurement(what, level, 1, inputBytes, output, seconds, cpu);
         Report(m);
         return m;
     }
@@ -59,7 +62,7 @@ internal static class Bench
     /// Runs a command (through <c>taskset -c <paramref name="cpus"/></c> and <c>/usr/bin/time</c>, which
     /// gives the child's CPU time) with stdout sent to <paramref name="outputPath"/>.
     /// </summary>
-    public static Measurement External(string what, string level, string cpus, long inputBytes, int warmup, int repetitions,
+    public static Measurement External(string what, string level, string cpus, int threads, long inputBytes, int warmup, int repetitions,
         string outputPath, string workDirectory, params string[] command)
     {
         string timeFile = Path.Combine(workDirectory, "time.txt");
@@ -89,8 +92,7 @@ internal static class Bench
                 cpu[i] = double.Parse(parts[0], Invariant) + double.Parse(parts[1], Invariant);
             }
         }
-        var m = new Measurement(what, level, cpus.Contains(',', StringComparison.Ordinal) || cpus.Contains('-', StringComparison.Ordinal) ? "2" : "1",
-            inputBytes, new FileInfo(outputPath).Length, seconds, cpu);
+        var m = new Measurement(what, level, threads, inputBytes, new FileInfo(outputPath).Length, seconds, cpu);
         Report(m);
         return m;
     }
@@ -103,20 +105,20 @@ internal static class Bench
 
     private static void Report(Measurement m)
         => Console.Error.WriteLine(string.Create(Invariant,
-            $"  {m.What} {m.Level}: median {m.MedianSeconds:F3} s ({string.Join(", ", m.Seconds.Select(s => s.ToString("F3", Invariant)))}), {m.MegabytesPerSecond:F1} MB/s"));
+            $"  {m.What} {m.Level}: median {m.MedianSeconds:F3} s ({string.Join(", ", m.Seconds.Select(s => s.ToString("F3", Invariant)))}), {m.MegabytesPerSecond:F1} MB/s; CPU {m.MedianCpuSeconds:F3} s"));
 
     /// <summary>A Markdown table of the rows.</summary>
     public static string Table(IEnumerable<Measurement> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| What | Level | Cores | Median time (s) | Min–max (s) | MB/s | Output (MB) | Output / tar | CPU time (s) |");
-        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        sb.AppendLine("| What | Level | Threads | Median time (s) | Min–max (s) | MB/s | CPU time (s) | MB per CPU-s | Output (MB) | Output / tar |");
+        sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (Measurement m in rows)
         {
             string output = m.OutputBytes > 0 ? (m.OutputBytes / 1e6).ToString("F1", Invariant) : "–";
             string ratio = m.OutputBytes > 0 ? ((double)m.OutputBytes / m.InputBytes).ToString("F3", Invariant) : "–";
             sb.AppendLine(string.Create(Invariant,
-                $"| {m.What} | {m.Level} | {m.Cores} | {m.MedianSeconds:F2} | {m.Seconds.Min():F2}–{m.Seconds.Max():F2} | {m.MegabytesPerSecond:F1} | {output} | {ratio} | {m.MedianCpuSeconds:F2} |"));
+                $"| {m.What} | {m.Level} | {m.Threads} | {m.MedianSeconds:F2} | {m.Seconds.Min():F2}–{m.Seconds.Max():F2} | {m.MegabytesPerSecond:F1} | {m.MedianCpuSeconds:F2} | {m.MegabytesPerCpuSecond:F1} | {output} | {ratio} |"));
         }
         return sb.ToString();
     }

@@ -37,10 +37,11 @@ internal static class Program
         Console.Error.WriteLine("""
             Usage: dotnet run -c Release --project tests/ContainerTasks.Benchmarks -- <command> [options]
 
-              compression [--input DIR] [--size-mb 200] [--reps 5] [--warmup 1] [--cpu 0] [--work DIR]
+              compression [--input DIR] [--size-mb 200] [--reps 5] [--warmup 1] [--cpu N] [--work DIR] [--out-dir DIR]
                   Layer writer at each level, DeflateStream, SharpZipLib 1/6/9, gzip -1/-6, pigz -1/-6 and
                   SHA-256 alone over the same tar. Without --input, a publish-like folder of about --size-mb MB
                   is made under the work folder from the .NET installation's assemblies and native libraries.
+                  Outputs go to --out-dir (default /dev/shm/containertasks-bench, in memory). --cpu N pins to core N.
 
               memory [--size-mib 1024] [--files 16] [--limit-mib 64] [--level optimal] [--work DIR]
                   Writes a layer of --size-mib MiB from generated files in a child process and compares its

@@ -31,13 +31,14 @@ public sealed class LayerWriter
     public BuiltLayer Write(IEnumerable<LayerEntry> entries, Stream output, CancellationToken cancellationToken = default)
     {
         List<LayerEntry> plan = Plan(entries);
+        // Without compression the blob is the tar: hash it once, not twice.
         using var blob = new DigestingWriteStream(output, leaveOpen: true);
         GzipWriteStream? gzip = _options.Compression.IsGzip ? new GzipWriteStream(blob, _options.Compression.Level, leaveOpen: true) : null;
         Digest diffId;
         long tarSize;
         using (gzip)
         {
-            using var tar = new DigestingWriteStream(gzip ?? (Stream)blob, leaveOpen: true);
+            using var tar = new DigestingWriteStream(gzip ?? output, leaveOpen: true);
             // Buffer the small header and padding writes so the compressor sees large chunks.
             // Not disposed: disposing a BufferedStream disposes the stream under it.
             var buffered = new BufferedStream(tar, 256 * 1024);
@@ -48,7 +49,8 @@ public sealed class LayerWriter
             gzip?.Finish();
         }
         Digest digest = _options.Compression.IsGzip ? blob.GetDigest() : diffId;
-        return new BuiltLayer(new Descriptor(_options.Compression.MediaType, digest, blob.BytesWritten), diffId, tarSize);
+        long blobSize = _options.Compression.IsGzip ? blob.BytesWritten : tarSize;
+        return new BuiltLayer(new Descriptor(_options.Compression.MediaType, digest, blobSize), diffId, tarSize);
     }
 
     /// <summary>Writes the layer into <paramref name="store"/> (atomically) and returns its descriptor.</summary>
