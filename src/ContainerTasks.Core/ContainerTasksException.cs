@@ -84,6 +84,60 @@ public static class ErrorCodes
     /// <summary>The registry served content that does not match its digest.</summary>
     public const string RegistryDigestMismatch = "CT3014";
 
+    // 4xxx: project settings.
+    /// <summary>ContainerRepository (or the AssemblyName it defaults to) was changed to a valid repository name (warning).</summary>
+    public const string RepositoryNameNormalized = "CT4001";
+    /// <summary>The obsolete ContainerImageName property was used instead of ContainerRepository (warning).</summary>
+    public const string ContainerImageNameObsolete = "CT4002";
+    /// <summary>ContainerRepository cannot be made into a valid repository name.</summary>
+    public const string InvalidRepositoryName = "CT4003";
+    /// <summary>A ContainerImageTag or ContainerImageTags entry is not a valid tag.</summary>
+    public const string InvalidImageTag = "CT4004";
+    /// <summary>Both ContainerImageTag and ContainerImageTags are set.</summary>
+    public const string ConflictingImageTags = "CT4005";
+    /// <summary>The target framework has no .NET container images to infer a base image from (below .NET 8, or not .NET).</summary>
+    public const string UnsupportedTargetFramework = "CT4006";
+    /// <summary>The .NET SDK version is not a version the base image tag can be derived from.</summary>
+    public const string InvalidSdkVersion = "CT4007";
+    /// <summary>ContainerFamily cannot be part of an image tag.</summary>
+    public const string InvalidContainerFamily = "CT4008";
+
+    // 41xx: entrypoint, command and destination settings of a project.
+    /// <summary>ContainerAppCommandInstruction is not Entrypoint, DefaultArgs or None.</summary>
+    public const string UnknownAppCommandInstruction = "CT4101";
+    /// <summary>The entrypoint and command items contradict each other.</summary>
+    public const string ConflictingEntrypoint = "CT4102";
+    /// <summary>A deprecated entrypoint item was used (warning).</summary>
+    public const string DeprecatedEntrypointItems = "CT4103";
+    /// <summary>The base image's ENTRYPOINT is replaced (warning).</summary>
+    public const string BaseEntrypointReplaced = "CT4104";
+    /// <summary>The publish folder does not exist or is empty.</summary>
+    public const string PublishDirectoryMissing = "CT4105";
+    /// <summary>The archive path is inside the publish folder.</summary>
+    public const string ArchiveInsidePublishDirectory = "CT4106";
+    /// <summary>No registry, archive or daemon was given: the image was written as an archive (warning).</summary>
+    public const string NoDestination = "CT4107";
+    /// <summary>The local container daemon (docker/podman) failed to load the image.</summary>
+    public const string DaemonLoadFailed = "CT4108";
+    /// <summary>ContainerImageFormat is not OCI or Docker.</summary>
+    public const string UnknownImageFormat = "CT4109";
+    /// <summary>LocalRegistry is not Docker or Podman.</summary>
+    public const string UnknownLocalRegistry = "CT4110";
+    /// <summary>The target platform is not Linux.</summary>
+    public const string UnsupportedPlatform = "CT4111";
+    /// <summary>Several runtime identifiers were asked for, which is not supported yet.</summary>
+    public const string MultiPlatformNotSupported = "CT4112";
+    /// <summary>An environment variable name given to the image is invalid (warning; it is skipped).</summary>
+    public const string InvalidEnvironmentVariableName = "CT4113";
+    /// <summary>A ContainerPort item is invalid.</summary>
+    public const string InvalidPort = "CT4114";
+    /// <summary>The tasks ran under .NET Framework MSBuild.</summary>
+    public const string UnsupportedMSBuildRuntime = "CT4115";
+    /// <summary>PublishContainer was called on the outer build of a multi-targeted project.</summary>
+    public const string MultiTargetingOuterBuild = "CT4116";
+    /// <summary>An unexpected failure: a bug to report.</summary>
+    public const string Unexpected = "CT9999";
+
     // 5xxx: image sources and outputs that need no registry.
     /// <summary>An image source (layout, archive) is missing or unreadable.</summary>
     public const string SourceNotFound = "CT5001";

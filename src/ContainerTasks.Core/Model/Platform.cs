@@ -20,6 +20,32 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
         return new Platform(parts[0], NormalizeArchitecture(parts[1]), parts.Length == 3 ? parts[2] : null);
     }
 
+    /// <summary>
+    /// The platform of a .NET runtime identifier: <c>linux-x64</c> → linux/amd64, <c>linux-arm64</c> → linux/arm64/v8,
+    /// <c>linux-arm</c> → linux/arm/v7, <c>linux-musl-x64</c> → linux/amd64. Non-Linux identifiers are CT4111.
+    /// </summary>
+    public static Platform FromRuntimeIdentifier(string rid)
+    {
+        string value = rid.Trim().ToLowerInvariant();
+        string[] parts = value.Split('-');
+        if (parts.Length < 2 || parts[0] is not ("linux" or "linux-musl" or "alpine" or "ubuntu" or "debian" or "rhel" or "centos" or "fedora" or "opensuse" or "sles" or "tizen"))
+        {
+            throw new ContainerTasksException(ErrorCodes.UnsupportedPlatform,
+                $"The container runtime identifier '{rid}' is not a Linux one; only Linux images are supported. Publish for Linux, e.g. 'dotnet publish --os linux' or -p:ContainerRuntimeIdentifier=linux-x64.");
+        }
+        string architecture = parts[^1];
+        return architecture switch
+        {
+            "x64" => new Platform("linux", "amd64"),
+            "arm64" => new Platform("linux", "arm64", "v8"),
+            "arm" => new Platform("linux", "arm", "v7"),
+            "x86" => new Platform("linux", "386"),
+            "s390x" or "ppc64le" or "riscv64" or "loongarch64" => new Platform("linux", architecture),
+            _ => throw new ContainerTasksException(ErrorCodes.UnsupportedPlatform,
+                $"The runtime identifier '{rid}' has an architecture ('{architecture}') no container platform matches. Use linux-x64, linux-arm64 or linux-arm."),
+        };
+    }
+
     /// <summary>True for the placeholder platform BuildKit gives attestation manifests.</summary>
     public bool IsUnknown => Os == "unknown" || Architecture == "unknown";
 

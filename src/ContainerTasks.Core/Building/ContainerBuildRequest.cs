@@ -1,0 +1,128 @@
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Building;
+
+/// <summary>
+/// Everything one container build needs, as plain data: the base, the publish output, the config
+/// changes and where the image goes. The MSBuild task fills it from properties and items; nothing
+/// else in the core knows about MSBuild.
+/// </summary>
+public sealed record ContainerBuildRequest
+{
+    /// <summary>The base image: a reference (<c>mcr.microsoft.com/dotnet/runtime:8.0</c>), <c>scratch</c>, or
+    /// <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE</c>, <c>docker-archive:FILE</c>.</summary>
+    public required string BaseImage { get; init; }
+
+    /// <summary>The image platform (from the runtime identifier).</summary>
+    public required Platform Platform { get; init; }
+
+    /// <summary>The publish output to put in the image.</summary>
+    public required string PublishDirectory { get; init; }
+
+    /// <summary>Where the publish output goes in the image, and the working directory.</summary>
+    public string WorkingDirectory { get; init; } = "/app/";
+
+    /// <summary>Paths (relative to the publish folder) that must be executable whatever their content, e.g. the app host.</summary>
+    public IReadOnlyList<string> ExecutableFiles { get; init; } = [];
+
+    /// <summary>ENTRYPOINT and CMD settings.</summary>
+    public EntrypointInputs Entrypoint { get; init; } = new([], [], [], [], [], null);
+
+    /// <summary>Environment variables to set.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+
+    /// <summary>Labels to set.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Labels { get; init; } = [];
+
+    /// <summary>Ports to expose (<c>N/tcp</c>); when empty, inferred from ASP.NET Core's variables.</summary>
+    public IReadOnlyList<string> Ports { get; init; } = [];
+
+    /// <summary>Volumes to declare.</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+
+    /// <summary>The user; when null, the base image's <c>APP_UID</c> if it has one.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The manifest format.</summary>
+    public ImageFormat Format { get; init; } = ImageFormat.SameAsBase;
+
+    /// <summary>Add <c>org.opencontainers.image.base.name</c> and <c>.base.digest</c> labels.</summary>
+    public bool BaseImageLabels { get; init; } = true;
+
+    /// <summary>The repository of the new image, e.g. <c>myapp</c> or <c>team/myapp</c>.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The tags of the new image.</summary>
+    public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>The registry to push to; null for no push.</summary>
+    public string? OutputRegistry { get; init; }
+
+    /// <summary>An archive file, or a folder for <c>&lt;repository&gt;.tar.gz</c>; takes precedence over everything else.</summary>
+    public string? ArchiveOutputPath { get; init; }
+
+    /// <summary>Docker or Podman to load into, or null to detect one (only when there is no archive path and no registry).</summary>
+    public string? LocalRegistry { get; init; }
+
+    /// <summary>Where the image is written when there is no destination at all (with a warning).</summary>
+    public required string FallbackArchiveDirectory { get; init; }
+
+    /// <summary><c>SOURCE_DATE_EPOCH</c>: file, history and config time stamps.</summary>
+    public DateTimeOffset? SourceDateEpoch { get; init; }
+
+    /// <summary>The content store folder.</summary>
+    public required string CacheDirectory { get; init; }
+
+    /// <summary>The build's environment (credentials, proxies, registry settings) as a snapshot.</summary>
+    public required IReadOnlyDictionary<string, string> EnvironmentSnapshot { get; init; }
+}
+
+/// <summary>What a build produced.</summary>
+public sealed record ContainerBuildResult
+{
+    /// <summary>The image's manifest digest.</summary>
+    public required Digest ManifestDigest { get; init; }
+
+    /// <summary>The manifest.</summary>
+    public required byte[] Manifest { get; init; }
+
+    /// <summary>The config.</summary>
+    public required byte[] Config { get; init; }
+
+    /// <summary>The manifest media type.</summary>
+    public required string MediaType { get; init; }
+
+    /// <summary>The registry pushed to, if any.</summary>
+    public string? Registry { get; init; }
+
+    /// <summary>The repository.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The tags.</summary>
+    public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>Full names: <c>registry/repository:tag</c>, or <c>repository:tag</c> without a registry.</summary>
+    public required IReadOnlyList<string> Names { get; init; }
+
+    /// <summary>The archive written, if any.</summary>
+    public string? ArchivePath { get; init; }
+
+    /// <summary>Where the image went, for messages: "pushed to …", "written to …", "loaded into …".</summary>
+    public required string Destination { get; init; }
+
+    /// <summary>The base image's manifest digest.</summary>
+    public required Digest BaseDigest { get; init; }
+}
+
+/// <summary>Where a build reports progress: a few milestones for everyone, details for diagnostics, coded warnings.</summary>
+public interface IContainerBuildLog
+{
+    /// <summary>A line a user sees at normal verbosity.</summary>
+    void Milestone(string message);
+
+    /// <summary>A line for detailed logs.</summary>
+    void Detail(string message);
+
+    /// <summary>A warning with a stable code.</summary>
+    void Warning(string code, string message);
+}

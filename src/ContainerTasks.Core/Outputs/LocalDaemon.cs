@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace ContainerTasks.Outputs;
+
+/// <summary>
+/// A local container engine (Docker or Podman) to load images into with <c>docker load</c> / <c>podman load</c>.
+/// Only a server that answers counts: a <c>docker</c> client with no daemon behind it is no destination.
+/// </summary>
+public sealed class LocalDaemon
+{
+    private readonly IReadOnlyDictionary<string, string> _environment;
+
+    private LocalDaemon(string command, IReadOnlyDictionary<string, string> environment)
+    {
+        Command = command;
+        _environment = environment;
+    }
+
+    /// <summary><c>docker</c> or <c>podman</c>.</summary>
+    public string Command { get; }
+
+    /// <summary>
+    /// The engine named by <paramref name="localRegistry"/> (Docker or Podman), or the first that answers when it is empty.
+    /// Null when none answers. An unknown name is CT4110.
+    /// </summary>
+    public static LocalDaemon? Find(string? localRegistry, IReadOnlyDictionary<string, string> environment)
+    {
+        string[] candidates = (localRegistry ?? "").Trim().ToLowerInvariant() switch
+        {
+            "" => ["docker", "podman"],
+            "docker" => ["docker"],
+            "podman" => ["podman"],
+            _ => throw new ContainerTasksException(ErrorCodes.UnknownLocalRegistry, $"LocalRegistry is '{localRegistry}'. Use Docker or Podman, or leave it empty to detect one."),
+        };
+        foreach (string command in candidates)
+        {
+            // `info` talks to the server (honouring DOCKER_HOST); a client alone fails here.
+            var (exit, output, _) = RunTool(command, ["info", "--format", command == "docker" ? "{{.ServerVersion}}" : "{{.Version.Version}}"], environment, null, TimeSpan.FromSeconds(20));
+            if (exit == 0 && output.Trim().Length > 0)
+            {
+                return new LocalDaemon(command, environment);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Loads a docker archive; CT4108 with the engine's message when it fails.</summary>
+    public void Load(string archivePath)
+    {
+        var (exit, output, error) = RunTool(Command, ["load", "-i", archivePath], _environment, null, TimeSpan.FromMinutes(30));
+        if (exit != 0)
+        {
+            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed, $"'{Command} load' failed (exit {exit}): {(error + output).Trim()}");
+        }
+    }
+
+    private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(command)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var pair in environment)
+        {
+            start.Environment[pair.Key] = pair.Value;
+        }
+        try
+        {
+            using Process process = Process.Start(start)!;
+            if (input is not null)
+            {
+                process.StandardInput.Write(input);
+            }
+            process.StandardInput.Close();
+            Task<string> output = process.StandardOutput.ReadToEndAsync();
+            Task<string> error = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(timeout))
+            {
+                process.Kill(entireProcessTree: true);
+                return (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s");
+            }
+            return (process.ExitCode, output.Result, error.Result);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return (-1, "", $"{command} is not installed");
+        }
+    }
+}

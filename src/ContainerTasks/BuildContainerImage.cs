@@ -1,0 +1,231 @@
+using ContainerTasks.Building;
+using ContainerTasks.Model;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace ContainerTasks.MSBuild;
+
+/// <summary>
+/// Builds the container image of a published app and pushes it, writes it as an archive, or loads it
+/// into a local engine. A table of inputs and outputs: everything it does is in ContainerTasks.Core.
+/// </summary>
+public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    // ---- what to build on
+    /// <summary><c>ContainerBaseImage</c>: a reference, <c>scratch</c>, or <c>oci:</c>/<c>oci-archive:</c>/<c>docker-archive:</c>.</summary>
+    [Required] public string BaseImage { get; set; } = "";
+    /// <summary><c>ContainerRuntimeIdentifier</c>: the image platform.</summary>
+    [Required] public string ContainerRuntimeIdentifier { get; set; } = "";
+    /// <summary><c>ContainerImageFormat</c>: OCI or Docker; empty keeps the base's.</summary>
+    public string? ImageFormat { get; set; }
+
+    // ---- what goes in
+    /// <summary><c>PublishDir</c>.</summary>
+    [Required] public string PublishDirectory { get; set; } = "";
+    /// <summary><c>ContainerWorkingDirectory</c>.</summary>
+    [Required] public string WorkingDirectory { get; set; } = "";
+    /// <summary>Files (relative to the publish folder) that must be executable: the app host.</summary>
+    public ITaskItem[] ExecutableFiles { get; set; } = [];
+    /// <summary><c>ContainerEntrypoint</c> (deprecated).</summary>
+    public ITaskItem[] Entrypoint { get; set; } = [];
+    /// <summary><c>ContainerEntrypointArgs</c> (deprecated).</summary>
+    public ITaskItem[] EntrypointArgs { get; set; } = [];
+    /// <summary><c>ContainerAppCommand</c>.</summary>
+    public ITaskItem[] AppCommand { get; set; } = [];
+    /// <summary><c>ContainerAppCommandArgs</c>.</summary>
+    public ITaskItem[] AppCommandArgs { get; set; } = [];
+    /// <summary><c>ContainerDefaultArgs</c>.</summary>
+    public ITaskItem[] DefaultArgs { get; set; } = [];
+    /// <summary><c>ContainerAppCommandInstruction</c>.</summary>
+    public string? AppCommandInstruction { get; set; }
+    /// <summary><c>ContainerPort</c> items (<c>Type</c>: tcp or udp).</summary>
+    public ITaskItem[] ExposedPorts { get; set; } = [];
+    /// <summary><c>ContainerLabel</c> items (<c>Value</c>).</summary>
+    public ITaskItem[] Labels { get; set; } = [];
+    /// <summary><c>ContainerEnvironmentVariable</c> items (<c>Value</c>).</summary>
+    public ITaskItem[] EnvironmentVariables { get; set; } = [];
+    /// <summary><c>ContainerVolume</c> items.</summary>
+    public ITaskItem[] Volumes { get; set; } = [];
+    /// <summary><c>ContainerUser</c>.</summary>
+    public string? ContainerUser { get; set; }
+    /// <summary>Add the base name and digest labels (<c>ContainerGenerateLabels</c> and their switches).</summary>
+    public bool BaseImageLabels { get; set; } = true;
+    /// <summary>Add <c>org.opencontainers.image.created</c> from <c>SOURCE_DATE_EPOCH</c> when it is set.</summary>
+    public bool CreatedLabel { get; set; } = true;
+
+    // ---- where it goes
+    /// <summary><c>ContainerRepository</c>.</summary>
+    [Required] public string Repository { get; set; } = "";
+    /// <summary><c>ContainerImageTag</c>.</summary>
+    public string? ImageTag { get; set; }
+    /// <summary><c>ContainerImageTags</c>.</summary>
+    public string? ImageTags { get; set; }
+    /// <summary><c>ContainerRegistry</c>.</summary>
+    public string? Registry { get; set; }
+    /// <summary><c>ContainerArchiveOutputPath</c>.</summary>
+    public string? ArchiveOutputPath { get; set; }
+    /// <summary><c>LocalRegistry</c>: Docker or Podman.</summary>
+    public string? LocalRegistry { get; set; }
+    /// <summary>Where the image goes when nothing else is set, and where the result file is written.</summary>
+    [Required] public string IntermediateDirectory { get; set; } = "";
+    /// <summary>The content store; empty for the user's default.</summary>
+    public string? CacheDirectory { get; set; }
+
+    // ---- results
+    /// <summary>The manifest digest.</summary>
+    [Output] public string? GeneratedContainerDigest { get; private set; }
+    /// <summary>The manifest JSON.</summary>
+    [Output] public string? GeneratedContainerManifest { get; private set; }
+    /// <summary>The config JSON.</summary>
+    [Output] public string? GeneratedContainerConfiguration { get; private set; }
+    /// <summary>The manifest media type.</summary>
+    [Output] public string? GeneratedContainerMediaType { get; private set; }
+    /// <summary>The archive written, if any.</summary>
+    [Output] public string? GeneratedArchiveOutputPath { get; private set; }
+    /// <summary>The image names (<c>registry/repository:tag</c>).</summary>
+    [Output] public ITaskItem[] GeneratedContainerNames { get; private set; } = [];
+    /// <summary>The image, with Manifest, Configuration, ManifestDigest, ManifestMediaType metadata.</summary>
+    [Output] public ITaskItem[] GeneratedContainer { get; private set; } = [];
+    /// <summary>Files written (for FileWrites, so that clean removes them).</summary>
+    [Output] public ITaskItem[] GeneratedFiles { get; private set; } = [];
+
+    /// <summary>Stops the build promptly (Ctrl+C).</summary>
+    public void Cancel() => _cancellation.Cancel();
+
+    /// <inheritdoc />
+    public override bool Execute()
+    {
+        var log = new TaskBuildLog(Log);
+        try
+        {
+            return ExecuteCore(log);
+        }
+        catch (ContainerTasksException e)
+        {
+            log.Error(e);
+            return false;
+        }
+        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
+        {
+            Log.LogError(null, "CT4117", null, null, 0, 0, 0, 0, "The container build was cancelled.");
+            return false;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
+        {
+            // A bug: one line, never a stack trace; CONTAINERTASKS_DEBUG=1 lets it surface in full.
+            log.Error(new ContainerTasksException(ErrorCodes.Unexpected,
+                $"Unexpected {e.GetType().Name}: {e.Message}. This is a bug in ContainerTasks; please report it (set CONTAINERTASKS_DEBUG=1 for details).", e));
+            return false;
+        }
+    }
+
+    private bool ExecuteCore(TaskBuildLog log)
+    {
+        // The environment is read once, here: MSBuild nodes are reused across builds, so nothing is kept in statics.
+        IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
+        Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
+        log.Milestone($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
+        string repository = ContainerNames.NormalizeRepository(Repository, out string? warning);
+        if (warning is not null)
+        {
+            Log.LogWarning(null, "CT4001", null, null, 0, 0, 0, 0, warning);
+        }
+        IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
+        if (!string.IsNullOrWhiteSpace(Registry))
+        {
+            _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
+        }
+        DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
+
+        var labels = Labels.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList();
+        if (CreatedLabel && epoch is { } created)
+        {
+            labels.Add(new("org.opencontainers.image.created", Timestamps.Format(created)));
+        }
+        var request = new ContainerBuildRequest
+        {
+            BaseImage = BaseImage.Trim(),
+            Platform = platform,
+            PublishDirectory = PublishDirectory,
+            WorkingDirectory = WorkingDirectory,
+            ExecutableFiles = ExecutableFiles.Select(i => i.ItemSpec).ToList(),
+            Entrypoint = new EntrypointInputs(Specs(Entrypoint), Specs(EntrypointArgs), Specs(AppCommand), Specs(AppCommandArgs), Specs(DefaultArgs), AppCommandInstruction),
+            Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
+            Labels = labels,
+            Ports = ExposedPorts.Select(Port).ToList(),
+            Volumes = Specs(Volumes),
+            User = string.IsNullOrWhiteSpace(ContainerUser) ? null : ContainerUser.Trim(),
+            Format = ParseFormat(ImageFormat),
+            BaseImageLabels = BaseImageLabels,
+            Repository = repository,
+            Tags = tags,
+            OutputRegistry = string.IsNullOrWhiteSpace(Registry) ? null : Registry.Trim(),
+            ArchiveOutputPath = string.IsNullOrWhiteSpace(ArchiveOutputPath) ? null : ArchiveOutputPath.Trim(),
+            LocalRegistry = string.IsNullOrWhiteSpace(LocalRegistry) ? null : LocalRegistry.Trim(),
+            FallbackArchiveDirectory = Path.Combine(IntermediateDirectory, "container"),
+            SourceDateEpoch = epoch,
+            CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? DefaultCache(environment) : CacheDirectory,
+            EnvironmentSnapshot = environment,
+        };
+
+        ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
+
+        GeneratedContainerDigest = result.ManifestDigest.ToString();
+        GeneratedContainerManifest = System.Text.Encoding.UTF8.GetString(result.Manifest);
+        GeneratedContainerConfiguration = System.Text.Encoding.UTF8.GetString(result.Config);
+        GeneratedContainerMediaType = result.MediaType;
+        GeneratedArchiveOutputPath = result.ArchivePath;
+        GeneratedContainerNames = result.Names.Select(n => (ITaskItem)new TaskItem(n)).ToArray();
+        var container = new TaskItem(result.Names[0]);
+        container.SetMetadata("Manifest", GeneratedContainerManifest);
+        container.SetMetadata("Configuration", GeneratedContainerConfiguration);
+        container.SetMetadata("ManifestDigest", GeneratedContainerDigest);
+        container.SetMetadata("ManifestMediaType", result.MediaType);
+        GeneratedContainer = [container];
+
+        string resultFile = ResultFile.Write(Path.Combine(IntermediateDirectory, "container"), result);
+        var files = new List<ITaskItem> { new TaskItem(resultFile) };
+        if (result.ArchivePath is not null && result.ArchivePath.StartsWith(Path.GetFullPath(IntermediateDirectory), StringComparison.Ordinal))
+        {
+            files.Add(new TaskItem(result.ArchivePath));
+        }
+        GeneratedFiles = files.ToArray();
+        return !Log.HasLoggedErrors;
+    }
+
+    private static string DefaultCache(IReadOnlyDictionary<string, string> environment)
+    {
+        if (environment.TryGetValue("CONTAINERTASKS_CACHE", out string? cache) && cache.Length > 0)
+        {
+            return cache;
+        }
+        return Content.ContentStore.DefaultRoot();
+    }
+
+    private static List<string> Specs(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
+
+    private static string Port(ITaskItem item)
+    {
+        string type = item.GetMetadata("Type");
+        string spec = item.ItemSpec.Trim();
+        try
+        {
+            return ImageConfig.NormalizePort(spec.Contains('/') || string.IsNullOrWhiteSpace(type) ? spec : $"{spec}/{type.Trim()}");
+        }
+        catch (ContainerTasksException e)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidPort, $"ContainerPort '{item.ItemSpec}' (Type '{type}'): {e.Message}", e);
+        }
+    }
+
+    private static ImageFormat ParseFormat(string? format) => (format ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" => Building.ImageFormat.SameAsBase,
+        "oci" => Building.ImageFormat.Oci,
+        "docker" => Building.ImageFormat.Docker,
+        _ => throw new ContainerTasksException(ErrorCodes.UnknownImageFormat, $"ContainerImageFormat is '{format}'. Use OCI or Docker, or leave it empty to keep the base image's format."),
+    };
+}
