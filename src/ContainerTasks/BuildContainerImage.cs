@@ -131,7 +131,15 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         string repository = ContainerNames.NormalizeRepository(Repository, out string? warning);
         if (warning is not null)
         {
-            Log.LogWarning(null, "CT4001", null, null, 0, 0, 0, 0, warning);
+            // Lower-casing an assembly name is the norm, not a problem: only other changes are worth a warning.
+            if (repository == Repository.Trim().ToLowerInvariant())
+            {
+                log.Detail(warning);
+            }
+            else
+            {
+                Log.LogWarning(null, ErrorCodes.RepositoryNameNormalized, null, null, 0, 0, 0, 0, warning);
+            }
         }
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
         if (!string.IsNullOrWhiteSpace(Registry))

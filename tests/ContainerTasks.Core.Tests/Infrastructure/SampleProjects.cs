@@ -1,0 +1,132 @@
+using ContainerTasks.Tests.Infrastructure.Registries;
+
+namespace ContainerTasks.Tests.Infrastructure;
+
+/// <summary>
+/// The ContainerTasks package as a user gets it: packed once per test run with a unique version
+/// (<c>0.0.0-dev.N</c>) into a private feed, restored into a private <c>NUGET_PACKAGES</c>, and built with
+/// node reuse and build servers off, so no test ever runs stale bits.
+/// </summary>
+public sealed class PackageFeed : IDisposable
+{
+    private readonly TempDirectory _root = new("ct-feed-");
+    private readonly Lazy<string> _version;
+
+    public PackageFeed()
+    {
+        _version = new Lazy<string>(Pack, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The package version of this run (packed on first use).</summary>
+    public string Version => _version.Value;
+
+    /// <summary>The feed folder.</summary>
+    public string FeedDirectory => _root["feed"];
+
+    /// <summary>The run's own NuGet package cache.</summary>
+    public string PackagesDirectory => _root["packages"];
+
+    /// <summary>A scratch folder for this run.</summary>
+    public TempDirectory Root => _root;
+
+    private string Pack()
+    {
+        string version = $"0.0.0-dev.{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
+        Run.Process("dotnet", ["pack", Path.Combine(Repo.Root, "src", "ContainerTasks", "ContainerTasks.csproj"), "-c", "Release",
+                $"-p:Version={version}", "-o", FeedDirectory, "-nologo", "-v:q", "--disable-build-servers"],
+            environment: BuildEnvironment(null), timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("dotnet pack");
+        return version;
+    }
+
+    /// <summary>The environment every dotnet command of the tests gets.</summary>
+    public Dictionary<string, string?> BuildEnvironment(IDictionary<string, string?>? extra)
+    {
+        var env = new Dictionary<string, string?>
+        {
+            ["NUGET_PACKAGES"] = PackagesDirectory,
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
+            ["CONTAINERTASKS_CACHE"] = _root["cache"],
+            ["CONTAINERTASKS_RETRY_BASE_MS"] = "50",
+            ["CONTAINERTASKS_RETRY_BUDGET_MS"] = "3000",
+            ["SOURCE_DATE_EPOCH"] = null,
+        };
+        if (extra is not null)
+        {
+            foreach (var pair in extra)
+            {
+                env[pair.Key] = pair.Value;
+            }
+        }
+        return env;
+    }
+
+    /// <summary>Copies a sample into a fresh folder with a nuget.config that adds this run's feed.</summary>
+    public string CopySample(string sample, string destination)
+    {
+        string source = Path.Combine(Repo.Root, "samples", sample);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(source, file);
+            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            string target = Path.Combine(destination, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.WriteAllText(Path.Combine(destination, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="containertasks-test" value="{FeedDirectory}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(destination, "Directory.Build.props"), "<Project />");
+        return Path.Combine(destination, sample + ".csproj");
+    }
+
+    /// <summary>Runs <c>dotnet ARGS</c> for a project with the run's environment.</summary>
+    public ProcessResult Dotnet(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
+    {
+        var list = arguments.ToList();
+        // `dotnet publish/build/pack` take --disable-build-servers; `dotnet msbuild` and binlog replays do not.
+        if (list.Count > 0 && list[0] is "publish" or "build" or "pack" or "restore")
+        {
+            list.Add("--disable-build-servers");
+        }
+        list.Add("-nologo");
+        return Run.Process("dotnet", list, environment: BuildEnvironment(environment), timeout: TimeSpan.FromMinutes(5));
+    }
+
+    public void Dispose() => _root.Dispose();
+}
+
+/// <summary>Pushes the runtime base images (made by make-base.sh) into a registry once.</summary>
+public static class RuntimeBases
+{
+    private static readonly Dictionary<string, Task<string>> Pushed = new();
+
+    /// <summary>The reference of <paramref name="kind"/> (dotnet or aspnet) in <paramref name="server"/>.</summary>
+    public static Task<string> GetAsync(RegistryServer server, BaseImages bases, string kind)
+    {
+        lock (Pushed)
+        {
+            string key = $"{server.Host}/{kind}";
+            if (!Pushed.TryGetValue(key, out Task<string>? task))
+            {
+                task = Task.Run(() =>
+                {
+                    string reference = server.Reference($"base/{kind}:10.0");
+                    Run.Process("skopeo", ["copy", .. server.SkopeoOptions("dest", RegistryUsers.Pusher), bases.Get(kind), $"docker://{reference}"],
+                        environment: server.ChildEnvironment, timeout: TimeSpan.FromMinutes(5)).EnsureSuccess($"skopeo copy {kind} base");
+                    return reference;
+                });
+                Pushed[key] = task;
+            }
+            return task;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using ContainerTasks.Tests.Infrastructure;
+using ContainerTasks.Tests.Infrastructure.Registries;
+
+namespace ContainerTasks.Tests;
+
+/// <summary>The package as users meet it: dotnet publish of the samples, against real registries, images run with runc.</summary>
+[Collection(ImageCollection.Name)]
+public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, TokenRegistryFixture token)
+    : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<TokenRegistryFixture>
+{
+    private static readonly string[] ExpectedConsoleLines =
+    [
+        "  in container: true",
+        "  user id:     1654",
+        "  working dir: /app",
+        "  greeting:    built by ContainerTasks",
+    ];
+
+    private string[] PublishArgs(string project, params string[] extra)
+        => ["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", .. extra];
+
+    private static string[] RunFromRegistry(RegistryServer server, string repositoryAndTag, string scratch)
+    {
+        string layout = Path.Combine(scratch, "run-" + Guid.NewGuid().ToString("N"));
+        Run.Process("skopeo", ["copy", .. server.SkopeoOptions("src", RegistryUsers.Pusher), $"docker://{server.Reference(repositoryAndTag)}", $"oci:{layout}:r"],
+            environment: server.ChildEnvironment).EnsureSuccess("skopeo copy");
+        return TestImage.RunImage($"oci:{layout}:r");
+    }
+
+    private static JsonElement ImageJson(string project)
+    {
+        string file = Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(project)!, "obj"), "image.json", SearchOption.AllDirectories).Single();
+        return JsonDocument.Parse(File.ReadAllText(file)).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_console_sample_publishes_with_the_property_pushes_and_runs_as_the_app_user()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        var result = feed.Dotnet(PublishArgs(project, "-p:PublishContainer=true", $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}",
+            "-p:ContainerImageTags=1.0%3Blatest"));
+        result.EnsureSuccess("dotnet publish -p:PublishContainer=true");
+        Assert.Contains("samples/hello-container:1.0", result.StandardOutput);
+
+        string[] output = RunFromRegistry(server, "samples/hello-container:1.0", dir.Path);
+        Assert.Equal("Hello from a container built without a daemon!", output[0]);
+        foreach (string line in ExpectedConsoleLines)
+        {
+            Assert.Contains(line, output);
+        }
+        JsonElement image = ImageJson(project);
+        Assert.Equal(server.Host, image.GetProperty("registry").GetString());
+        Assert.Equal(["1.0", "latest"], image.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        string digest = image.GetProperty("digest").GetString()!;
+        string tags = await (await server.CreateHttpClient().GetAsync("/v2/samples/hello-container/tags/list")).Content.ReadAsStringAsync();
+        Assert.Contains("\"1.0\"", tags);
+        Assert.Contains("\"latest\"", tags);
+        // Nothing of ours lands in the publish folder (it would go into the next image).
+        string publish = Path.Combine(dir["app"], "bin", "Release", "net10.0", "publish");
+        Assert.DoesNotContain(Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories), f => f.EndsWith(".tar", StringComparison.Ordinal) || f.EndsWith(".tar.gz", StringComparison.Ordinal) || f.EndsWith("image.json", StringComparison.Ordinal));
+
+        // The target form gives the same image: an archive whose manifest digest is the pushed one.
+        var archive = feed.Dotnet(PublishArgs(project, "-t:PublishContainer", $"-p:ContainerArchiveOutputPath={dir["archive"]}/", $"-p:ContainerBaseImage={baseImage}",
+            "-p:ContainerImageTags=1.0%3Blatest"));
+        archive.EnsureSuccess("dotnet publish -t:PublishContainer");
+        string tarGz = dir["archive/samples-hello-container.tar.gz"];
+        Assert.True(File.Exists(tarGz), archive.StandardOutput);
+        Assert.Equal(digest, ImageJson(project).GetProperty("digest").GetString());
+        Run.Checked("sh", "-c", $"gzip -dc '{tarGz}' > '{dir["archive/plain.tar"]}'");
+        Assert.Contains("  greeting:    built by ContainerTasks", TestImage.RunImage($"docker-archive:{dir["archive/plain.tar"]}"));
+    }
+
+    [Fact]
+    public async Task Credentials_from_the_environment_push_to_a_token_registry_and_never_appear_in_messages()
+    {
+        RegistryServer server = token.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        var env = new Dictionary<string, string?>(server.ChildEnvironment)
+        {
+            ["DOTNET_CONTAINER_REGISTRY_UNAME"] = RegistryUsers.Pusher.User,
+            ["DOTNET_CONTAINER_REGISTRY_PWORD"] = RegistryUsers.Pusher.Password,
+            ["HOME"] = dir.Path,
+        };
+        var result = feed.Dotnet(PublishArgs(project, "-p:PublishContainer=true", $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}",
+            "-p:ContainerRepository=private/hello", "-v:d"), env);
+        result.EnsureSuccess("dotnet publish to the token registry");
+        // MSBuild itself prints environment variables only at -v:diag; our messages never contain the secret.
+        Assert.DoesNotContain(RegistryUsers.Pusher.Password, result.StandardOutput + result.StandardError);
+        Assert.Contains("DOTNET_CONTAINER_REGISTRY_UNAME/PWORD", result.StandardOutput);
+        Assert.Contains("  user id:     1654", RunFromRegistry(server, "private/hello:latest", dir.Path));
+
+        // A password from config.json stays out of even the diagnostic log and the binary log.
+        const string filePassword = "file-only-secret-7";
+        Directory.CreateDirectory(dir[".docker"]);
+        File.WriteAllText(dir[".docker/config.json"], "{\"auths\":{\"" + server.Host + "\":{\"auth\":\"" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("pusher:" + filePassword)) + "\"}}}");
+        var diag = feed.Dotnet(["msbuild", project, "-t:PublishContainer", "-p:Configuration=Release", "-p:NoBuild=true", $"-p:ContainerTasksVersion={feed.Version}",
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", "-v:diag", $"-bl:{dir["build.binlog"]}"], new Dictionary<string, string?>(server.ChildEnvironment) { ["HOME"] = dir.Path });
+        Assert.DoesNotContain(filePassword, diag.StandardOutput + diag.StandardError);
+        Assert.Contains("CT3002", diag.StandardOutput); // the token service refuses the wrong password: the log says so without showing it
+        var replay = feed.Dotnet(["msbuild", dir["build.binlog"], "-v:diag"]);
+        Assert.DoesNotContain(filePassword, replay.StandardOutput);
+    }
+
+    [Theory]
+    [InlineData("-p:ContainerImageTag=bad:tag", "CT4")]
+    [InlineData("-p:ContainerImageTag=1.0|-p:ContainerImageTags=2.0", "CT4")]
+    [InlineData("-p:ContainerImageFormat=Zip", "CT4109")]
+    [InlineData("-p:ContainerRuntimeIdentifier=win-x64", "CT4111")]
+    [InlineData("-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "CT4112")]
+    [InlineData("-p:ContainerRegistry=127.0.0.1:1", "CT3001")]
+    [InlineData("-p:ContainerBaseImage={registry}/does/not-exist:1", "CT3004")]
+    [InlineData("-p:ContainerBaseImage=Not A Reference", "CT1002")]
+    [InlineData("-p:ContainerArchiveOutputPath={publish}/image.tar", "CT4106")]
+    public async Task Bad_input_is_a_coded_error_without_a_stack_trace_and_nothing_is_pushed_or_left(string arguments, string code)
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        feed.Dotnet(PublishArgs(project)).EnsureSuccess("dotnet publish");
+        string publish = Path.Combine(dir["app"], "bin", "Release", "net10.0", "publish");
+        string repository = RegistryServer.NewRepository("bad");
+        var args = new List<string> { "msbuild", project, "-t:PublishContainer", "-p:NoBuild=true", "-p:Configuration=Release",
+            $"-p:ContainerTasksVersion={feed.Version}", $"-p:ContainerRegistry={server.Host}", $"-p:ContainerRepository={repository}" };
+        if (!arguments.Contains("ContainerBaseImage", StringComparison.Ordinal))
+        {
+            args.Add($"-p:ContainerBaseImage={baseImage}");
+        }
+        args.AddRange(arguments.Replace("{registry}", server.Host, StringComparison.Ordinal).Replace("{publish}", publish, StringComparison.Ordinal).Split('|'));
+        string[] publishedBefore = Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Order().ToArray();
+
+        var result = feed.Dotnet(args);
+        string all = result.StandardOutput + result.StandardError;
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches($"error {code}[0-9]*:", all);
+        Assert.DoesNotContain("MSB4018", all);
+        Assert.DoesNotContain("   at ", all);
+        Assert.DoesNotContain(server.AccessLog(), e => e.Path.Contains(repository, StringComparison.Ordinal) && e.Method is "PUT" or "PATCH" or "POST");
+        Assert.Equal(publishedBefore, Directory.EnumerateFiles(publish, "*", SearchOption.AllDirectories).Order().ToArray());
+        Assert.Empty(Directory.EnumerateFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+}
