@@ -1,41 +1,53 @@
 #!/usr/bin/env bash
-# End-to-end demo on a machine with no internet and no Docker engine:
-#   1. builds a .NET runtime base image from this machine's files (an OCI layout, made by umoci),
-#   2. publishes samples/HelloContainer with dotnet publish,
-#   3. assembles the app image with ctimage: the publish output as a reproducible layer on the base,
-#      plus ENV, USER, WORKDIR and ENTRYPOINT, written as an OCI layout and a docker archive,
-#   4. runs the image with runc and shows what a registry client (skopeo) sees.
-# Everything lands under artifacts/demo/.
+# The whole job, end to end, on a machine with no internet and no Docker engine:
+#   1. start a local registry (the CNCF Distribution registry) on 127.0.0.1,
+#   2. build a .NET runtime base image from this machine's files and push it there,
+#   3. pack ContainerTasks and `dotnet publish -p:PublishContainer=true` the sample app with it,
+#   4. pull the pushed image back and run it with runc (no daemon), printing the app's output.
+# Everything lands under artifacts/demo/; the registry stops when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 out=$root/artifacts/demo
-bash build/bootstrap.sh
+bash build/bootstrap.sh >/dev/null
 rm -rf "$out"
-mkdir -p "$out"
+mkdir -p "$out/registry"
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "Building the base image (glibc + .NET runtime from this machine) into $out/base"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+registry=127.0.0.1:$port
+cat > "$out/registry/config.yml" <<YML
+version: 0.1
+log: {level: warn, accesslog: {disabled: false}}
+storage: {filesystem: {rootdirectory: $out/registry/data}, delete: {enabled: true}}
+http: {addr: $registry, secret: demo-$$}
+YML
+step "Starting a local registry at $registry"
+docker-registry serve "$out/registry/config.yml" >"$out/registry/log" 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+step "Building a .NET runtime base image from this machine's files and pushing it"
 bash build/testimages/make-base.sh --kind dotnet --out "$out/base" --tag runtime
+skopeo copy -q --dest-tls-verify=false "oci:$out/base:runtime" "docker://$registry/dotnet/runtime:10.0"
 
-step "Publishing samples/HelloContainer"
-dotnet publish samples/HelloContainer -c Release -o "$out/publish" -nologo -v:q
-dotnet build src/ContainerTasks.Cli -c Release -nologo -v:q -o "$out/tool"
+step "Packing ContainerTasks"
+version=$(bash build/pack.sh)
+echo "ContainerTasks $version in artifacts/packages"
 
-step "Assembling the image (no daemon): OCI layout and docker archive"
+step "dotnet publish -p:PublishContainer=true (samples/HelloContainer)"
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
-common=(--from "oci:$out/base:runtime" --layer "$out/publish:/app" --tag hello-container:1.0
-        --env GREETING="built by ContainerTasks" --user 1654 --workdir /app
-        --entrypoint dotnet --entrypoint /app/HelloContainer.dll
-        --label org.opencontainers.image.title=HelloContainer --cache "$out/cache")
-digest=$(dotnet "$out/tool/ctimage.dll" build "${common[@]}" --to "oci:$out/image")
-dotnet "$out/tool/ctimage.dll" build "${common[@]}" --to "docker-archive:$out/hello-container.tar" >/dev/null
-echo "image digest: $digest"
+dotnet publish samples/HelloContainer -c Release --disable-build-servers -nologo \
+  -p:ContainerTasksVersion="$version" -p:RestoreAdditionalProjectSources="$root/artifacts/packages" \
+  -p:PublishContainer=true -p:ContainerRegistry="$registry" -p:ContainerBaseImage="$registry/dotnet/runtime:10.0" \
+  -p:ContainerImageTags='1.0%3Blatest'
 
-step "Running it with runc"
-bash build/testimages/run-image.sh "oci:$out/image:1.0"
+step "Pulling the image back and running it with runc"
+skopeo copy -q --src-tls-verify=false "docker://$registry/samples/hello-container:1.0" "oci:$out/pulled:1.0"
+bash build/testimages/run-image.sh "oci:$out/pulled:1.0"
 
-step "What skopeo sees"
-skopeo inspect --config "oci:$out/image:1.0" | jq -c '{user: .config.User, workdir: .config.WorkingDir, entrypoint: .config.Entrypoint, env: .config.Env, layers: (.rootfs.diff_ids | length)}'
-echo "docker archive (for docker load / podman load): $out/hello-container.tar"
+step "What the registry holds"
+curl -fsS "http://$registry/v2/samples/hello-container/tags/list"; echo
+skopeo inspect --tls-verify=false "docker://$registry/samples/hello-container:1.0" | jq -c '{Digest, Env, Layers: (.Layers | length)}'
