@@ -100,6 +100,21 @@ public sealed record Descriptor(string MediaType, Digest Digest, long Size)
         writer.WriteEndObject();
     }
 
+    /// <summary>Writes the optional <c>subject</c> and <c>annotations</c> members manifests and indexes share.</summary>
+    internal static void WriteSubjectAndAnnotations(Utf8JsonWriter writer, Descriptor? subject, IReadOnlyDictionary<string, string>? annotations)
+    {
+        if (subject is not null)
+        {
+            writer.WritePropertyName("subject");
+            subject.Write(writer);
+        }
+        if (annotations is { Count: > 0 })
+        {
+            writer.WritePropertyName("annotations");
+            WriteStringMap(writer, annotations);
+        }
+    }
+
     internal static Dictionary<string, string> ReadStringMap(JsonElement element)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -85,16 +85,7 @@ public sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Mani
             manifest.Write(writer);
         }
         writer.WriteEndArray();
-        if (Subject is not null)
-        {
-            writer.WritePropertyName("subject");
-            Subject.Write(writer);
-        }
-        if (Annotations is { Count: > 0 })
-        {
-            writer.WritePropertyName("annotations");
-            Descriptor.WriteStringMap(writer, Annotations);
-        }
+        Descriptor.WriteSubjectAndAnnotations(writer, Subject, Annotations);
         writer.WriteEndObject();
     });
 
