@@ -27,8 +27,18 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     [Required] public string PublishDirectory { get; set; } = "";
     /// <summary><c>ContainerWorkingDirectory</c>.</summary>
     [Required] public string WorkingDirectory { get; set; } = "";
-    /// <summary>Files (relative to the publish folder) that must be executable: the app host.</summary>
-    public ITaskItem[] ExecutableFiles { get; set; } = [];
+    /// <summary>The app host's file name (relative to the publish folder), when the app has one.</summary>
+    public string? AppHost { get; set; }
+    /// <summary><c>@(ResolvedFileToPublish)</c>: metadata that classifies published files into layers.</summary>
+    public ITaskItem[] PublishFiles { get; set; } = [];
+    /// <summary><c>@(ResolvedRuntimePack)</c>: their files form the runtime layer of self-contained apps.</summary>
+    public ITaskItem[] RuntimePacks { get; set; } = [];
+    /// <summary><c>ContainerLayering</c>: Split (default) or Single.</summary>
+    public string? Layering { get; set; }
+    /// <summary><c>ContainerLayer</c> items: a file or folder (<c>Include</c>), <c>Destination</c> in the image, optional <c>Mode</c>.</summary>
+    public ITaskItem[] ExtraLayers { get; set; } = [];
+    /// <summary><c>ContainerTrimForeignRuntimeAssets</c>.</summary>
+    public bool TrimForeignRuntimeAssets { get; set; }
     /// <summary><c>ContainerEntrypoint</c> (deprecated).</summary>
     public ITaskItem[] Entrypoint { get; set; } = [];
     /// <summary><c>ContainerEntrypointArgs</c> (deprecated).</summary>
@@ -159,7 +169,13 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             Platform = platform,
             PublishDirectory = PublishDirectory,
             WorkingDirectory = WorkingDirectory,
-            ExecutableFiles = ExecutableFiles.Select(i => i.ItemSpec).ToList(),
+            AppHost = string.IsNullOrWhiteSpace(AppHost) ? null : AppHost.Trim(),
+            PublishedFiles = PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(),
+            RuntimePackageIds = RuntimePacks.SelectMany(p => new[] { p.ItemSpec, p.GetMetadata("NuGetPackageId") }).Where(id => id.Length > 0).Distinct().ToList(),
+            Layering = ParseLayering(Layering),
+            ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
+            TrimForeignRuntimeAssets = TrimForeignRuntimeAssets,
+            RuntimeIdentifier = ContainerRuntimeIdentifier,
             Entrypoint = new EntrypointInputs(Specs(Entrypoint), Specs(EntrypointArgs), Specs(AppCommand), Specs(AppCommandArgs), Specs(DefaultArgs), AppCommandInstruction),
             Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
             Labels = labels,
@@ -214,6 +230,51 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     }
 
     private static List<string> Specs(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
+
+    // Items only classify: the publish folder's listing decides what is in the image.
+    private static Layers.PublishedFile? ToPublishedFile(ITaskItem item)
+    {
+        string relative = item.GetMetadata("RelativePath");
+        if (string.IsNullOrEmpty(relative))
+        {
+            return null;
+        }
+        string packageId = item.GetMetadata("NuGetPackageId");
+        return new Layers.PublishedFile(relative.Replace('\\', '/'), packageId.Length > 0 ? packageId : null,
+            item.GetMetadata("NuGetPackageVersion") is { Length: > 0 } v ? v : null,
+            item.GetMetadata("ReferenceSourceTarget").Equals("ProjectReference", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static Layers.ExtraLayer ToExtraLayer(ITaskItem item)
+    {
+        string destination = item.GetMetadata("Destination");
+        if (string.IsNullOrWhiteSpace(destination) || !destination.StartsWith('/'))
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidLayerPath,
+                $"ContainerLayer '{item.ItemSpec}' needs a Destination that is an absolute path in the image, e.g. <ContainerLayer Include=\"config/\" Destination=\"/etc/myapp/\" />.");
+        }
+        string mode = item.GetMetadata("Mode");
+        int? parsed = null;
+        if (mode.Length > 0)
+        {
+            try
+            {
+                parsed = Convert.ToInt32(mode, 8);
+            }
+            catch (FormatException e)
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"ContainerLayer '{item.ItemSpec}' has Mode '{mode}', which is not an octal mode like 0644 or 0755.", e);
+            }
+        }
+        return new Layers.ExtraLayer(item.GetMetadata("FullPath"), destination, parsed);
+    }
+
+    private static Layers.LayeringMode ParseLayering(string? layering) => (layering ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "split" => Layers.LayeringMode.Split,
+        "single" => Layers.LayeringMode.Single,
+        _ => throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"ContainerLayering is '{layering}'. Use Split (the default) or Single."),
+    };
 
     private static string Port(ITaskItem item)
     {

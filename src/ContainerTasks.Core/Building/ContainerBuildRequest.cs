@@ -22,8 +22,26 @@ public sealed record ContainerBuildRequest
     /// <summary>Where the publish output goes in the image, and the working directory.</summary>
     public string WorkingDirectory { get; init; } = "/app/";
 
-    /// <summary>Paths (relative to the publish folder) that must be executable whatever their content, e.g. the app host.</summary>
-    public IReadOnlyList<string> ExecutableFiles { get; init; } = [];
+    /// <summary>The app host's path relative to the publish folder, if the app has one: executable, in its own layer.</summary>
+    public string? AppHost { get; init; }
+
+    /// <summary>What the build knows about published files, to put each in its layer.</summary>
+    public IReadOnlyList<Layers.PublishedFile> PublishedFiles { get; init; } = [];
+
+    /// <summary>Package ids of the runtime packs (self-contained apps): their files form the runtime layer.</summary>
+    public IReadOnlyList<string> RuntimePackageIds { get; init; } = [];
+
+    /// <summary>Split into layers, or one layer.</summary>
+    public Layers.LayeringMode Layering { get; init; } = Layers.LayeringMode.Split;
+
+    /// <summary>Layers the project adds on top.</summary>
+    public IReadOnlyList<Layers.ExtraLayer> ExtraLayers { get; init; } = [];
+
+    /// <summary>Leave out <c>runtimes/&lt;rid&gt;/</c> assets that cannot run on the image's platform.</summary>
+    public bool TrimForeignRuntimeAssets { get; init; }
+
+    /// <summary>The image's runtime identifier, e.g. linux-x64.</summary>
+    public string? RuntimeIdentifier { get; init; }
 
     /// <summary>ENTRYPOINT and CMD settings.</summary>
     public EntrypointInputs Entrypoint { get; init; } = new([], [], [], [], [], null);

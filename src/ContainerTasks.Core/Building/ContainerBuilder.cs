@@ -37,11 +37,9 @@ public static class ContainerBuilder
 
         DateTimeOffset time = request.SourceDateEpoch ?? Timestamps.Default;
         string workingDirectory = "/" + LayerPath.Normalize(request.WorkingDirectory) + "/";
-        var executables = request.ExecutableFiles.Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
-        List<LayerEntry> entries = DirectoryEntries.FromDirectory(publishDirectory, workingDirectory,
-            relative => executables.Contains(relative) ? LayerWriter.ExecutableMode : null);
-        BuiltLayer layer = await new LayerWriter(new LayerOptions { ModificationTime = time }).WriteAsync(entries, store, cancellationToken).ConfigureAwait(false);
-        log.Milestone($"App layer: {entries.Count(e => e.Kind == LayerEntryKind.File)} files, {layer.Descriptor.Size / 1024.0:0.#} KiB ({layer.Descriptor.Digest.Hex[..12]}).");
+        List<PlannedLayer> plan = LayerPlanner.Plan(publishDirectory, workingDirectory, request.PublishedFiles, request.RuntimePackageIds,
+            request.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, request.RuntimeIdentifier);
+        var built = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time }, log, cancellationToken).ConfigureAwait(false);
 
         var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
         foreach (var (code, message) in resolution.Warnings)
@@ -73,8 +71,12 @@ public static class ContainerBuilder
             labels.Add(new("org.opencontainers.image.base.digest", baseImage.ManifestDigest.ToString()));
         }
 
-        BuiltImage image = new ImageBuilder(baseImage, store)
-            .AddLayer(layer, $"ContainerTasks: COPY {Path.GetFileName(publishDirectory.TrimEnd('/'))} {workingDirectory}")
+        var builder = new ImageBuilder(baseImage, store);
+        for (int i = 0; i < plan.Count; i++)
+        {
+            builder.AddLayer(built[i], $"ContainerTasks: COPY {plan[i].Name} {(plan[i].Kind == LayerKind.Extra ? "" : workingDirectory)}".TrimEnd());
+        }
+        BuiltImage image = builder
             .WithConfig(new ConfigChanges
             {
                 Environment = environment,
@@ -150,6 +152,32 @@ public static class ContainerBuilder
             Destination = destination,
             BaseDigest = baseImage.ManifestDigest,
         };
+    }
+
+    /// <summary>
+    /// Builds the planned layers, several at once (bounded by the core count), each from the layer cache when
+    /// its content was built before. Logs one line per layer and how many were written.
+    /// </summary>
+    private static async Task<BuiltLayer[]> BuildLayersAsync(List<PlannedLayer> plan, ContentStore store, LayerOptions options, IContainerBuildLog log, CancellationToken cancellationToken)
+    {
+        var cache = new LayerCache(store);
+        var built = new BuiltLayer[plan.Count];
+        var reused = new bool[plan.Count];
+        // Largest first, so the biggest layer does not start last.
+        var order = Enumerable.Range(0, plan.Count).OrderByDescending(i => plan[i].Entries.Where(e => e.SourcePath is not null).Sum(e => new FileInfo(e.SourcePath!).Length)).ToList();
+        await Parallel.ForEachAsync(order, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            (built[i], reused[i]) = await cache.GetOrWriteAsync(plan[i].Entries, options, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        for (int i = 0; i < plan.Count; i++)
+        {
+            int files = plan[i].Entries.Count(e => e.Kind == LayerEntryKind.File);
+            log.Detail($"Layer {i + 1} ({plan[i].Name}): {files} files, {built[i].Descriptor.Size / 1024.0:0.#} KiB, {built[i].Descriptor.Digest}{(reused[i] ? ", unchanged (from cache)" : "")}.");
+        }
+        int written = reused.Count(r => !r);
+        log.Milestone($"Layers: {plan.Count} ({string.Join(", ", plan.Select((p, i) => $"{p.Name} {built[i].Descriptor.Size / 1024.0:0.#} KiB"))}); {written} built, {plan.Count - written} unchanged.");
+        log.Detail($"Layers compressed: {written}.");
+        return built;
     }
 
     /// <summary><c>team/app</c> → <c>team-app.tar.gz</c>.</summary>

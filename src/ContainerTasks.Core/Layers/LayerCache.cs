@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ContainerTasks.Content;
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Layers;
+
+/// <summary>
+/// Remembers built layers by what they contain: the key is every entry's path in the image, kind, mode and
+/// the SHA-256 of the bytes actually published (not package ids: ReadyToRun and trimming rewrite package
+/// files), plus the writer's options. A layer seen before is not tarred or compressed again; its blob is
+/// taken from the content store. Entries live in the store's <c>layers/</c> folder, written atomically.
+/// </summary>
+public sealed class LayerCache
+{
+    private const string FormatVersion = "containertasks-layer-v1";
+    private readonly ContentStore _store;
+
+    /// <summary>A cache over <paramref name="store"/>.</summary>
+    public LayerCache(ContentStore store)
+    {
+        _store = store;
+    }
+
+    /// <summary>The layer for <paramref name="entries"/>: from the cache when its content was built before, else written now.</summary>
+    public async Task<(BuiltLayer Layer, bool Reused)> GetOrWriteAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
+    {
+        string key = await Task.Run(() => ComputeKey(entries, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        string indexPath = Path.Combine(_store.Root, "layers", key + ".json");
+        if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
+        {
+            File.SetLastWriteTimeUtc(indexPath, DateTime.UtcNow); // recently used, for pruning
+            return (cached, true);
+        }
+        BuiltLayer layer = await new LayerWriter(options).WriteAsync(entries, _store, cancellationToken).ConfigureAwait(false);
+        Write(indexPath, layer);
+        return (layer, false);
+    }
+
+    /// <summary>The content key of a layer: stable across machines, checkouts and time stamps.</summary>
+    public static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+        Add(FormatVersion);
+        Add($"uid={options.Uid} gid={options.Gid} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={options.Compression.Level}");
+        byte[] buffer = new byte[128 * 1024];
+        byte[] magic = new byte[4];
+        foreach (LayerEntry entry in LayerWriter.Plan(entries))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            switch (entry.Kind)
+            {
+                case LayerEntryKind.Directory:
+                    Add($"d {entry.Path} {entry.Mode ?? LayerWriter.ExecutableMode}");
+                    break;
+                case LayerEntryKind.Symlink:
+                    Add($"l {entry.Path} {entry.LinkTarget}");
+                    break;
+                default:
+                    using (var file = new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                    using (var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                    {
+                        int read;
+                        int first = -1;
+                        int magicLength = 0;
+                        while ((read = file.Read(buffer)) > 0)
+                        {
+                            if (first < 0)
+                            {
+                                first = read;
+                                magicLength = Math.Min(4, read);
+                                buffer.AsSpan(0, magicLength).CopyTo(magic);
+                            }
+                            content.AppendData(buffer, 0, read);
+                        }
+                        int mode = LayerWriter.ModeFor(entry, magic.AsSpan(0, magicLength));
+                        Add($"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}");
+                    }
+                    break;
+            }
+        }
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private static BuiltLayer? TryRead(string path)
+    {
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            JsonElement root = json.RootElement;
+            var descriptor = new Descriptor(root.GetProperty("mediaType").GetString()!, Digest.Parse(root.GetProperty("digest").GetString()!), root.GetProperty("size").GetInt64());
+            return new BuiltLayer(descriptor, Digest.Parse(root.GetProperty("diffId").GetString()!), root.GetProperty("uncompressedSize").GetInt64());
+        }
+        catch (Exception e) when (e is JsonException or IOException or KeyNotFoundException or InvalidOperationException or ContainerTasksException)
+        {
+            return null; // A damaged entry is a miss; it is rewritten.
+        }
+    }
+
+    private static void Write(string path, BuiltLayer layer)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var stream = File.Create(temp))
+        using (var writer = new Utf8JsonWriter(stream))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("mediaType", layer.Descriptor.MediaType);
+            writer.WriteString("digest", layer.Descriptor.Digest.ToString());
+            writer.WriteNumber("size", layer.Descriptor.Size);
+            writer.WriteString("diffId", layer.DiffId.ToString());
+            writer.WriteNumber("uncompressedSize", layer.UncompressedSize);
+            writer.WriteEndObject();
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,196 @@
+namespace ContainerTasks.Layers;
+
+/// <summary>
+/// The layers an app is split into, bottom to top: what changes least goes lowest, so a code change
+/// rebuilds and uploads only the top layer.
+/// </summary>
+public enum LayerKind
+{
+    /// <summary>The .NET runtime of a self-contained app (files of the runtime packs).</summary>
+    Runtime,
+    /// <summary>The app host alone: byte-identical across code changes.</summary>
+    AppHost,
+    /// <summary>Assets of NuGet packages with stable versions.</summary>
+    Packages,
+    /// <summary>Assets of NuGet packages with prerelease versions (they change more often).</summary>
+    PrereleasePackages,
+    /// <summary>Outputs of project references.</summary>
+    ProjectReferences,
+    /// <summary>Static web assets (<c>wwwroot</c>).</summary>
+    StaticWebAssets,
+    /// <summary>The app's own files and everything else.</summary>
+    App,
+    /// <summary>A layer the project adds with <c>ContainerLayer</c> items.</summary>
+    Extra,
+}
+
+/// <summary>What the build knows about one published file (from MSBuild item metadata); used only to classify.</summary>
+/// <param name="RelativePath">The path under the publish folder ('/' separators).</param>
+/// <param name="PackageId">The NuGet package it comes from, if any.</param>
+/// <param name="PackageVersion">That package's version.</param>
+/// <param name="FromProjectReference">True for outputs of project references.</param>
+public sealed record PublishedFile(string RelativePath, string? PackageId, string? PackageVersion, bool FromProjectReference);
+
+/// <summary>How the publish output is cut into layers.</summary>
+public enum LayeringMode
+{
+    /// <summary>The split of <see cref="LayerKind"/>.</summary>
+    Split,
+    /// <summary>One layer, like the SDK's built-in support (and for single-file and NativeAOT apps).</summary>
+    Single,
+}
+
+/// <summary>One planned layer: its kind, a name for history and logs, and its entries.</summary>
+public sealed record PlannedLayer(LayerKind Kind, string Name, IReadOnlyList<LayerEntry> Entries);
+
+/// <summary>A folder or file the project adds as its own layer (<c>ContainerLayer</c> items).</summary>
+/// <param name="Source">A file or folder on the build machine.</param>
+/// <param name="Destination">Where it goes in the image (a folder for a folder source).</param>
+/// <param name="Mode">An explicit mode for every file, or null for the usual rules.</param>
+public sealed record ExtraLayer(string Source, string Destination, int? Mode);
+
+/// <summary>
+/// Classifies every file of the publish folder (the listing on disk is the truth: some published files,
+/// like <c>wwwroot</c> and <c>web.config</c>, are not MSBuild items) and builds one entry list per layer.
+/// Each path lands in exactly one layer; empty layers are left out.
+/// </summary>
+public static class LayerPlanner
+{
+    /// <summary>Plans the layers.</summary>
+    /// <param name="publishDirectory">The publish folder.</param>
+    /// <param name="workingDirectory">Where it goes in the image.</param>
+    /// <param name="files">Item metadata for published files (others go to the app layer).</param>
+    /// <param name="runtimePackageIds">Package ids of the runtime packs (self-contained apps).</param>
+    /// <param name="appHost">The app host's relative path, if any.</param>
+    /// <param name="mode">Split or single.</param>
+    /// <param name="extraLayers">Layers the project adds on top.</param>
+    /// <param name="trimForeignRuntimeAssets">Drop <c>runtimes/&lt;rid&gt;/</c> folders that cannot run on <paramref name="runtimeIdentifier"/>.</param>
+    /// <param name="runtimeIdentifier">The image's runtime identifier.</param>
+    public static List<PlannedLayer> Plan(string publishDirectory, string workingDirectory, IEnumerable<PublishedFile> files,
+        IEnumerable<string> runtimePackageIds, string? appHost, LayeringMode mode, IEnumerable<ExtraLayer>? extraLayers = null,
+        bool trimForeignRuntimeAssets = false, string? runtimeIdentifier = null)
+    {
+        string? appHostPath = appHost?.Replace('\\', '/');
+        List<LayerEntry> all = DirectoryEntries.FromDirectory(publishDirectory, workingDirectory,
+            relative => relative == appHostPath ? LayerWriter.ExecutableMode : null);
+        string prefix = LayerPath.Normalize(workingDirectory) + "/";
+        if (trimForeignRuntimeAssets && runtimeIdentifier is not null)
+        {
+            all = all.Where(e => !IsForeignRuntimeAsset(e.Path[prefix.Length..], runtimeIdentifier)).ToList();
+        }
+        var layers = new List<PlannedLayer>();
+        if (mode == LayeringMode.Single)
+        {
+            layers.Add(new PlannedLayer(LayerKind.App, "app", all));
+        }
+        else
+        {
+            var metadata = new Dictionary<string, PublishedFile>(StringComparer.Ordinal);
+            foreach (PublishedFile file in files)
+            {
+                metadata[file.RelativePath.Replace('\\', '/')] = file;
+            }
+            var runtimeIds = new HashSet<string>(runtimePackageIds, StringComparer.OrdinalIgnoreCase);
+            var byKind = new Dictionary<LayerKind, List<LayerEntry>>();
+            foreach (LayerEntry entry in all)
+            {
+                string relative = entry.Path.Length > prefix.Length - 1 && entry.Path.StartsWith(prefix, StringComparison.Ordinal) ? entry.Path[prefix.Length..] : "";
+                LayerKind kind = entry.Kind == LayerEntryKind.Directory
+                    ? LayerKind.App
+                    : Classify(relative, metadata.GetValueOrDefault(relative), runtimeIds, appHostPath);
+                if (!byKind.TryGetValue(kind, out var list))
+                {
+                    byKind[kind] = list = new List<LayerEntry>();
+                }
+                list.Add(entry);
+            }
+            // Directories go with the app layer only when empty; the others are re-created by each layer's parents.
+            if (byKind.TryGetValue(LayerKind.App, out var appEntries))
+            {
+                var filePaths = byKind.Values.SelectMany(l => l).Where(e => e.Kind != LayerEntryKind.Directory).Select(e => e.Path).ToList();
+                byKind[LayerKind.App] = appEntries.Where(e => e.Kind != LayerEntryKind.Directory
+                    || !filePaths.Any(p => p.StartsWith(e.Path + "/", StringComparison.Ordinal))).ToList();
+            }
+            foreach (LayerKind kind in Enum.GetValues<LayerKind>())
+            {
+                if (byKind.TryGetValue(kind, out var entries) && entries.Count > 0)
+                {
+                    layers.Add(new PlannedLayer(kind, Name(kind), entries));
+                }
+            }
+        }
+        foreach (ExtraLayer extra in extraLayers ?? [])
+        {
+            var entries = Directory.Exists(extra.Source)
+                ? DirectoryEntries.FromDirectory(extra.Source, extra.Destination, _ => extra.Mode)
+                : File.Exists(extra.Source)
+                    ? [LayerEntry.File(extra.Source, extra.Destination, extra.Mode)]
+                    : throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
+                        $"The ContainerLayer '{extra.Source}' does not exist. Point it at a file or folder of the project.");
+            layers.Add(new PlannedLayer(LayerKind.Extra, $"extra {LayerPath.Normalize(extra.Destination)}", entries));
+        }
+        return layers;
+    }
+
+    /// <summary>The layer of one published file.</summary>
+    public static LayerKind Classify(string relativePath, PublishedFile? file, IReadOnlySet<string> runtimePackageIds, string? appHost)
+    {
+        if (appHost is not null && relativePath == appHost)
+        {
+            return LayerKind.AppHost;
+        }
+        if (file?.PackageId is { Length: > 0 } package)
+        {
+            if (runtimePackageIds.Contains(package))
+            {
+                return LayerKind.Runtime;
+            }
+            // "1.0.0+build" is stable: only a '-' before any '+' marks a prerelease.
+            string version = file.PackageVersion ?? "";
+            int plus = version.IndexOf('+');
+            return (plus < 0 ? version : version[..plus]).Contains('-') ? LayerKind.PrereleasePackages : LayerKind.Packages;
+        }
+        if (file?.FromProjectReference == true)
+        {
+            return LayerKind.ProjectReferences;
+        }
+        if (relativePath.StartsWith("wwwroot/", StringComparison.Ordinal))
+        {
+            return LayerKind.StaticWebAssets;
+        }
+        return LayerKind.App;
+    }
+
+    private static string Name(LayerKind kind) => kind switch
+    {
+        LayerKind.Runtime => ".NET runtime",
+        LayerKind.AppHost => "app host",
+        LayerKind.Packages => "NuGet packages",
+        LayerKind.PrereleasePackages => "prerelease NuGet packages",
+        LayerKind.ProjectReferences => "project references",
+        LayerKind.StaticWebAssets => "static web assets",
+        LayerKind.App => "app",
+        _ => "extra",
+    };
+
+    // runtimes/<rid>/... assets for other operating systems or architectures cannot run in a Linux image of this RID.
+    private static bool IsForeignRuntimeAsset(string relative, string runtimeIdentifier)
+    {
+        if (!relative.StartsWith("runtimes/", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        string[] parts = relative.Split('/');
+        if (parts.Length < 3)
+        {
+            return false;
+        }
+        string rid = parts[1].ToLowerInvariant();
+        string target = runtimeIdentifier.ToLowerInvariant();
+        string arch = target[(target.LastIndexOf('-') + 1)..];
+        bool musl = target.Contains("musl", StringComparison.Ordinal);
+        bool compatible = rid == target || rid == "unix" || rid == "any"
+            || (rid == $"linux-{arch}" && !musl) || (musl && rid == $"linux-musl-{arch}") || (rid == "linux" || (musl && rid == $"linux-{arch}"));
+        return !compatible;
+    }
+}
