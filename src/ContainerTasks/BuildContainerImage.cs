@@ -81,8 +81,10 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? LocalRegistry { get; set; }
     /// <summary>Where the image goes when nothing else is set, and where the result file is written.</summary>
     [Required] public string IntermediateDirectory { get; set; } = "";
-    /// <summary>The content store; empty for the user's default.</summary>
+    /// <summary><c>ContainerCacheDirectory</c>: the content store; empty for the user's default.</summary>
     public string? CacheDirectory { get; set; }
+    /// <summary><c>ContainerCacheMaxSize</c> in MiB; 0 for the default (5 GiB or <c>CONTAINERTASKS_CACHE_MAX_MB</c>).</summary>
+    public long CacheMaxSizeMegabytes { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -192,6 +194,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             FallbackArchiveDirectory = Path.Combine(IntermediateDirectory, "container"),
             SourceDateEpoch = epoch,
             CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? DefaultCache(environment) : CacheDirectory,
+            CacheMaxBytes = CacheMaxSizeMegabytes > 0 ? CacheMaxSizeMegabytes * 1024 * 1024 : Content.ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
         };
 

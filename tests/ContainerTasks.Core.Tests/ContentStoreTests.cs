@@ -55,4 +55,34 @@ public class ContentStoreTests
         Assert.True(File.Exists(Path.Combine(dir.Path, "blobs", "sha512", sha512.Hex)));
         await Assert.ThrowsAsync<ContainerTasksException>(() => store.PutAsync(new MemoryStream("abd"u8.ToArray()), Digest.Parse("sha512:" + new string('0', 128))));
     }
+
+    [Fact]
+    public void Pruning_deletes_the_least_recently_used_blobs_first_and_spares_recent_ones_and_their_layer_entries_go_too()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir.Path);
+        var digests = Enumerable.Range(0, 5).Select(i => store.Put(Enumerable.Repeat((byte)i, 1000).ToArray())).ToList();
+        for (int i = 0; i < 4; i++)
+        {
+            // Blob i was last used 10-i hours ago: the lower the index, the longer ago.
+            File.SetLastWriteTimeUtc(store.PathOf(digests[i]), DateTime.UtcNow.AddHours(-(10 - i)));
+        }
+        // digests[4] was used just now: too recent to delete even though the limit asks for more room.
+        Directory.CreateDirectory(Path.Combine(dir.Path, "layers"));
+        File.WriteAllText(Path.Combine(dir.Path, "layers", "k0.json"), $"{{\"digest\":\"{digests[0]}\"}}");
+        File.WriteAllText(Path.Combine(dir.Path, "layers", "k3.json"), $"{{\"digest\":\"{digests[3]}\"}}");
+        _ = store.OpenRead(digests[1]); // reading marks it used now
+
+        var (deleted, freed) = store.Prune(maxBytes: 2500, minimumAge: TimeSpan.FromHours(1));
+        Assert.Equal(3, deleted);
+        Assert.Equal(3000, freed);
+        Assert.False(store.Contains(digests[0]));
+        Assert.True(store.Contains(digests[1]));
+        Assert.False(store.Contains(digests[2]));
+        Assert.False(store.Contains(digests[3]));
+        Assert.True(store.Contains(digests[4]));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "layers", "k0.json")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "layers", "k3.json")));
+        Assert.Equal((0, 0L), store.Prune(maxBytes: 1_000_000, minimumAge: TimeSpan.Zero));
+    }
 }

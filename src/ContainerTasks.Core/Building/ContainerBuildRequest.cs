@@ -91,6 +91,9 @@ public sealed record ContainerBuildRequest
     /// <summary>The content store folder.</summary>
     public required string CacheDirectory { get; init; }
 
+    /// <summary>The content store's size limit; least recently used blobs beyond it are deleted after the build.</summary>
+    public long CacheMaxBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+
     /// <summary>The build's environment (credentials, proxies, registry settings) as a snapshot.</summary>
     public required IReadOnlyDictionary<string, string> EnvironmentSnapshot { get; init; }
 }

@@ -137,6 +137,11 @@ public static class ContainerBuilder
             destination = $"written to {archivePath}";
         }
         log.Milestone($"{string.Join(", ", names)}@{image.ManifestDigest} {destination}.");
+        var (deleted, freed) = store.Prune(request.CacheMaxBytes, TimeSpan.FromHours(1));
+        if (deleted > 0)
+        {
+            log.Detail($"Content cache {store.Root}: removed {deleted} least recently used blobs ({freed / (1024 * 1024)} MiB) to stay under {request.CacheMaxBytes / (1024 * 1024)} MiB.");
+        }
 
         return new ContainerBuildResult
         {

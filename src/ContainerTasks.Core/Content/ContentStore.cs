@@ -49,12 +49,14 @@ public sealed class ContentStore
     /// <summary>True when the blob is in the store.</summary>
     public bool Contains(Digest digest) => File.Exists(PathOf(digest));
 
-    /// <summary>Opens a blob for reading; CT5003 when absent.</summary>
+    /// <summary>Opens a blob for reading (and marks it recently used); CT5003 when absent.</summary>
     public Stream OpenRead(Digest digest)
     {
         try
         {
-            return new FileStream(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+            var stream = new FileStream(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+            Touch(PathOf(digest));
+            return stream;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -85,6 +87,85 @@ public sealed class ContentStore
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = Math.Min(delay * 2, 250);
             }
+        }
+    }
+
+    /// <summary>
+    /// Keeps the store under <paramref name="maxBytes"/>: deletes the least recently used blobs (and the layer-cache
+    /// entries that point at them) until it fits, never touching anything used within <paramref name="minimumAge"/>,
+    /// so builds running at the same time keep their blobs. Returns what was freed. Best effort: files another
+    /// process holds are skipped.
+    /// </summary>
+    public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge)
+    {
+        string blobs = Path.Combine(Root, "blobs");
+        if (!Directory.Exists(blobs))
+        {
+            return (0, 0);
+        }
+        var files = new DirectoryInfo(blobs).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
+        long total = files.Sum(f => f.Length);
+        if (total <= maxBytes)
+        {
+            return (0, 0);
+        }
+        DateTime cutoff = DateTime.UtcNow - minimumAge;
+        int deleted = 0;
+        long freed = 0;
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        foreach (FileInfo file in files.Where(f => f.LastWriteTimeUtc < cutoff).OrderBy(f => f.LastWriteTimeUtc))
+        {
+            if (total - freed <= maxBytes)
+            {
+                break;
+            }
+            try
+            {
+                long length = file.Length;
+                file.Delete();
+                freed += length;
+                deleted++;
+                gone.Add($"{file.Directory!.Name}:{file.Name}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // In use or already gone: leave it.
+            }
+        }
+        string layers = Path.Combine(Root, "layers");
+        if (gone.Count > 0 && Directory.Exists(layers))
+        {
+            foreach (string entry in Directory.EnumerateFiles(layers, "*.json"))
+            {
+                try
+                {
+                    if (gone.Any(d => File.ReadAllText(entry).Contains(d, StringComparison.Ordinal)))
+                    {
+                        File.Delete(entry);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+        return (deleted, freed);
+    }
+
+    /// <summary>The default size limit of the store: 5 GiB, or <c>CONTAINERTASKS_CACHE_MAX_MB</c>.</summary>
+    public static long DefaultMaxBytes(IReadOnlyDictionary<string, string> environment)
+        => environment.TryGetValue("CONTAINERTASKS_CACHE_MAX_MB", out string? value) && long.TryParse(value, out long mb) && mb > 0
+            ? mb * 1024 * 1024
+            : 5L * 1024 * 1024 * 1024;
+
+    internal static void Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

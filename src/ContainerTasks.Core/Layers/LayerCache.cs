@@ -30,7 +30,9 @@ public sealed class LayerCache
         string indexPath = Path.Combine(_store.Root, "layers", key + ".json");
         if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
         {
-            File.SetLastWriteTimeUtc(indexPath, DateTime.UtcNow); // recently used, for pruning
+            // Recently used, for pruning: the entry and its blob.
+            ContentStore.Touch(indexPath);
+            ContentStore.Touch(_store.PathOf(cached.Descriptor.Digest));
             return (cached, true);
         }
         BuiltLayer layer = await new LayerWriter(options).WriteAsync(entries, _store, cancellationToken).ConfigureAwait(false);
