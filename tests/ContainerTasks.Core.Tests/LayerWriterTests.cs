@@ -176,6 +176,44 @@ public class LayerWriterTests
         Assert.Equal(TarEntryFormat.Pax, entry.Format);
     }
 
+    [Fact]
+    public void Parallel_pieces_decompress_to_the_input_and_do_not_depend_on_the_thread_count()
+    {
+        // 5.5 MiB of mixed content: three pieces, the last one partial.
+        var random = new Random(42);
+        byte[] input = new byte[(5 * 1024 * 1024) + (512 * 1024)];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = i % 3 == 0 ? (byte)random.Next(256) : (byte)(i / 1000);
+        }
+        byte[] Compress(int parallelism)
+        {
+            using var output = new MemoryStream();
+            using (var gzip = new GzipWriteStream(output, CompressionLevel.Optimal, leaveOpen: true, pieces: true, parallelism: parallelism))
+            {
+                gzip.Write(input);
+                gzip.Finish();
+            }
+            return output.ToArray();
+        }
+        byte[] one = Compress(1);
+        Assert.Equal(one, Compress(4));
+        Assert.Equal(input, Decompress(one));
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir["pieces.gz"], one);
+        Run.Checked("gzip", "-t", dir["pieces.gz"]);
+
+        // Exactly a multiple of the piece size: the final piece is empty and still ends the stream.
+        byte[] exact = input[..(2 * GzipWriteStream.ChunkSize)];
+        using var exactOut = new MemoryStream();
+        using (var gzip = new GzipWriteStream(exactOut, CompressionLevel.Fastest, leaveOpen: true, pieces: true))
+        {
+            gzip.Write(exact);
+            gzip.Finish();
+        }
+        Assert.Equal(exact, Decompress(exactOut.ToArray()));
+    }
+
     [Theory]
     [InlineData("../etc/passwd")]
     [InlineData("app/../../x")]

@@ -33,7 +33,9 @@ public sealed class LayerWriter
         List<LayerEntry> plan = Plan(entries);
         // Without compression the blob is the tar: hash it once, not twice.
         using var blob = new DigestingWriteStream(output, leaveOpen: true);
-        GzipWriteStream? gzip = _options.Compression.IsGzip ? new GzipWriteStream(blob, _options.Compression.Level, leaveOpen: true) : null;
+        // Large layers deflate in parallel pieces; the choice depends only on the content, so it is the same everywhere.
+        bool pieces = plan.Where(e => e.Kind == LayerEntryKind.File).Sum(e => SizeOf(e)) >= ParallelThreshold;
+        GzipWriteStream? gzip = _options.Compression.IsGzip ? new GzipWriteStream(blob, _options.Compression.Level, leaveOpen: true, pieces) : null;
         Digest diffId;
         long tarSize;
         using (gzip)
@@ -117,6 +119,21 @@ public sealed class LayerWriter
             }
         }
         return plan;
+    }
+
+    /// <summary>Layers with at least this many bytes of files are deflated in parallel pieces.</summary>
+    public const long ParallelThreshold = 32L * 1024 * 1024;
+
+    private static long SizeOf(LayerEntry entry)
+    {
+        try
+        {
+            return new FileInfo(entry.SourcePath!).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The mode a file entry gets: its explicit mode, else 0755 for ELF binaries and scripts, else 0644.</summary>

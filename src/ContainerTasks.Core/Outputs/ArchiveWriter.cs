@@ -37,7 +37,7 @@ internal static class ArchiveWriter
 
     private static void WriteTar(Stream file, bool gzip, bool docker, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
-        using GzipWriteStream? compressed = gzip ? new GzipWriteStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true) : null;
+        using GzipWriteStream? compressed = gzip ? new GzipWriteStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true, pieces: true) : null;
         var buffered = new BufferedStream(compressed ?? file, 256 * 1024);
         {
             var tar = new TarStreamWriter(buffered, timestamp.ToUnixTimeSeconds());
