@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.IO.Compression;
 
 namespace ContainerTasks.Layers;
@@ -24,8 +25,12 @@ internal sealed class GzipWriteStream : Stream
     private readonly CompressionLevel _level;
     private readonly int _parallelism;
     private readonly Crc32 _crc = new();
-    private readonly Queue<Task<byte[]>> _pending = new();
+    private readonly Queue<Task<(byte[] Buffer, int Length)>> _pending = new();
     private readonly DeflateStream? _single;
+    // The stream's own buffers, reused: pieces are compressed on short-lived threads, whose thread-local
+    // caches in the shared array pool would lose every buffer they are handed back.
+    private readonly ConcurrentBag<byte[]> _inputs = new();
+    private readonly ConcurrentBag<byte[]> _outputs = new();
     private byte[] _chunk;
     private int _filled;
     private long _length;
@@ -106,7 +111,7 @@ internal sealed class GzipWriteStream : Stream
         CompressionLevel level = _level;
         // Dedicated threads: the writer blocks on the oldest piece, so pool threads could starve each other.
         _pending.Enqueue(Task.Factory.StartNew(() => Deflate(data, length, level, final), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
-        _chunk = final ? [] : new byte[ChunkSize];
+        _chunk = final ? [] : _inputs.TryTake(out byte[]? reused) ? reused : new byte[ChunkSize];
         _filled = 0;
         while (_pending.Count > _parallelism)
         {
@@ -116,31 +121,47 @@ internal sealed class GzipWriteStream : Stream
 
     private void WriteOldest()
     {
-        byte[] piece = _pending.Dequeue().GetAwaiter().GetResult();
-        _inner.Write(piece);
+        var (buffer, length) = _pending.Dequeue().GetAwaiter().GetResult();
+        _inner.Write(buffer, 0, length);
+        _outputs.Add(buffer);
     }
 
-    private static byte[] Deflate(byte[] data, int length, CompressionLevel level, bool final)
+    // Buffers are reused, so a 1 GiB layer allocates a few chunks' worth of arrays, not 1 GiB.
+    private (byte[] Buffer, int Length) Deflate(byte[] data, int length, CompressionLevel level, bool final)
     {
-        if (length == 0 && final)
+        try
         {
-            // An empty last piece: just the final empty fixed-Huffman block (what zlib writes; .NET writes nothing here).
-            return [0x03, 0x00];
-        }
-        using var output = new MemoryStream(length / 2 + 1024);
-        var deflate = new DeflateStream(output, level, leaveOpen: true);
-        deflate.Write(data, 0, length);
-        if (final)
-        {
+            // Deflate never grows data by more than a few bytes per 16 KiB block; this leaves ample room.
+            byte[] buffer = _outputs.TryTake(out byte[]? reused) ? reused : new byte[ChunkSize + (ChunkSize / 8) + 4096];
+            if (length == 0 && final)
+            {
+                // An empty last piece: just the final empty fixed-Huffman block (what zlib writes; .NET writes nothing here).
+                buffer[0] = 0x03;
+                buffer[1] = 0x00;
+                return (buffer, 2);
+            }
+            using var output = new MemoryStream(buffer, 0, buffer.Length, writable: true);
+            var deflate = new DeflateStream(output, level, leaveOpen: true);
+            deflate.Write(data, 0, length);
+            if (final)
+            {
+                deflate.Dispose();
+                return (buffer, (int)output.Position);
+            }
+            // A sync flush ends the piece on a byte boundary without a final block; the bytes that disposing
+            // adds afterwards (the final block) are not part of the piece.
+            deflate.Flush();
+            int pieceLength = (int)output.Position;
             deflate.Dispose();
-            return output.ToArray();
+            return (buffer, pieceLength);
         }
-        // A sync flush ends the piece on a byte boundary without a final block; the bytes that disposing
-        // adds afterwards (the final block) are not part of the piece.
-        deflate.Flush();
-        byte[] piece = output.ToArray();
-        deflate.Dispose();
-        return piece;
+        finally
+        {
+            if (data.Length > 0)
+            {
+                _inputs.Add(data);
+            }
+        }
     }
 
     public override void Flush()
@@ -157,9 +178,9 @@ internal sealed class GzipWriteStream : Stream
             {
                 try
                 {
-                    _pending.Dequeue().Wait();
+                    _pending.Dequeue().GetAwaiter().GetResult();
                 }
-                catch (AggregateException)
+                catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException)
                 {
                 }
             }
