@@ -17,7 +17,7 @@ internal static class ArchiveWriter
     private const int FileMode = 0x1A4; // 0644
     private const int DirectoryMode = 0x1ED; // 0755
 
-    public static async Task WriteAsync(string path, bool docker, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string path, bool docker, ImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
         string? directory = Path.GetDirectoryName(path);
@@ -35,7 +35,7 @@ internal static class ArchiveWriter
         }
     }
 
-    private static void WriteTar(Stream file, bool gzip, bool docker, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    private static void WriteTar(Stream file, bool gzip, bool docker, ImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         using GzipWriteStream? compressed = gzip ? new GzipWriteStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true, pieces: true) : null;
         var buffered = new BufferedStream(compressed ?? file, 256 * 1024);
@@ -71,24 +71,29 @@ internal static class ArchiveWriter
         tar.WriteFile(name, FileMode, 0, 0, content.Length, stream, cancellationToken);
     }
 
-    private static byte[] DockerManifestJson(BuiltImage image, IReadOnlyList<ImageReference> names) => JsonFormat.Write(writer =>
+    // One entry per platform image; only the first carries the tags (docker load gives a tag to one image).
+    private static byte[] DockerManifestJson(ImageSet images, IReadOnlyList<ImageReference> names) => JsonFormat.Write(writer =>
     {
         writer.WriteStartArray();
-        writer.WriteStartObject();
-        writer.WriteString("Config", BlobPath(image.Manifest.Config.Digest));
-        writer.WriteStartArray("RepoTags");
-        foreach (ImageReference name in names.Where(n => n.Tag is not null))
+        for (int i = 0; i < images.Images.Count; i++)
         {
-            writer.WriteStringValue(name.FamiliarName);
+            BuiltImage image = images.Images[i];
+            writer.WriteStartObject();
+            writer.WriteString("Config", BlobPath(image.Manifest.Config.Digest));
+            writer.WriteStartArray("RepoTags");
+            foreach (ImageReference name in i == 0 ? names.Where(n => n.Tag is not null) : [])
+            {
+                writer.WriteStringValue(name.FamiliarName);
+            }
+            writer.WriteEndArray();
+            writer.WriteStartArray("Layers");
+            foreach (Descriptor layer in image.Manifest.Layers)
+            {
+                writer.WriteStringValue(BlobPath(layer.Digest));
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
         }
-        writer.WriteEndArray();
-        writer.WriteStartArray("Layers");
-        foreach (Descriptor layer in image.Manifest.Layers)
-        {
-            writer.WriteStringValue(BlobPath(layer.Digest));
-        }
-        writer.WriteEndArray();
-        writer.WriteEndObject();
         writer.WriteEndArray();
     });
 

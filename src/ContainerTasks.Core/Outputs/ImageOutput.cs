@@ -23,22 +23,30 @@ public static class ImageOutput
     /// Returns the path written.
     /// </summary>
     public static Task<string> WriteAsync(string destination, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+        => WriteAsync(destination, ImageSet.Single(image), names, timestamp, cancellationToken);
+
+    /// <summary>Writes one image or a multi-platform set (its index and every platform, each blob once).</summary>
+    public static Task<string> WriteAsync(string destination, ImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
     {
         var (kind, path) = Parse(destination);
-        return WriteAsync(kind, path, image, names, timestamp, cancellationToken);
+        return WriteAsync(kind, path, images, names, timestamp, cancellationToken);
     }
 
     /// <summary>Writes to an output of the given kind at <paramref name="path"/>.</summary>
-    public static async Task<string> WriteAsync(OutputKind kind, string path, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    public static Task<string> WriteAsync(OutputKind kind, string path, BuiltImage image, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+        => WriteAsync(kind, path, ImageSet.Single(image), names, timestamp, cancellationToken);
+
+    /// <summary>Writes a set to an output of the given kind at <paramref name="path"/>.</summary>
+    public static async Task<string> WriteAsync(OutputKind kind, string path, ImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
     {
         path = Path.GetFullPath(path);
         switch (kind)
         {
             case OutputKind.OciLayout:
-                await OciLayoutWriter.WriteAsync(path, image, names, cancellationToken).ConfigureAwait(false);
+                await OciLayoutWriter.WriteAsync(path, images, names, cancellationToken).ConfigureAwait(false);
                 break;
             default:
-                await ArchiveWriter.WriteAsync(path, kind == OutputKind.DockerArchive, image, names, timestamp ?? Timestamps.Default, cancellationToken).ConfigureAwait(false);
+                await ArchiveWriter.WriteAsync(path, kind == OutputKind.DockerArchive, images, names, timestamp ?? Timestamps.Default, cancellationToken).ConfigureAwait(false);
                 break;
         }
         return path;
@@ -66,7 +74,7 @@ public static class ImageOutput
     }
 
     /// <summary>The index.json entries for an image: one per name, each with the tag as ref.name and the full name.</summary>
-    internal static List<Descriptor> IndexEntries(BuiltImage image, IReadOnlyList<ImageReference> names)
+    internal static List<Descriptor> IndexEntries(ImageSet images, IReadOnlyList<ImageReference> names)
     {
         var entries = new List<Descriptor>();
         foreach (ImageReference name in names.Count == 0 ? [null!] : names)
@@ -80,22 +88,14 @@ public static class ImageOutput
                     annotations[Sources.LayoutResolver.RefNameAnnotation] = name.Tag;
                 }
             }
-            entries.Add(image.Descriptor with { Annotations = annotations.Count == 0 ? null : annotations });
+            entries.Add(images.Root with { Annotations = annotations.Count == 0 ? null : annotations });
         }
         return entries;
     }
 
-    /// <summary>The blobs an image output holds: config and distributable layers, each once, in digest order.</summary>
-    internal static List<Descriptor> Blobs(BuiltImage image)
-    {
-        return image.Manifest.Layers
-            .Where(l => !MediaTypes.IsNonDistributable(l.MediaType) || image.IsNewLayer(l.Digest))
-            .Append(image.Manifest.Config)
-            .Append(image.Descriptor)
-            .DistinctBy(d => d.Digest)
-            .OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal)
-            .ToList();
-    }
+    /// <summary>The blobs an output holds, each once, in digest order.</summary>
+    internal static List<Descriptor> Blobs(ImageSet images)
+        => images.Blobs.OrderBy(d => d.Digest.ToString(), StringComparer.Ordinal).ToList();
 
     internal const string OciLayoutFile = """{"imageLayoutVersion":"1.0.0"}""";
 }

@@ -10,7 +10,7 @@ namespace ContainerTasks.Outputs;
 /// </summary>
 internal static class OciLayoutWriter
 {
-    public static async Task WriteAsync(string directory, BuiltImage image, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string directory, ImageSet image, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
     {
         string indexPath = Path.Combine(directory, "index.json");
         string layoutPath = Path.Combine(directory, "oci-layout");
@@ -44,7 +44,7 @@ internal static class OciLayoutWriter
                 var newRefs = names.Where(n => n.Tag is not null).Select(n => n.Tag).ToHashSet(StringComparer.Ordinal);
                 entries.AddRange(existing.Manifests.Where(m =>
                     !(m.Annotations is { } a && a.TryGetValue(Sources.LayoutResolver.RefNameAnnotation, out string? r) && newRefs.Contains(r))
-                    && !(names.Count == 0 && m.Digest == image.ManifestDigest)));
+                    && !(names.Count == 0 && m.Digest == image.Root.Digest)));
             }
             entries.AddRange(ImageOutput.IndexEntries(image, names));
             byte[] index = new ImageIndex(MediaTypes.OciIndex, entries).ToBytes();

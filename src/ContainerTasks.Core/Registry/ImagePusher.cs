@@ -34,32 +34,40 @@ public sealed class ImagePusher
     /// <param name="tags">The tags to point at the image.</param>
     /// <param name="baseOrigin">Where the base image came from; its layers are mounted when it is on this registry.</param>
     /// <param name="cancellationToken">Cancels the push.</param>
-    public async Task<PushResult> PushAsync(BuiltImage image, string repository, IReadOnlyList<string> tags, ImageReference? baseOrigin, CancellationToken cancellationToken = default)
+    public Task<PushResult> PushAsync(BuiltImage image, string repository, IReadOnlyList<string> tags, ImageReference? baseOrigin, CancellationToken cancellationToken = default)
+        => PushAsync(ImageSet.Single(image), repository, tags, baseOrigin, cancellationToken);
+
+    /// <summary>
+    /// Pushes one image, or several platform images and their index: every blob once (shared layers are
+    /// uploaded once), each platform manifest by digest only (no extra tags), then the index under each tag.
+    /// </summary>
+    public async Task<PushResult> PushAsync(ImageSet images, string repository, IReadOnlyList<string> tags, ImageReference? baseOrigin, CancellationToken cancellationToken = default)
     {
+        Digest root = images.Root.Digest;
         var pending = new List<string>();
         foreach (string tag in tags)
         {
             Descriptor? existing = await _client.HeadManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && existing.Digest == image.ManifestDigest)
+            if (existing is not null && existing.Digest == root)
             {
-                _log?.Invoke($"{_client.Registry}/{repository}:{tag} is already {image.ManifestDigest}; not pushed again.");
+                _log?.Invoke($"{_client.Registry}/{repository}:{tag} is already {root}; not pushed again.");
                 continue;
             }
             pending.Add(tag);
         }
         if (pending.Count == 0)
         {
-            return new PushResult(image.ManifestDigest, [], 0, 0, 0, 0);
+            return new PushResult(root, [], 0, 0, 0, 0);
         }
 
         string? mountFrom = baseOrigin is not null && baseOrigin.Registry == _client.Registry && baseOrigin.Repository != repository
             ? baseOrigin.Repository
             : null;
-        var blobs = image.Manifest.Layers
-            .Where(l => !MediaTypes.IsNonDistributable(l.MediaType))
-            .Append(image.Manifest.Config)
+        var blobs = images.Images
+            .SelectMany(i => i.Manifest.Layers.Where(l => !MediaTypes.IsNonDistributable(l.MediaType)).Append(i.Manifest.Config))
             .DistinctBy(d => d.Digest)
             .ToList();
+        var configs = images.Images.Select(i => i.Manifest.Config.Digest).ToHashSet();
         int parallel = _client.Quirks.SequentialUploads ? 1 : Math.Max(1, _client.Transport.Settings.ParallelUploads);
         int uploaded = 0, mounted = 0, present = 0;
         long bytes = 0;
@@ -70,7 +78,7 @@ public sealed class ImagePusher
                 Interlocked.Increment(ref present);
                 return;
             }
-            if (mountFrom is not null && !image.IsNewLayer(blob.Digest) && blob.Digest != image.Manifest.Config.Digest
+            if (mountFrom is not null && !configs.Contains(blob.Digest) && !images.Images.Any(i => i.IsNewLayer(blob.Digest))
                 && await _client.TryMountBlobAsync(repository, blob.Digest, mountFrom, ct).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref mounted);
@@ -78,7 +86,7 @@ public sealed class ImagePusher
             }
             try
             {
-                await _client.UploadBlobAsync(repository, blob, c => image.OpenBlobAsync(blob, c), ct).ConfigureAwait(false);
+                await _client.UploadBlobAsync(repository, blob, c => images.OpenBlobAsync(blob, c), ct).ConfigureAwait(false);
             }
             catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryUnreachable && _client.Quirks.ResetMeansMissingRepository)
             {
@@ -90,11 +98,27 @@ public sealed class ImagePusher
             _log?.Invoke($"Uploaded {blob.Digest} ({blob.Size} bytes) to {_client.Registry}/{repository}.");
         }).ConfigureAwait(false);
 
-        foreach (string tag in pending)
+        if (images.Index is { } index)
         {
-            await _client.PutManifestAsync(repository, tag, image.ManifestBytes, image.Manifest.MediaType, cancellationToken).ConfigureAwait(false);
+            // Platform manifests by digest only: no "<tag>-<rid>" tags.
+            foreach (BuiltImage image in images.Images)
+            {
+                await _client.PutManifestAsync(repository, image.ManifestDigest.ToString(), image.ManifestBytes, image.Manifest.MediaType, cancellationToken).ConfigureAwait(false);
+            }
+            foreach (string tag in pending)
+            {
+                await _client.PutManifestAsync(repository, tag, index.Bytes, index.Index.MediaType, cancellationToken).ConfigureAwait(false);
+            }
         }
-        _log?.Invoke($"Pushed {_client.Registry}/{repository}:{string.Join(", ", pending)} ({image.ManifestDigest}): {uploaded} blobs uploaded, {mounted} mounted, {present} already there.");
-        return new PushResult(image.ManifestDigest, pending, uploaded, bytes, mounted, present);
+        else
+        {
+            BuiltImage image = images.Images[0];
+            foreach (string tag in pending)
+            {
+                await _client.PutManifestAsync(repository, tag, image.ManifestBytes, image.Manifest.MediaType, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        _log?.Invoke($"Pushed {_client.Registry}/{repository}:{string.Join(", ", pending)} ({root}): {uploaded} blobs uploaded, {mounted} mounted, {present} already there.");
+        return new PushResult(root, pending, uploaded, bytes, mounted, present);
     }
 }
