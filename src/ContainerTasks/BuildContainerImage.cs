@@ -39,6 +39,10 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public ITaskItem[] ExtraLayers { get; set; } = [];
     /// <summary><c>ContainerTrimForeignRuntimeAssets</c>.</summary>
     public bool TrimForeignRuntimeAssets { get; set; }
+    /// <summary>Multi-platform: what each inner publish returned (platform markers, published files, runtime packs).</summary>
+    public ITaskItem[] PlatformItems { get; set; } = [];
+    /// <summary><c>ContainerPublishRidTags</c>: also tag each platform image <c>&lt;tag&gt;-&lt;rid&gt;</c>.</summary>
+    public bool PublishPlatformTags { get; set; }
     /// <summary><c>ContainerEntrypoint</c> (deprecated).</summary>
     public ITaskItem[] Entrypoint { get; set; } = [];
     /// <summary><c>ContainerEntrypointArgs</c> (deprecated).</summary>
@@ -101,6 +105,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     [Output] public ITaskItem[] GeneratedContainerNames { get; private set; } = [];
     /// <summary>The image, with Manifest, Configuration, ManifestDigest, ManifestMediaType metadata.</summary>
     [Output] public ITaskItem[] GeneratedContainer { get; private set; } = [];
+    /// <summary>The image index JSON of a multi-platform build.</summary>
+    [Output] public string? GeneratedImageIndex { get; private set; }
     /// <summary>Files written (for FileWrites, so that clean removes them).</summary>
     [Output] public ITaskItem[] GeneratedFiles { get; private set; } = [];
 
@@ -178,6 +184,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
             TrimForeignRuntimeAssets = TrimForeignRuntimeAssets,
             RuntimeIdentifier = ContainerRuntimeIdentifier,
+            Platforms = ToPlatforms(PlatformItems),
+            PublishPlatformTags = PublishPlatformTags,
             Entrypoint = new EntrypointInputs(Specs(Entrypoint), Specs(EntrypointArgs), Specs(AppCommand), Specs(AppCommandArgs), Specs(DefaultArgs), AppCommandInstruction),
             Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
             Labels = labels,
@@ -205,6 +213,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         GeneratedContainerConfiguration = System.Text.Encoding.UTF8.GetString(result.Config);
         GeneratedContainerMediaType = result.MediaType;
         GeneratedArchiveOutputPath = result.ArchivePath;
+        GeneratedImageIndex = result.Index is null ? null : System.Text.Encoding.UTF8.GetString(result.Index);
         GeneratedContainerNames = result.Names.Select(n => (ITaskItem)new TaskItem(n)).ToArray();
         var container = new TaskItem(result.Names[0]);
         container.SetMetadata("Manifest", GeneratedContainerManifest);
@@ -233,6 +242,22 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     }
 
     private static List<string> Specs(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();
+
+    private static List<PlatformInput> ToPlatforms(ITaskItem[] items)
+    {
+        var platforms = new List<PlatformInput>();
+        foreach (ITaskItem marker in items.Where(i => i.GetMetadata("ContainerItemKind") == "Platform"))
+        {
+            string rid = marker.GetMetadata("ContainerRid");
+            var mine = items.Where(i => i.GetMetadata("ContainerRid") == rid).ToList();
+            platforms.Add(new PlatformInput(rid, Platform.FromRuntimeIdentifier(rid), marker.GetMetadata("ContainerPublishDir"),
+                marker.GetMetadata("ContainerAppHost") is { Length: > 0 } host ? host : null,
+                mine.Where(i => i.GetMetadata("ContainerItemKind") == "File").Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(),
+                mine.Where(i => i.GetMetadata("ContainerItemKind") == "RuntimePack")
+                    .SelectMany(p => new[] { p.ItemSpec, p.GetMetadata("NuGetPackageId") }).Where(id => id.Length > 0).Distinct().ToList()));
+        }
+        return platforms;
+    }
 
     // Items only classify: the publish folder's listing decides what is in the image.
     private static Layers.PublishedFile? ToPublishedFile(ITaskItem item)

@@ -34,6 +34,16 @@ internal static class ResultFile
             writer.WriteString("baseDigest", result.BaseDigest.ToString());
             writer.WriteString("archive", result.ArchivePath);
             writer.WriteString("destination", result.Destination);
+            writer.WriteStartArray("platforms");
+            foreach (var platform in result.Platforms)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("runtimeIdentifier", platform.RuntimeIdentifier);
+                writer.WriteString("platform", platform.Platform);
+                writer.WriteString("digest", platform.ManifestDigest.ToString());
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
         File.Move(temp, path, overwrite: true);

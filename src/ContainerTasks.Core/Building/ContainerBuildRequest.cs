@@ -43,6 +43,15 @@ public sealed record ContainerBuildRequest
     /// <summary>The image's runtime identifier, e.g. linux-x64.</summary>
     public string? RuntimeIdentifier { get; init; }
 
+    /// <summary>
+    /// Several platforms (one publish each): the build makes one image per platform and an index over them.
+    /// When empty, the single platform of <see cref="Platform"/>, <see cref="PublishDirectory"/> and friends is built.
+    /// </summary>
+    public IReadOnlyList<PlatformInput> Platforms { get; init; } = [];
+
+    /// <summary>Also tag each platform image <c>&lt;tag&gt;-&lt;rid&gt;</c> (multi-platform pushes only).</summary>
+    public bool PublishPlatformTags { get; init; }
+
     /// <summary>ENTRYPOINT and CMD settings.</summary>
     public EntrypointInputs Entrypoint { get; init; } = new([], [], [], [], [], null);
 
@@ -98,6 +107,19 @@ public sealed record ContainerBuildRequest
     public required IReadOnlyDictionary<string, string> EnvironmentSnapshot { get; init; }
 }
 
+/// <summary>One platform of a multi-platform build: its publish output and what classifies it.</summary>
+/// <param name="RuntimeIdentifier">The runtime identifier, e.g. linux-arm64.</param>
+/// <param name="Platform">The image platform.</param>
+/// <param name="PublishDirectory">That platform's publish folder.</param>
+/// <param name="AppHost">The app host's relative path, if any.</param>
+/// <param name="PublishedFiles">Item metadata of the published files.</param>
+/// <param name="RuntimePackageIds">Package ids of the runtime packs.</param>
+public sealed record PlatformInput(string RuntimeIdentifier, Platform Platform, string PublishDirectory, string? AppHost,
+    IReadOnlyList<Layers.PublishedFile> PublishedFiles, IReadOnlyList<string> RuntimePackageIds);
+
+/// <summary>One platform image of a build.</summary>
+public sealed record PlatformResult(string RuntimeIdentifier, string Platform, Digest ManifestDigest, byte[] Manifest, byte[] Config);
+
 /// <summary>What a build produced.</summary>
 public sealed record ContainerBuildResult
 {
@@ -131,8 +153,14 @@ public sealed record ContainerBuildResult
     /// <summary>Where the image went, for messages: "pushed to …", "written to …", "loaded into …".</summary>
     public required string Destination { get; init; }
 
-    /// <summary>The base image's manifest digest.</summary>
+    /// <summary>The base image's manifest digest (of the first platform).</summary>
     public required Digest BaseDigest { get; init; }
+
+    /// <summary>Every platform image (one for a single-platform build).</summary>
+    public IReadOnlyList<PlatformResult> Platforms { get; init; } = [];
+
+    /// <summary>The index JSON, for a multi-platform build.</summary>
+    public byte[]? Index { get; init; }
 }
 
 /// <summary>Where a build reports progress: a few milestones for everyone, details for diagnostics, coded warnings.</summary>

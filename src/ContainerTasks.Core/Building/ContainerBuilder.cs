@@ -14,31 +14,132 @@ namespace ContainerTasks.Building;
 /// </summary>
 public static class ContainerBuilder
 {
-    /// <summary>Builds and delivers the image.</summary>
+    /// <summary>Builds and delivers the image (or, for several platforms, the images and their index).</summary>
     public static async Task<ContainerBuildResult> BuildAsync(ContainerBuildRequest request, IContainerBuildLog log, CancellationToken cancellationToken = default)
     {
-        string publishDirectory = Path.GetFullPath(request.PublishDirectory);
-        if (!Directory.Exists(publishDirectory) || !Directory.EnumerateFileSystemEntries(publishDirectory).Any())
+        IReadOnlyList<PlatformInput> platforms = request.Platforms.Count > 0
+            ? request.Platforms
+            : [new PlatformInput(request.RuntimeIdentifier ?? request.Platform.ToString(), request.Platform, request.PublishDirectory, request.AppHost, request.PublishedFiles, request.RuntimePackageIds)];
+        foreach (PlatformInput platform in platforms)
         {
-            throw new ContainerTasksException(ErrorCodes.PublishDirectoryMissing,
-                $"The publish folder '{publishDirectory}' {(Directory.Exists(publishDirectory) ? "is empty" : "does not exist")}. Run publish first (dotnet publish), or check PublishDir.");
+            string directory = Path.GetFullPath(platform.PublishDirectory);
+            if (!Directory.Exists(directory) || !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                throw new ContainerTasksException(ErrorCodes.PublishDirectoryMissing,
+                    $"The publish folder '{directory}' {(Directory.Exists(directory) ? "is empty" : "does not exist")}. Run publish first (dotnet publish), or check PublishDir.");
+            }
         }
-        string? archivePath = ResolveArchivePath(request, publishDirectory);
+        string? archivePath = platforms.Select(p => ResolveArchivePath(request, Path.GetFullPath(p.PublishDirectory))).LastOrDefault();
 
         var store = new ContentStore(request.CacheDirectory);
         ImageReference? baseReference = IsTransport(request.BaseImage) ? null : ImageReference.Parse(request.BaseImage);
         using var registries = new RegistrySession(request.EnvironmentSnapshot, baseReference?.Registry, archivePath is null ? request.OutputRegistry : null, log.Detail);
-
         string sourceSpec = baseReference is null ? request.BaseImage : "docker://" + baseReference;
         IImageSource source = await ImageSources.OpenAsync(sourceSpec, store, registries, cancellationToken).ConfigureAwait(false);
-        SourceImage baseImage = await source.GetImageAsync(request.Platform, cancellationToken).ConfigureAwait(false);
-        log.Milestone($"Base image {baseImage.Name} ({request.Platform}) is {baseImage.ManifestDigest}.");
+        DateTimeOffset time = request.SourceDateEpoch ?? Timestamps.Default;
+
+        var images = new List<BuiltImage>();
+        var bases = new List<SourceImage>();
+        foreach (PlatformInput platform in platforms)
+        {
+            var (image, baseImage) = await BuildPlatformAsync(request, platform, source, baseReference, store, time, log, cancellationToken).ConfigureAwait(false);
+            images.Add(image);
+            bases.Add(baseImage);
+        }
+        ImageSet set = images.Count == 1 ? ImageSet.Single(images[0]) : ImageSet.Multi(images, ImageIndexBuilder.Build(images));
+        if (set.Index is not null)
+        {
+            log.Milestone($"Image index {set.Index.Digest} for {string.Join(", ", images.Select(i => i.Platform))}.");
+        }
+
+        string? registry = archivePath is null ? request.OutputRegistry : null;
+        var names = request.Tags.Select(tag => registry is null ? $"{request.Repository}:{tag}" : $"{registry}/{request.Repository}:{tag}").ToList();
+        string destination;
+        if (archivePath is not null)
+        {
+            await WriteArchiveAsync(archivePath, set, request, time, cancellationToken).ConfigureAwait(false);
+            destination = $"written to {archivePath}";
+        }
+        else if (registry is not null)
+        {
+            RegistryClient client = registries.Client(registry, request.Repository, RegistryRole.Push);
+            var pusher = new ImagePusher(client, log.Detail);
+            PushResult pushed = await pusher.PushAsync(set, request.Repository, request.Tags, bases[0].Origin, cancellationToken).ConfigureAwait(false);
+            if (set.Index is not null && request.PublishPlatformTags)
+            {
+                // Only on request: "<tag>-<rid>" tags for each platform image, as the SDK's built-in always adds.
+                for (int i = 0; i < images.Count; i++)
+                {
+                    await pusher.PushAsync(images[i], request.Repository, request.Tags.Select(t => $"{t}-{platforms[i].RuntimeIdentifier}").ToList(), bases[i].Origin, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            destination = pushed.UpToDate
+                ? $"already in {registry} (nothing pushed)"
+                : $"pushed to {registry}: {pushed.BlobsUploaded} blobs ({pushed.BytesUploaded / 1024.0:0.#} KiB) uploaded, {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
+        }
+        else if (LocalDaemon.Find(request.LocalRegistry, request.EnvironmentSnapshot) is { } daemon)
+        {
+            string temp = Path.Combine(Path.GetTempPath(), $"containertasks-{Guid.NewGuid():N}.tar");
+            try
+            {
+                await WriteArchiveAsync(temp, set, request, time, cancellationToken).ConfigureAwait(false);
+                daemon.Load(temp);
+            }
+            finally
+            {
+                File.Delete(temp);
+            }
+            destination = $"loaded into {daemon.Command}";
+        }
+        else
+        {
+            if (!string.IsNullOrEmpty(request.LocalRegistry))
+            {
+                throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
+                    $"LocalRegistry is {request.LocalRegistry}, but '{request.LocalRegistry.ToLowerInvariant()} info' does not answer: is the engine running? Or set ContainerRegistry or ContainerArchiveOutputPath instead.");
+            }
+            // A plain tar: docker load, podman load and skopeo's docker-archive: all read it.
+            archivePath = Path.Combine(Path.GetFullPath(request.FallbackArchiveDirectory), request.Repository.Replace('/', '-') + ".tar");
+            await WriteArchiveAsync(archivePath, set, request, time, cancellationToken).ConfigureAwait(false);
+            log.Warning(ErrorCodes.NoDestination,
+                $"No ContainerRegistry, ContainerArchiveOutputPath or running Docker/Podman: the image was written to {archivePath}. Load it with 'docker load -i {archivePath}' or 'podman load -i …', push it with 'skopeo copy docker-archive:{archivePath} docker://REGISTRY/{request.Repository}:{request.Tags[0]}', or set ContainerRegistry to push directly.");
+            destination = $"written to {archivePath}";
+        }
+        log.Milestone($"{string.Join(", ", names)}@{set.Root.Digest} {destination}.");
+        var (deleted, freed) = store.Prune(request.CacheMaxBytes, TimeSpan.FromHours(1));
+        if (deleted > 0)
+        {
+            log.Detail($"Content cache {store.Root}: removed {deleted} least recently used blobs ({freed / (1024 * 1024)} MiB) to stay under {request.CacheMaxBytes / (1024 * 1024)} MiB.");
+        }
+
+        return new ContainerBuildResult
+        {
+            ManifestDigest = set.Root.Digest,
+            Manifest = set.Index?.Bytes ?? images[0].ManifestBytes,
+            Config = images[0].ConfigBytes,
+            MediaType = set.Root.MediaType,
+            Registry = registry,
+            Repository = request.Repository,
+            Tags = request.Tags,
+            Names = names,
+            ArchivePath = archivePath,
+            Destination = destination,
+            BaseDigest = bases[0].ManifestDigest,
+            Platforms = images.Select((image, i) => new PlatformResult(platforms[i].RuntimeIdentifier, image.Platform.ToString(), image.ManifestDigest, image.ManifestBytes, image.ConfigBytes)).ToList(),
+            Index = set.Index?.Bytes,
+        };
+    }
+
+    private static async Task<(BuiltImage Image, SourceImage Base)> BuildPlatformAsync(ContainerBuildRequest request, PlatformInput platform, IImageSource source,
+        ImageReference? baseReference, ContentStore store, DateTimeOffset time, IContainerBuildLog log, CancellationToken cancellationToken)
+    {
+        SourceImage baseImage = await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
+        log.Milestone($"Base image {baseImage.Name} ({platform.Platform}) is {baseImage.ManifestDigest}.");
         var baseConfig = ImageConfig.Parse(baseImage.ConfigBytes);
 
-        DateTimeOffset time = request.SourceDateEpoch ?? Timestamps.Default;
         string workingDirectory = "/" + LayerPath.Normalize(request.WorkingDirectory) + "/";
-        List<PlannedLayer> plan = LayerPlanner.Plan(publishDirectory, workingDirectory, request.PublishedFiles, request.RuntimePackageIds,
-            request.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, request.RuntimeIdentifier);
+        List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
+            platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
         var built = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time }, log, cancellationToken).ConfigureAwait(false);
 
         var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
@@ -91,72 +192,7 @@ public static class ContainerBuilder
             })
             .WithFormat(request.Format)
             .Build();
-
-        string? registry = archivePath is null ? request.OutputRegistry : null;
-        var names = request.Tags.Select(tag => registry is null ? $"{request.Repository}:{tag}" : $"{registry}/{request.Repository}:{tag}").ToList();
-        string destination;
-        if (archivePath is not null)
-        {
-            await WriteArchiveAsync(archivePath, image, request, time, cancellationToken).ConfigureAwait(false);
-            destination = $"written to {archivePath}";
-        }
-        else if (registry is not null)
-        {
-            RegistryClient client = registries.Client(registry, request.Repository, RegistryRole.Push);
-            PushResult pushed = await new ImagePusher(client, log.Detail).PushAsync(image, request.Repository, request.Tags, baseImage.Origin, cancellationToken).ConfigureAwait(false);
-            destination = pushed.UpToDate
-                ? $"already in {registry} (nothing pushed)"
-                : $"pushed to {registry}: {pushed.BlobsUploaded} blobs ({pushed.BytesUploaded / 1024.0:0.#} KiB) uploaded, {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
-        }
-        else if (LocalDaemon.Find(request.LocalRegistry, request.EnvironmentSnapshot) is { } daemon)
-        {
-            string temp = Path.Combine(Path.GetTempPath(), $"containertasks-{Guid.NewGuid():N}.tar");
-            try
-            {
-                await WriteArchiveAsync(temp, image, request, time, cancellationToken).ConfigureAwait(false);
-                daemon.Load(temp);
-            }
-            finally
-            {
-                File.Delete(temp);
-            }
-            destination = $"loaded into {daemon.Command}";
-        }
-        else
-        {
-            if (!string.IsNullOrEmpty(request.LocalRegistry))
-            {
-                throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
-                    $"LocalRegistry is {request.LocalRegistry}, but '{request.LocalRegistry.ToLowerInvariant()} info' does not answer: is the engine running? Or set ContainerRegistry or ContainerArchiveOutputPath instead.");
-            }
-            // A plain tar: docker load, podman load and skopeo's docker-archive: all read it.
-            archivePath = Path.Combine(Path.GetFullPath(request.FallbackArchiveDirectory), request.Repository.Replace('/', '-') + ".tar");
-            await WriteArchiveAsync(archivePath, image, request, time, cancellationToken).ConfigureAwait(false);
-            log.Warning(ErrorCodes.NoDestination,
-                $"No ContainerRegistry, ContainerArchiveOutputPath or running Docker/Podman: the image was written to {archivePath}. Load it with 'docker load -i {archivePath}' or 'podman load -i …', push it with 'skopeo copy docker-archive:{archivePath} docker://REGISTRY/{request.Repository}:{request.Tags[0]}', or set ContainerRegistry to push directly.");
-            destination = $"written to {archivePath}";
-        }
-        log.Milestone($"{string.Join(", ", names)}@{image.ManifestDigest} {destination}.");
-        var (deleted, freed) = store.Prune(request.CacheMaxBytes, TimeSpan.FromHours(1));
-        if (deleted > 0)
-        {
-            log.Detail($"Content cache {store.Root}: removed {deleted} least recently used blobs ({freed / (1024 * 1024)} MiB) to stay under {request.CacheMaxBytes / (1024 * 1024)} MiB.");
-        }
-
-        return new ContainerBuildResult
-        {
-            ManifestDigest = image.ManifestDigest,
-            Manifest = image.ManifestBytes,
-            Config = image.ConfigBytes,
-            MediaType = image.Manifest.MediaType,
-            Registry = registry,
-            Repository = request.Repository,
-            Tags = request.Tags,
-            Names = names,
-            ArchivePath = archivePath,
-            Destination = destination,
-            BaseDigest = baseImage.ManifestDigest,
-        };
+        return (image, baseImage);
     }
 
     /// <summary>
@@ -210,7 +246,7 @@ public static class ContainerBuilder
         return path;
     }
 
-    private static Task WriteArchiveAsync(string path, BuiltImage image, ContainerBuildRequest request, DateTimeOffset time, CancellationToken cancellationToken)
+    private static Task WriteArchiveAsync(string path, ImageSet image, ContainerBuildRequest request, DateTimeOffset time, CancellationToken cancellationToken)
     {
         var names = request.Tags.Select(tag => ImageReference.Parse(
             (request.OutputRegistry is { Length: > 0 } r ? r + "/" : "") + request.Repository + ":" + tag)).ToList();
