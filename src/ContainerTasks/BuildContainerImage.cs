@@ -289,9 +289,13 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             {
                 parsed = Convert.ToInt32(mode, 8);
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
             {
                 throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"ContainerLayer '{item.ItemSpec}' has Mode '{mode}', which is not an octal mode like 0644 or 0755.", e);
+            }
+            if (parsed is < 0 or > 0xFFF)
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"ContainerLayer '{item.ItemSpec}' has Mode '{mode}', which is not an octal mode like 0644 or 0755.");
             }
         }
         return new Layers.ExtraLayer(item.GetMetadata("FullPath"), destination, parsed);

@@ -238,7 +238,8 @@ public static class ContainerBuilder
             path = Path.Combine(path, ArchiveFileName(request.Repository));
         }
         string publish = publishDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        if (path.StartsWith(publish, StringComparison.Ordinal))
+        StringComparison paths = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        if (path.StartsWith(publish, paths))
         {
             throw new ContainerTasksException(ErrorCodes.ArchiveInsidePublishDirectory,
                 $"ContainerArchiveOutputPath '{path}' is inside the publish folder, so the next image would contain this archive. Choose a path outside '{publishDirectory}', e.g. $(BaseIntermediateOutputPath)container/.");

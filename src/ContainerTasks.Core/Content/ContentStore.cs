@@ -15,7 +15,15 @@ public sealed class ContentStore
     public ContentStore(string root)
     {
         Root = Path.GetFullPath(root);
-        Directory.CreateDirectory(TempDirectory);
+        try
+        {
+            Directory.CreateDirectory(TempDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.OutputFailed,
+                $"Cannot create the content cache at '{Root}': {e.Message}. Make it writable, or set ContainerCacheDirectory (or CONTAINERTASKS_CACHE) to another folder.", e);
+        }
     }
 
     /// <summary>The store's folder.</summary>
@@ -74,6 +82,7 @@ public sealed class ContentStore
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, $"{digest.Algorithm}-{digest.Hex}.lock");
         int delay = 10;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             try
@@ -82,10 +91,23 @@ public sealed class ContentStore
                 // The file is left in place: deleting it on release would let two waiters lock different inodes.
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
             }
-            catch (IOException)
+            catch (UnauthorizedAccessException e)
             {
+                throw new ContainerTasksException(ErrorCodes.OutputFailed, $"Cannot write the content cache at '{Root}': {e.Message}. Make it writable, or point ContainerCacheDirectory elsewhere.", e);
+            }
+            catch (IOException e) when (waited.Elapsed < TimeSpan.FromMinutes(30))
+            {
+                if (!Directory.Exists(directory))
+                {
+                    throw new ContainerTasksException(ErrorCodes.OutputFailed, $"Cannot use the content cache at '{Root}': {e.Message}", e);
+                }
+                // Held by another build: wait for it to finish the download.
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = Math.Min(delay * 2, 250);
+            }
+            catch (IOException e)
+            {
+                throw new ContainerTasksException(ErrorCodes.OutputFailed, $"Waited 30 minutes for the lock '{path}' of the content cache: {e.Message}. Another build may be stuck; stop it, or delete the lock file.", e);
             }
         }
     }
@@ -121,6 +143,12 @@ public sealed class ContentStore
             }
             try
             {
+                // Re-read the time: another build may have used the blob since the folder was listed.
+                file.Refresh();
+                if (!file.Exists || file.LastWriteTimeUtc >= cutoff)
+                {
+                    continue;
+                }
                 long length = file.Length;
                 file.Delete();
                 freed += length;
@@ -144,7 +172,7 @@ public sealed class ContentStore
                         File.Delete(entry);
                     }
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                 }
             }

@@ -46,7 +46,8 @@ internal sealed class GzipWriteStream : Stream
         _inner = inner;
         _leaveOpen = leaveOpen;
         _level = level;
-        _parallelism = Math.Max(1, parallelism ?? Environment.ProcessorCount);
+        // Capped: memory grows with pieces in flight, and 8 already saturate a fast upload.
+        _parallelism = Math.Clamp(parallelism ?? Environment.ProcessorCount, 1, 8);
         _inner.Write(Header);
         _chunk = pieces ? new byte[ChunkSize] : [];
         _single = pieces ? null : new DeflateStream(inner, level, leaveOpen: true);

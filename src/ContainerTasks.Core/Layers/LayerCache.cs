@@ -14,7 +14,8 @@ namespace ContainerTasks.Layers;
 /// </summary>
 public sealed class LayerCache
 {
-    private const string FormatVersion = "containertasks-layer-v1";
+    // Bump whenever the bytes a layer is written as change (tar format, gzip framing, pieces).
+    private const string FormatVersion = "containertasks-layer-v2";
     private readonly ContentStore _store;
 
     /// <summary>A cache over <paramref name="store"/>.</summary>
@@ -36,7 +37,14 @@ public sealed class LayerCache
             return (cached, true);
         }
         BuiltLayer layer = await new LayerWriter(options).WriteAsync(entries, _store, cancellationToken).ConfigureAwait(false);
-        Write(indexPath, layer);
+        try
+        {
+            Write(indexPath, layer);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another build is reading or replacing the same entry: the next build simply misses the cache once.
+        }
         return (layer, false);
     }
 
@@ -47,6 +55,8 @@ public sealed class LayerCache
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add(FormatVersion);
         Add($"uid={options.Uid} gid={options.Gid} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={options.Compression.Level}");
+        // The compressed bytes come from the runtime's zlib: a cached blob is only reused by the same runtime.
+        Add($"runtime={System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription.Split(' ')[0]} pieces={GzipWriteStream.ChunkSize}/{LayerWriter.ParallelThreshold}");
         byte[] buffer = new byte[128 * 1024];
         byte[] magic = new byte[4];
         foreach (LayerEntry entry in LayerWriter.Plan(entries))
@@ -61,7 +71,7 @@ public sealed class LayerCache
                     Add($"l {entry.Path} {entry.LinkTarget}");
                     break;
                 default:
-                    using (var file = new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+                    using (var file = OpenForKey(entry))
                     using (var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                     {
                         int read;
@@ -84,6 +94,18 @@ public sealed class LayerCache
             }
         }
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private static FileStream OpenForKey(LayerEntry entry)
+    {
+        try
+        {
+            return new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable, $"Cannot read '{entry.SourcePath}' for '/{entry.Path}': {e.Message}", e);
+        }
     }
 
     private static BuiltLayer? TryRead(string path)

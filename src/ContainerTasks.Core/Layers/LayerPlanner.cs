@@ -76,7 +76,7 @@ public static class LayerPlanner
         string prefix = LayerPath.Normalize(workingDirectory) + "/";
         if (trimForeignRuntimeAssets && runtimeIdentifier is not null)
         {
-            all = all.Where(e => !IsForeignRuntimeAsset(e.Path[prefix.Length..], runtimeIdentifier)).ToList();
+            all = all.Where(e => !e.Path.StartsWith(prefix, StringComparison.Ordinal) || !IsForeignRuntimeAsset(e.Path[prefix.Length..], runtimeIdentifier)).ToList();
         }
         var layers = new List<PlannedLayer>();
         if (mode == LayeringMode.Single)
@@ -180,8 +180,9 @@ public static class LayerPlanner
         {
             return false;
         }
+        // "runtimes/<rid>" itself and everything below it.
         string[] parts = relative.Split('/');
-        if (parts.Length < 3)
+        if (parts.Length < 2)
         {
             return false;
         }

@@ -75,7 +75,9 @@ public sealed class ImageConfig
             {
                 return [];
             }
-            return ids.EnumerateArray().Select(e => Digest.Parse(e.GetString() ?? "")).ToList();
+            return ids.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
+                ? Digest.Parse(e.GetString()!)
+                : throw new ContainerTasksException(ErrorCodes.InvalidManifest, "The image config's rootfs.diff_ids holds something that is not a digest string.")).ToList();
         }
     }
 

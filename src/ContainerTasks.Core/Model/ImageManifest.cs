@@ -98,7 +98,7 @@ internal static class ManifestKind
         {
             return header;
         }
-        if (root.TryGetProperty("schemaVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.GetInt32() == 1)
+        if (root.TryGetProperty("schemaVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int version) && version == 1)
         {
             return MediaTypes.DockerSchema1SignedManifest;
         }

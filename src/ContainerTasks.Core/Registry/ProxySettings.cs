@@ -62,7 +62,11 @@ public sealed class ProxySettings : IWebProxy, ICredentials
 
     /// <summary>The proxy for <paramref name="destination"/>, or null to go direct.</summary>
     public Uri? GetProxy(Uri destination)
-        => IsBypassed(destination) ? null : destination.Scheme == Uri.UriSchemeHttps ? HttpsProxy : HttpProxy;
+    {
+        Uri? proxy = IsBypassed(destination) ? null : destination.Scheme == Uri.UriSchemeHttps ? HttpsProxy : HttpProxy;
+        // Without the user part: credentials come from GetCredential, and .NET puts this URI into error messages.
+        return proxy is null || string.IsNullOrEmpty(proxy.UserInfo) ? proxy : new UriBuilder(proxy) { UserName = "", Password = "" }.Uri;
+    }
 
     /// <summary>This object: proxy credentials come from the user part of each proxy URL.</summary>
     public ICredentials? Credentials

@@ -361,12 +361,15 @@ public sealed class RegistryClient
         var retry = new RetryPolicy(_transport.Settings);
         int authRounds = 0;
         int redirects = 0;
+        bool fellBack = false;
         Uri? redirectTarget = null;
         HttpMethod method = spec.Method;
         while (true)
         {
             Uri uri = redirectTarget ?? BuildUri(spec.PathOrUri);
-            bool toRegistry = uri.Authority.Equals(ApiHost, StringComparison.OrdinalIgnoreCase);
+            // Credentials go only to the registry itself (same host and port), and never down to plain HTTP
+            // unless the registry is an insecure one that speaks only HTTP.
+            bool toRegistry = IsRegistry(uri) && (uri.Scheme == Uri.UriSchemeHttps || _transport.SchemeFor(ApiHost) == "http");
             using var request = new HttpRequestMessage(method, uri);
             foreach (string accept in spec.Accept)
             {
@@ -389,8 +392,9 @@ public sealed class RegistryClient
             }
             catch (HttpRequestException e) when (IsTlsFailure(e))
             {
-                if (uri.Scheme == "https" && toRegistry && _transport.Settings.IsInsecure(Registry))
+                if (uri.Scheme == "https" && IsRegistry(uri) && redirectTarget is null && !fellBack && _transport.Settings.IsInsecure(Registry))
                 {
+                    fellBack = true;
                     _log?.Invoke($"{Registry} does not speak TLS; using plain HTTP (it is an insecure registry).");
                     _transport.FallBackToHttp(ApiHost);
                     continue;
@@ -450,6 +454,14 @@ public sealed class RegistryClient
         }
     }
 
+    private bool IsRegistry(Uri uri)
+    {
+        string host = RegistrySettings.HostOf(ApiHost).Trim('[', ']');
+        int colon = ApiHost.LastIndexOf(':');
+        int? port = colon > 0 && !ApiHost.EndsWith(']') && int.TryParse(ApiHost[(colon + 1)..], out int p) ? p : null;
+        return uri.IdnHost.Trim('[', ']').Equals(host, StringComparison.OrdinalIgnoreCase) && (port is null ? uri.IsDefaultPort : uri.Port == port);
+    }
+
     private Uri BuildUri(string pathOrUri)
         => Uri.TryCreate(pathOrUri, UriKind.Absolute, out Uri? absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)
             ? Rescheme(absolute)
@@ -457,7 +469,7 @@ public sealed class RegistryClient
 
     // An upload Location from before an HTTPS-to-HTTP fallback keeps its host but follows the new scheme.
     private Uri Rescheme(Uri uri)
-        => uri.Authority.Equals(ApiHost, StringComparison.OrdinalIgnoreCase) && uri.Scheme != _transport.SchemeFor(ApiHost)
+        => IsRegistry(uri) && uri.Scheme != _transport.SchemeFor(ApiHost)
             ? new UriBuilder(uri) { Scheme = _transport.SchemeFor(ApiHost), Port = uri.Port }.Uri
             : uri;
 
@@ -492,7 +504,7 @@ public sealed class RegistryClient
         {
             e = e.InnerException;
         }
-        return e.Message;
+        return Secrets.Scrub(e.Message);
     }
 
     internal static string Pull(string repository) => $"repository:{repository}:pull";

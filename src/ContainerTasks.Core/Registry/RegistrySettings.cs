@@ -113,7 +113,8 @@ public sealed record RegistrySettings
     /// <summary>The current process environment as a snapshot.</summary>
     public static IReadOnlyDictionary<string, string> SnapshotEnvironment()
     {
-        var snapshot = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Windows environment names are case-insensitive ("Path" is PATH).
+        var snapshot = new Dictionary<string, string>(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             snapshot[(string)entry.Key] = (string?)entry.Value ?? "";

@@ -75,6 +75,14 @@ public sealed class RegistryTransport : IDisposable
             custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             custom.ChainPolicy.CustomTrustStore.AddRange(folder.CaCertificates);
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            // Intermediates the server sent may be needed to reach the private root.
+            if (chain is not null)
+            {
+                foreach (X509ChainElement element in chain.ChainElements)
+                {
+                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+            }
             return custom.Build(new X509Certificate2(certificate));
         }
         return false;

@@ -10,7 +10,7 @@ namespace ContainerTasks.Registry;
 internal sealed class RetryPolicy
 {
     private readonly RegistrySettings _settings;
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan _waited;
     private int _attempt;
 
     public RetryPolicy(RegistrySettings settings)
@@ -41,11 +41,12 @@ internal sealed class RetryPolicy
         {
             delay = retryAfter;
         }
-        TimeSpan remaining = _settings.RetryBudget - _clock.Elapsed;
-        if (delay > remaining)
+        // The budget bounds the time spent waiting to retry, not the time spent transferring.
+        if (_waited + delay > _settings.RetryBudget)
         {
             return false;
         }
+        _waited += delay;
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return true;
     }

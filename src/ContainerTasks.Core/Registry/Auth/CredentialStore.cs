@@ -147,13 +147,13 @@ public sealed class CredentialStore
                 {
                     foreach (var helper in helpers.EnumerateObject())
                     {
-                        if (NormalizeKey(helper.Name) == wanted && helper.Value.GetString() is { Length: > 0 } name)
+                        if (NormalizeKey(helper.Name) == wanted && helper.Value.ValueKind == JsonValueKind.String && helper.Value.GetString() is { Length: > 0 } name)
                         {
                             return FromHelper(name, registry, file);
                         }
                     }
                 }
-                if (root.TryGetProperty("credsStore", out var store) && store.GetString() is { Length: > 0 } storeName)
+                if (root.TryGetProperty("credsStore", out var store) && store.ValueKind == JsonValueKind.String && store.GetString() is { Length: > 0 } storeName)
                 {
                     if (FromHelper(storeName, registry, file) is { } fromStore)
                     {

@@ -145,12 +145,12 @@ internal sealed class RegistryAuthenticator
                 query.Append(query.Length == 0 ? "" : "&").Append("scope=").Append(Uri.EscapeDataString(scope));
             }
             var builder = new UriBuilder(realmUri) { Query = (realmUri.Query.TrimStart('?') + (realmUri.Query.Length > 1 ? "&" : "") + query).TrimStart('&') };
-            using var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-            if (BasicHeader() is { } basic)
+            response = await SendTokenRequestAsync(() =>
             {
-                request.Headers.Authorization = basic;
-            }
-            response = await SendTokenRequestAsync(request, cancellationToken).ConfigureAwait(false);
+                var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+                request.Headers.Authorization = BasicHeader();
+                return request;
+            }, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && _credential is { Username: { } u, Password: { } p })
             {
                 // OAuth2-only token services: the password grant.
@@ -186,8 +186,9 @@ internal sealed class RegistryAuthenticator
             {
                 using var json = JsonDocument.Parse(body);
                 JsonElement root = json.RootElement;
-                string? token = root.TryGetProperty("token", out var t) && t.GetString() is { Length: > 0 } tv ? tv
-                    : root.TryGetProperty("access_token", out var a) && a.GetString() is { Length: > 0 } av ? av : null;
+                string? token = root.ValueKind != JsonValueKind.Object ? null
+                    : root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } tv ? tv
+                    : root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() is { Length: > 0 } av ? av : null;
                 if (token is null)
                 {
                     throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
@@ -202,27 +203,45 @@ internal sealed class RegistryAuthenticator
         }
     }
 
-    private async Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) };
-        return await SendTokenRequestAsync(request, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
+        => SendTokenRequestAsync(() => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
 
-    private async Task<HttpResponseMessage> SendTokenRequestAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx.
+    private async Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_transport.Settings.ReadTimeout);
-        try
+        var retry = new RetryPolicy(_transport.Settings);
+        while (true)
         {
-            return await _transport.Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new ContainerTasksException(ErrorCodes.RegistryTimeout, $"The token service of {_registry} did not answer within {_transport.Settings.ReadTimeout.TotalSeconds:0} s.");
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) cannot be reached: {e.Message}", e);
+            using HttpRequestMessage request = create();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_transport.Settings.ReadTimeout);
+            try
+            {
+                HttpResponseMessage response = await _transport.Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                if (RetryPolicy.IsTransient(response.StatusCode) && await retry.WaitAsync(response, cancellationToken).ConfigureAwait(false))
+                {
+                    response.Dispose();
+                    continue;
+                }
+                return response;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+                throw new ContainerTasksException(ErrorCodes.RegistryTimeout, $"The token service of {_registry} did not answer within {_transport.Settings.ReadTimeout.TotalSeconds:0} s, even after retries.");
+            }
+            catch (HttpRequestException e)
+            {
+                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                {
+                    continue;
+                }
+                throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
+                    $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) cannot be reached: {Secrets.Scrub(e.Message)}", e);
+            }
         }
     }
 

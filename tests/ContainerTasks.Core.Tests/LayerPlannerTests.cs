@@ -1,0 +1,56 @@
+using ContainerTasks.Layers;
+using ContainerTasks.Tests.Infrastructure;
+
+namespace ContainerTasks.Tests;
+
+public class LayerPlannerTests
+{
+    [Fact]
+    public void Foreign_runtime_assets_are_left_out_on_request_and_the_rest_is_classified()
+    {
+        using var dir = new TempDirectory();
+        foreach (string file in new[] { "App.dll", "App", "Pkg.dll", "runtimes/linux-x64/native/libpkg.so", "runtimes/win-x64/native/pkg.dll",
+                     "runtimes/osx-arm64/native/libpkg.dylib", "runtimes/unix/lib/net8.0/Pkg.Unix.dll", "wwwroot/a.css" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(dir[file])!);
+            File.WriteAllText(dir[file], file);
+        }
+        PublishedFile[] items =
+        [
+            new("Pkg.dll", "Pkg", "1.2.3", false),
+            new("runtimes/linux-x64/native/libpkg.so", "Pkg", "1.2.3", false),
+            new("runtimes/win-x64/native/pkg.dll", "Pkg", "1.2.3", false),
+            new("runtimes/unix/lib/net8.0/Pkg.Unix.dll", "Pkg", "1.2.3+abc", false),
+        ];
+        var all = LayerPlanner.Plan(dir.Path, "/app", items, [], "App", LayeringMode.Split);
+        var trimmed = LayerPlanner.Plan(dir.Path, "/app", items, [], "App", LayeringMode.Split, trimForeignRuntimeAssets: true, runtimeIdentifier: "linux-x64");
+
+        string[] Paths(List<PlannedLayer> plan, LayerKind kind) => plan.Single(l => l.Kind == kind).Entries.Where(e => e.Kind == LayerEntryKind.File).Select(e => e.Path).Order().ToArray();
+        Assert.Contains("app/runtimes/win-x64/native/pkg.dll", Paths(all, LayerKind.Packages));
+        Assert.Equal(["app/Pkg.dll", "app/runtimes/linux-x64/native/libpkg.so", "app/runtimes/unix/lib/net8.0/Pkg.Unix.dll"], Paths(trimmed, LayerKind.Packages));
+        Assert.DoesNotContain(trimmed.SelectMany(l => l.Entries), e => e.Path.Contains("osx-arm64", StringComparison.Ordinal));
+        Assert.Equal(["app/App"], Paths(trimmed, LayerKind.AppHost));
+        Assert.Equal(["app/wwwroot/a.css"], Paths(trimmed, LayerKind.StaticWebAssets));
+        Assert.Equal(["app/App.dll"], Paths(trimmed, LayerKind.App));
+        Assert.Equal(LayerWriter.ExecutableMode, trimmed.Single(l => l.Kind == LayerKind.AppHost).Entries[0].Mode);
+    }
+
+    [Theory]
+    [InlineData("1.0.0", LayerKind.Packages)]
+    [InlineData("1.0.0+build.5", LayerKind.Packages)]
+    [InlineData("1.0.0-beta.2", LayerKind.PrereleasePackages)]
+    [InlineData("1.0.0-rc.1+build", LayerKind.PrereleasePackages)]
+    public void Prerelease_is_a_dash_before_any_build_metadata(string version, LayerKind expected)
+    {
+        Assert.Equal(expected, LayerPlanner.Classify("x.dll", new PublishedFile("x.dll", "X", version, false), new HashSet<string>(), null));
+    }
+
+    [Fact]
+    public void Proxy_uris_handed_to_the_http_stack_carry_no_password()
+    {
+        var proxy = Registry.ProxySettings.FromEnvironment(new Dictionary<string, string> { ["HTTPS_PROXY"] = "http://alice:S3cret@proxy.example:3128" });
+        Uri used = proxy.GetProxy(new Uri("https://ghcr.io/v2/"))!;
+        Assert.DoesNotContain("S3cret", used.ToString());
+        Assert.Equal("S3cret", proxy.GetCredential(used, "Basic")!.Password);
+    }
+}
