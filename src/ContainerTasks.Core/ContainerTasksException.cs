@@ -125,8 +125,7 @@ public static class ErrorCodes
     public const string UnknownLocalRegistry = "CT4110";
     /// <summary>The target platform is not Linux.</summary>
     public const string UnsupportedPlatform = "CT4111";
-    /// <summary>Several runtime identifiers were asked for, which is not supported yet.</summary>
-    public const string MultiPlatformNotSupported = "CT4112";
+    // CT4112 (multi-platform not supported) is retired: multi-platform images are built. Codes are never reused.
     /// <summary>An environment variable name given to the image is invalid (warning; it is skipped).</summary>
     public const string InvalidEnvironmentVariableName = "CT4113";
     /// <summary>A ContainerPort item is invalid.</summary>
@@ -135,6 +134,8 @@ public static class ErrorCodes
     public const string UnsupportedMSBuildRuntime = "CT4115";
     /// <summary>PublishContainer was called on the outer build of a multi-targeted project.</summary>
     public const string MultiTargetingOuterBuild = "CT4116";
+    /// <summary>The build was cancelled (Ctrl+C).</summary>
+    public const string Cancelled = "CT4117";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

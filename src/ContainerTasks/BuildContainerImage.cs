@@ -128,7 +128,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            Log.LogError(null, "CT4117", null, null, 0, 0, 0, 0, "The container build was cancelled.");
+            Log.LogError(null, ErrorCodes.Cancelled, null, null, 0, 0, 0, 0, "The container build was cancelled.");
             return false;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
