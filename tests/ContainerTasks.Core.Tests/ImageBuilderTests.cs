@@ -118,4 +118,24 @@ public class ImageBuilderTests
         Assert.Equal("CT1006", error.Code);
         Assert.Contains("linux/arm64", error.Message);
     }
+
+    [Fact]
+    public async Task Docker_format_platform_images_make_a_manifest_list_and_mixed_formats_or_duplicate_platforms_are_refused()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir["store"]);
+        BuiltLayer layer = await SmallLayerAsync(dir, store);
+        SourceImage amd64 = Base(MediaTypes.DockerManifest);
+        SourceImage arm64 = amd64 with { ConfigBytes = """{"architecture":"arm64","variant":"v8","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}"""u8.ToArray() };
+        BuiltImage x = new ImageBuilder(amd64, store).AddLayer(layer, "app").Build();
+        BuiltImage a = new ImageBuilder(arm64, store).AddLayer(layer, "app").Build();
+        BuiltIndex list = ImageIndexBuilder.Build([x, a]);
+        Assert.Equal(MediaTypes.DockerManifestList, list.Index.MediaType);
+        Assert.Equal([new Platform("linux", "amd64"), new Platform("linux", "arm64", "v8")], list.Index.Manifests.Select(m => m.Platform!).ToList());
+        Assert.Equal(list.Digest, Digest.Sha256(list.Bytes));
+
+        BuiltImage oci = new ImageBuilder(arm64, store).AddLayer(layer, "app").WithFormat(ImageFormat.Oci).Build();
+        Assert.Equal("CT1008", Assert.Throws<ContainerTasksException>(() => ImageIndexBuilder.Build([x, oci])).Code);
+        Assert.Equal("CT1008", Assert.Throws<ContainerTasksException>(() => ImageIndexBuilder.Build([x, x])).Code);
+    }
 }

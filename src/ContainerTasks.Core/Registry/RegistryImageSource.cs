@@ -17,6 +17,7 @@ public sealed class RegistryImageSource : IImageSource
     private readonly ImageReference _reference;
     private readonly RegistryClient _client;
     private readonly ContentStore _store;
+    private Descriptor? _resolvedTag; // one HEAD per build, however many platforms are read
 
     /// <summary>Creates a source for <paramref name="reference"/> read through <paramref name="client"/>.</summary>
     public RegistryImageSource(ImageReference reference, RegistryClient client, ContentStore store)
@@ -40,9 +41,10 @@ public sealed class RegistryImageSource : IImageSource
         }
         else
         {
-            Descriptor? head = await _client.HeadManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false)
+            Descriptor? head = _resolvedTag ?? await _client.HeadManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false)
                 ?? throw new ContainerTasksException(ErrorCodes.ImageNotFound,
                     $"The image {_reference} does not exist: {_reference.Registry} has no tag '{_reference.Tag}' in '{repository}'. Check the name and tag.");
+            _resolvedTag = head;
             if (head.Digest.IsEmpty)
             {
                 (bytes, contentType) = await _client.GetManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false);
