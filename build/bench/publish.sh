@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# `dotnet publish -t:PublishContainer` with the SDK's built-in container support against ContainerTasks, on one
+# local registry and the same base images, for three apps:
+#   hello  samples/HelloContainer (framework-dependent console app; base: dotnet/runtime)
+#   web    build/bench/publish/web: ASP.NET Core app with large NuGet dependencies and a wwwroot
+#          (publish output about 477 MB; base: dotnet/aspnet)
+#   sc     `dotnet new console` published -r linux-x64 --self-contained (base: dotnet/runtime, standing in
+#          for runtime-deps, which build/testimages/make-base.sh does not make)
+# For each app and tool, phases (tools interleaved, each in its own copy of the app and its own repository):
+#   cold      bin/ and obj/ deleted, empty content caches (fresh CONTAINERTASKS_CACHE and TMPDIR, which holds
+#             the built-in's store), a new repository; once per repetition
+#   nochange  the same publish again
+#   change    one line of Program.cs edited, then the same publish
+#   mem       one line edited, `dotnet publish` without a container, then the container step alone as
+#             `dotnet msbuild PROJ -t:PublishContainer -p:NoBuild=true` under /usr/bin/time -v (peak RSS)
+#   base      the same msbuild process without the container step (-t:Publish), for the MSBuild share of that RSS
+# Measured: wall time of each `dotnet publish`; the container task's own time from -clp:PerformanceSummary
+# (CreateNewImage for the built-in, BuildContainerImage for ContainerTasks); blobs and bytes uploaded and
+# requests, counted from the registry's access log (completed `PUT …/blobs/uploads/…?digest=`, sized by the
+# blob the registry stored). Prints Markdown tables (medians) and ratios on stdout, progress on stderr.
+#
+#   build/bench/publish.sh [--smoke] [--reps N] [--web-reps N] [--apps hello,web,sc] [--package-version V] [--keep]
+#     --smoke            app hello only, one repetition, under 2 minutes; exits 1 if a check fails (for CI)
+#     --reps N           repetitions of each phase for hello and sc (default 5)
+#     --web-reps N       repetitions of each phase for web (default 3)
+#     --package-version  use an already packed ContainerTasks from artifacts/packages instead of build/pack.sh
+#     --keep             keep the work folder (apps, logs, registry data) under /tmp
+# Needs build/bootstrap.sh. NuGet packages are kept across runs in $CT_BENCH_NUGET (default /tmp/ct-bench-nuget);
+# the first run restores about 500 MB of packages for the web app. About 11 minutes with the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+here=$root/build/bench/publish
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+reps=5 web_reps=3 apps="hello web sc" smoke=0 keep=0 version=
+while (($#)); do
+  case $1 in
+    --smoke) smoke=1 reps=1 web_reps=1 apps=hello ;;
+    --reps) reps=${2:?}; shift ;;
+    --web-reps) web_reps=${2:?}; shift ;;
+    --apps) apps=${2//,/ }; shift ;;
+    --package-version) version=${2:?}; shift ;;
+    --keep) keep=1 ;;
+    -h|--help) usage ;;
+    *) echo "publish.sh: unknown argument: $1" >&2; usage ;;
+  esac
+  shift
+done
+for a in $apps; do case $a in hello|web|sc) ;; *) echo "publish.sh: unknown app '$a'" >&2; exit 2 ;; esac; done
+for t in docker-registry skopeo jq python3 curl /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "publish.sh: missing $t (run build/bootstrap.sh)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/ct-bench-publish.XXXXXX)
+mkdir -p "$work/logs" "$work/apps" "$work/cache" "$work/tmp"
+registry_pid=
+finish() {
+  local rc=$?
+  [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null || true
+  if ((keep)); then
+    echo "publish.sh: work folder kept: $work" >&2
+  elif ((rc != 0)); then
+    rm -rf "$work/data" "$work/apps" "$work/cache" "$work/tmp"
+    echo "publish.sh: failed; logs in $work/logs" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$rc"
+}
+trap finish EXIT
+say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# ------------------------------------------------------------------ registry, base images, package ---
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+registry=127.0.0.1:$port
+cat > "$work/config.yml" <<YML
+version: 0.1
+log: {level: error, accesslog: {disabled: false}}
+storage: {filesystem: {rootdirectory: $work/data}}
+http: {addr: $registry, secret: bench}
+YML
+docker-registry serve "$work/config.yml" >"$work/access.log" 2>"$work/error.log" &
+registry_pid=$!
+for _ in $(seq 50); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://$registry/v2/" >/dev/null || { echo "publish.sh: the registry did not start" >&2; cat "$work/error.log" >&2; exit 1; }
+
+say "base images (make-base.sh) → $registry"
+bash build/testimages/make-base.sh --kind dotnet --out "$work/base" --tag runtime >/dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$work/base:runtime" "docker://$registry/dotnet/runtime:10.0"
+if [[ " $apps " == *" web "* ]]; then
+  bash build/testimages/make-base.sh --kind aspnet --out "$work/base" --tag aspnet >/dev/null
+  skopeo copy -q --dest-tls-verify=false "oci:$work/base:aspnet" "docker://$registry/dotnet/aspnet:10.0"
+fi
+if [[ -z $version ]]; then
+  say "packing ContainerTasks (build/pack.sh)"
+  version=$(bash build/pack.sh 2>"$work/logs/pack.log")
+fi
+[[ -f artifacts/packages/ContainerTasks.$version.nupkg ]] || { echo "publish.sh: no artifacts/packages/ContainerTasks.$version.nupkg" >&2; exit 1; }
+
+# ------------------------------------------------------------------------------------------ environment ---
+unset SOURCE_DATE_EPOCH CONTAINERTASKS_CACHE
+export NUGET_PACKAGES=${CT_BENCH_NUGET:-/tmp/ct-bench-nuget}
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_CONTAINER_INSECURE_REGISTRIES=$registry
+mkdir -p "$NUGET_PACKAGES"
+
+# ------------------------------------------------------------------------------------------------ apps ---
+declare -A proj base args msargs marker nreps
+echo '<Project />' > "$work/apps/Directory.Build.props"   # keeps the repository's props out
+template() { # $1 = app → a clean copy of the app in $work/template/$1
+  local t=$work/template/$1
+  mkdir -p "$work/template"
+  case $1 in
+    hello) cp -r samples/HelloContainer "$t"; rm -rf "$t/bin" "$t/obj" ;;
+    web)   cp -r "$here/web" "$t" ;;
+    sc)    dotnet new console -n SelfContainedApp -o "$t" --no-restore >"$work/logs/dotnet-new.log" 2>&1 ;;
+  esac
+}
+for app in $apps; do
+  template "$app"
+  case $app in
+    hello) proj[$app]=HelloContainer.csproj base[$app]=dotnet/runtime:10.0 args[$app]= msargs[$app]= marker[$app]='without a daemon!' nreps[$app]=$reps ;;
+    web)   proj[$app]=WebBench.csproj base[$app]=dotnet/aspnet:10.0 args[$app]= msargs[$app]= marker[$app]='bench build' nreps[$app]=$web_reps ;;
+    sc)    proj[$app]=SelfContainedApp.csproj base[$app]=dotnet/runtime:10.0 marker[$app]='Hello, World!' nreps[$app]=$reps
+           args[$app]='-r linux-x64 --self-contained'
+           msargs[$app]='-p:RuntimeIdentifier=linux-x64 -p:_CommandLineDefinedRuntimeIdentifier=true -p:SelfContained=true -p:_CommandLineDefinedSelfContained=true' ;;
+  esac
+  for tool in builtin ours; do
+    d=$work/apps/$app-$tool
+    cp -r "$work/template/$app" "$d"
+    if [[ $tool == ours ]]; then
+      # ContainerTasks the way a user adds it: one PackageReference.
+      cat > "$d/Directory.Build.props" <<XML
+<Project>
+  <PropertyGroup>
+    <RestoreAdditionalProjectSources>$root/artifacts/packages</RestoreAdditionalProjectSources>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="ContainerTasks" Version="$version" PrivateAssets="all" />
+  </ItemGroup>
+</Project>
+XML
+    else
+      echo '<Project />' > "$d/Directory.Build.props"
+    fi
+    say "restore $app-$tool"
+    # shellcheck disable=SC2086
+    dotnet restore "$d" --disable-build-servers -nologo -v:q ${msargs[$app]} >"$work/logs/restore-$app-$tool.log" 2>&1 \
+      || { cat "$work/logs/restore-$app-$tool.log" >&2; exit 1; }
+  done
+done
+
+# ------------------------------------------------------------------------------------------- one step ---
+printf 'app\ttool\tphase\trep\twall_s\tout\tslice\ttime\n' > "$work/runs.tsv"
+declare -A cache tmpd repo edits
+
+edit_program() { # $1 = app, $2 = tool: a one-line change of Program.cs, different every time
+  local key=$1-$2
+  edits[$key]=$(( ${edits[$key]:-0} + 1 ))
+  python3 - "$work/apps/$key/Program.cs" "${marker[$1]}" "${edits[$key]}" <<'PY'
+import re, sys
+path, marker, n = sys.argv[1:]
+text = open(path, encoding="utf-8-sig").read()
+text, count = re.subn(re.escape(marker) + r'[^"]*"', f'{marker} (edit {n})"', text, count=1)
+assert count == 1, f"marker {marker!r} not found in {path}"
+open(path, "w", encoding="utf-8").write(text)
+PY
+}
+
+# Runs one measured command ($5…) for app $1, tool $2, phase $3, repetition $4, with the environment of that
+# app/tool, and records its wall time and the registry's access-log lines written meanwhile.
+measure() {
+  local app=$1 tool=$2 phase=$3 rep=$4; shift 4
+  local key=$app-$tool label=$app.$tool.$phase.$rep
+  local before start end wall timefile=- timed=()
+  if [[ $phase == mem || $phase == base ]]; then
+    timefile=$work/logs/$label.time
+    timed=(/usr/bin/time -v -o "$timefile")
+  fi
+  before=$(wc -l < "$work/access.log")
+  start=$(date +%s.%N)
+  if ! env TMPDIR="${tmpd[$key]}" CONTAINERTASKS_CACHE="${cache[$key]}" "${timed[@]}" "$@" >"$work/logs/$label.out" 2>&1; then
+    tail -n 40 "$work/logs/$label.out" >&2
+    echo "publish.sh: $label failed (log: $work/logs/$label.out)" >&2
+    exit 1
+  fi
+  end=$(date +%s.%N)
+  sleep 0.3   # let the registry write its last access-log lines
+  tail -n +"$((before + 1))" "$work/access.log" > "$work/logs/$label.access"
+  wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$app" "$tool" "$phase" "$rep" "$wall" "$label.out" "$label.access" \
+    "$( [[ $timefile == - ]] && echo - || basename "$timefile")" >> "$work/runs.tsv"
+  say "$(printf '%-5s %-7s %-8s %s: %6.2f s' "$app" "$tool" "$phase" "$rep" "$wall")"
+}
+
+common() { # the registry settings, the same for both tools
+  echo "-p:ContainerRegistry=$registry -p:ContainerBaseImage=$registry/${base[$1]} -p:ContainerRepository=${repo[$1-$2]}"
+}
+publish_container() { # $1 app, $2 tool, $3 phase, $4 rep, [$5 verbosity]
+  local d=$work/apps/$1-$2
+  # shellcheck disable=SC2046,SC2086
+  measure "$1" "$2" "$3" "$4" dotnet publish "$d/${proj[$1]}" -c Release -t:PublishContainer --disable-build-servers -nologo \
+    "-v:${5:-m}" -clp:PerformanceSummary $(common "$1" "$2") ${args[$1]}
+}
+container_step_alone() { # $1 app, $2 tool, $3 rep: publish without a container, then the container step alone
+  local d=$work/apps/$1-$2
+  # shellcheck disable=SC2086
+  env TMPDIR="${tmpd[$1-$2]}" dotnet publish "$d/${proj[$1]}" -c Release --disable-build-servers -nologo -v:q ${args[$1]} \
+    >"$work/logs/$1.$2.mem-prepare.$3.out" 2>&1 || { cat "$work/logs/$1.$2.mem-prepare.$3.out" >&2; exit 1; }
+  # shellcheck disable=SC2046,SC2086
+  measure "$1" "$2" mem "$3" dotnet msbuild "$d/${proj[$1]}" -t:PublishContainer -p:NoBuild=true -p:Configuration=Release \
+    -p:_IsPublishing=true -nodeReuse:false -m:1 -nologo -v:m -clp:PerformanceSummary $(common "$1" "$2") ${msargs[$1]}
+  # shellcheck disable=SC2046,SC2086
+  measure "$1" "$2" base "$3" dotnet msbuild "$d/${proj[$1]}" -t:Publish -p:NoBuild=true -p:Configuration=Release \
+    -p:_IsPublishing=true -nodeReuse:false -m:1 -nologo -v:m -clp:PerformanceSummary $(common "$1" "$2") ${msargs[$1]}
+}
+tools_for_rep() { if (($1 % 2)); then echo builtin ours; else echo ours builtin; fi; }   # alternate who goes first
+
+# ---------------------------------------------------------------------------------------------- phases ---
+git_rev=$(git rev-parse --short HEAD)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+git_dirty=$(git status --porcelain -- src | wc -l)
+for app in $apps; do
+  n=${nreps[$app]}
+  for ((i = 1; i <= n; i++)); do
+    for tool in $(tools_for_rep "$i"); do
+      key=$app-$tool
+      rm -rf "$work/apps/$key/bin" "$work/apps/$key/obj"
+      cache[$key]=$work/cache/$key-$i tmpd[$key]=$work/tmp/$key-$i repo[$key]=bench/$key-$i
+      mkdir -p "${cache[$key]}" "${tmpd[$key]}"
+      publish_container "$app" "$tool" cold "$i"
+    done
+  done
+  for ((i = 1; i <= n; i++)); do
+    for tool in $(tools_for_rep "$i"); do publish_container "$app" "$tool" nochange "$i"; done
+  done
+  for ((i = 1; i <= n; i++)); do
+    for tool in $(tools_for_rep "$i"); do edit_program "$app" "$tool"; publish_container "$app" "$tool" change "$i"; done
+  done
+  for ((i = 1; i <= n; i++)); do
+    for tool in $(tools_for_rep "$i"); do edit_program "$app" "$tool"; container_step_alone "$app" "$tool" "$i"; done
+  done
+  # Not measured: one more change for ContainerTasks at -v:d, for its per-layer lines.
+  edit_program "$app" ours
+  publish_container "$app" ours detail 1 d
+  sed -i '$d' "$work/runs.tsv"
+  for pub in "$work/apps/$app-builtin/bin/Release/net10.0/"{,linux-x64/}publish; do
+    if [[ -d $pub ]]; then
+      du -sb "$pub" | cut -f1 > "$work/logs/$app.publish-bytes"
+      find "$pub" -type f | wc -l > "$work/logs/$app.publish-files"
+    fi
+  done
+done
+
+# --------------------------------------------------------------------------------------------- report ---
+python3 "$here/report.py" --work "$work" --registry-data "$work/data" --apps "$apps" --smoke "$smoke" \
+  --meta "ContainerTasks $version (commit $git_rev$( ((git_dirty)) && echo ", $git_dirty files changed in src/"))" \
+  --meta "$(dotnet --version | sed 's/^/.NET SDK /'), $(nproc) cores, $(docker-registry --version 2>/dev/null | awk '{print $NF}' | sed 's/^/Distribution registry /')" \
+  --meta "repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}; $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"

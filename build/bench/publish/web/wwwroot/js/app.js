@@ -1,0 +1,1 @@
+fetch("version").then(r => r.text()).then(v => { document.getElementById("version").textContent = v; });
