@@ -54,3 +54,41 @@ public class LayerPlannerTests
         Assert.Equal("S3cret", proxy.GetCredential(used, "Basic")!.Password);
     }
 }
+
+public class LayerCacheTests
+{
+    [Fact]
+    public async Task A_layer_is_reused_by_content_and_an_unchanged_file_is_not_hashed_again()
+    {
+        using var dir = new TempDirectory();
+        var store = new Content.ContentStore(dir["store"]);
+        var cache = new LayerCache(store);
+        Directory.CreateDirectory(dir["in"]);
+        File.WriteAllText(dir["in/a.txt"], "first");
+        var when = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(dir["in/a.txt"], when);
+        List<LayerEntry> Entries() => DirectoryEntries.FromDirectory(dir["in"], "/app");
+
+        var (first, reusedFirst) = await cache.GetOrWriteAsync(Entries(), new LayerOptions());
+        var (second, reusedSecond) = await cache.GetOrWriteAsync(Entries(), new LayerOptions());
+        Assert.False(reusedFirst);
+        Assert.True(reusedSecond);
+        Assert.Equal(first, second);
+
+        // Same size and time: the stat cache answers without reading the file (so the old layer comes back).
+        File.WriteAllText(dir["in/a.txt"], "FIRST");
+        File.SetLastWriteTimeUtc(dir["in/a.txt"], when);
+        Assert.True((await cache.GetOrWriteAsync(Entries(), new LayerOptions())).Reused);
+
+        // A new time: the file is hashed again and the new content gives a new layer.
+        File.SetLastWriteTimeUtc(dir["in/a.txt"], when.AddSeconds(1));
+        var (third, reusedThird) = await cache.GetOrWriteAsync(Entries(), new LayerOptions());
+        Assert.False(reusedThird);
+        Assert.NotEqual(first.DiffId, third.DiffId);
+
+        // The key ignores time stamps of files otherwise: the same content elsewhere hits the cache.
+        Directory.CreateDirectory(dir["copy"]);
+        File.WriteAllText(dir["copy/a.txt"], "FIRST");
+        Assert.True((await cache.GetOrWriteAsync(DirectoryEntries.FromDirectory(dir["copy"], "/app"), new LayerOptions())).Reused);
+    }
+}

@@ -27,7 +27,7 @@ public sealed class LayerCache
     /// <summary>The layer for <paramref name="entries"/>: from the cache when its content was built before, else written now.</summary>
     public async Task<(BuiltLayer Layer, bool Reused)> GetOrWriteAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
     {
-        string key = await Task.Run(() => ComputeKey(entries, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        string key = await Task.Run(() => ComputeKey(entries, options, Path.Combine(_store.Root, "stat"), cancellationToken), cancellationToken).ConfigureAwait(false);
         string indexPath = Path.Combine(_store.Root, "layers", key + ".json");
         if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
         {
@@ -50,6 +50,9 @@ public sealed class LayerCache
 
     /// <summary>The content key of a layer: stable across machines, checkouts and time stamps.</summary>
     public static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
+        => ComputeKey(entries, options, null, cancellationToken);
+
+    private static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, string? statDirectory, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
@@ -71,6 +74,11 @@ public sealed class LayerCache
                     Add($"l {entry.Path} {entry.LinkTarget}");
                     break;
                 default:
+                    if (StatCache.TryGet(statDirectory, entry, out string? cachedLine))
+                    {
+                        Add(cachedLine!);
+                        break;
+                    }
                     using (var file = OpenForKey(entry))
                     using (var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
                     {
@@ -88,7 +96,9 @@ public sealed class LayerCache
                             content.AppendData(buffer, 0, read);
                         }
                         int mode = LayerWriter.ModeFor(entry, magic.AsSpan(0, magicLength));
-                        Add($"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}");
+                        string line = $"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}";
+                        Add(line);
+                        StatCache.Put(statDirectory, entry, line);
                     }
                     break;
             }
