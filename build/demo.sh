@@ -15,19 +15,11 @@ mkdir -p "$out/registry"
 
 step() { printf '\n== %s\n' "$*"; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-registry=127.0.0.1:$port
-cat > "$out/registry/config.yml" <<YML
-version: 0.1
-log: {level: warn, accesslog: {disabled: false}}
-storage: {filesystem: {rootdirectory: $out/registry/data}, delete: {enabled: true}}
-http: {addr: $registry, secret: demo-$$}
-YML
-step "Starting a local registry at $registry"
-docker-registry serve "$out/registry/config.yml" >"$out/registry/log" 2>&1 &
-registry_pid=$!
+source build/lib/local-registry.sh
+step "Starting a local registry"
+start_local_registry "$out/registry"
 trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "registry at $registry"
 
 step "Building a .NET runtime base image from this machine's files and pushing it"
 bash build/testimages/make-base.sh --kind dotnet --out "$out/base" --tag runtime

@@ -72,18 +72,8 @@ trap finish EXIT
 say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
 # ------------------------------------------------------------------ registry, base images, package ---
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-registry=127.0.0.1:$port
-cat > "$work/config.yml" <<YML
-version: 0.1
-log: {level: error, accesslog: {disabled: false}}
-storage: {filesystem: {rootdirectory: $work/data}}
-http: {addr: $registry, secret: bench}
-YML
-docker-registry serve "$work/config.yml" >"$work/access.log" 2>"$work/error.log" &
-registry_pid=$!
-for _ in $(seq 50); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fsS "http://$registry/v2/" >/dev/null || { echo "publish.sh: the registry did not start" >&2; cat "$work/error.log" >&2; exit 1; }
+source build/lib/local-registry.sh
+start_local_registry "$work"
 
 say "base images (make-base.sh) → $registry"
 bash build/testimages/make-base.sh --kind dotnet --out "$work/base" --tag runtime >/dev/null

@@ -9,17 +9,8 @@ root=$(pwd)
 work=$(mktemp -d /tmp/ct-bench-registry.XXXXXX)
 trap 'kill $registry_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-registry=127.0.0.1:$port
-cat > "$work/config.yml" <<YML
-version: 0.1
-log: {level: error, accesslog: {disabled: false}}
-storage: {filesystem: {rootdirectory: $work/data}}
-http: {addr: $registry, secret: bench}
-YML
-docker-registry serve "$work/config.yml" >"$work/access.log" 2>"$work/error.log" &
-registry_pid=$!
-for _ in $(seq 50); do curl -fsS "http://$registry/v2/" >/dev/null 2>&1 && break; sleep 0.1; done
+source build/lib/local-registry.sh
+start_local_registry "$work"
 
 bash build/testimages/make-base.sh --kind dotnet --out "$work/base" --tag runtime >/dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$work/base:runtime" "docker://$registry/dotnet/runtime:10.0"
