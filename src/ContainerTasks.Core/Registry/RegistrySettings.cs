@@ -70,8 +70,15 @@ public sealed record RegistrySettings
         {
             certDirs.AddRange(explicitDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
         }
-        certDirs.Add("/etc/docker/certs.d");
-        certDirs.Add("/etc/containers/certs.d");
+        if (OperatingSystem.IsWindows())
+        {
+            certDirs.Add(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "docker", "certs.d"));
+        }
+        else
+        {
+            certDirs.Add("/etc/docker/certs.d");
+            certDirs.Add("/etc/containers/certs.d");
+        }
         if (!string.IsNullOrEmpty(home))
         {
             certDirs.Add(Path.Combine(home, ".docker", "certs.d"));

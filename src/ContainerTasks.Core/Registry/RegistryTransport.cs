@@ -133,8 +133,10 @@ public sealed class RegistryTransport : IDisposable
                 }
             }
             X509Certificate2? client = null;
-            string cert = Path.Combine(directory, "client.cert");
-            string key = Path.Combine(directory, "client.key");
+            // Docker takes any NAME.cert with its NAME.key; client.cert/client.key is the usual pair.
+            string cert = Directory.EnumerateFiles(directory, "*.cert").Order(StringComparer.Ordinal)
+                .FirstOrDefault(c => File.Exists(Path.ChangeExtension(c, ".key"))) ?? Path.Combine(directory, "client.cert");
+            string key = Path.ChangeExtension(cert, ".key");
             if (File.Exists(cert) && File.Exists(key))
             {
                 try
