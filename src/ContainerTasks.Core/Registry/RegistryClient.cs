@@ -423,7 +423,16 @@ public sealed class RegistryClient
             if (response.StatusCode == HttpStatusCode.Unauthorized && toRegistry && authRounds < 2)
             {
                 authRounds++;
-                bool again = await _auth.HandleChallengeAsync(response, spec.Scopes, forceRefresh: auth is not null, cancellationToken).ConfigureAwait(false);
+                bool again;
+                try
+                {
+                    again = await _auth.HandleChallengeAsync(response, spec.Scopes, forceRefresh: auth is not null, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
                 if (again)
                 {
                     response.Dispose();
