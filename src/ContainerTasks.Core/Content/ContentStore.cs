@@ -120,6 +120,17 @@ public sealed class ContentStore
     /// </summary>
     public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge)
     {
+        // Leftovers of builds that were killed mid-write: never read, safe to drop once a day old.
+        try
+        {
+            foreach (var partial in new DirectoryInfo(TempDirectory).EnumerateFiles("*.partial").Where(f => f.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-1)))
+            {
+                partial.Delete();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
         string blobs = Path.Combine(Root, "blobs");
         if (!Directory.Exists(blobs))
         {
