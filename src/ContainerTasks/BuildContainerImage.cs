@@ -174,17 +174,15 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         var request = new ContainerBuildRequest
         {
             BaseImage = BaseImage.Trim(),
-            Platform = platform,
-            PublishDirectory = PublishDirectory,
+            // Several platforms come from the inner publishes; otherwise this project's own publish is the one.
+            Platforms = PlatformItems.Length > 0
+                ? ToPlatforms(PlatformItems)
+                : [new PlatformInput(ContainerRuntimeIdentifier, platform, PublishDirectory, string.IsNullOrWhiteSpace(AppHost) ? null : AppHost.Trim(),
+                    PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(), RuntimePackageIds(RuntimePacks))],
             WorkingDirectory = WorkingDirectory,
-            AppHost = string.IsNullOrWhiteSpace(AppHost) ? null : AppHost.Trim(),
-            PublishedFiles = PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(),
-            RuntimePackageIds = RuntimePacks.SelectMany(p => new[] { p.ItemSpec, p.GetMetadata("NuGetPackageId") }).Where(id => id.Length > 0).Distinct().ToList(),
             Layering = ParseLayering(Layering),
             ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
             TrimForeignRuntimeAssets = TrimForeignRuntimeAssets,
-            RuntimeIdentifier = ContainerRuntimeIdentifier,
-            Platforms = ToPlatforms(PlatformItems),
             PublishPlatformTags = PublishPlatformTags,
             Entrypoint = new EntrypointInputs(Specs(Entrypoint), Specs(EntrypointArgs), Specs(AppCommand), Specs(AppCommandArgs), Specs(DefaultArgs), AppCommandInstruction),
             Environment = EnvironmentVariables.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList(),
@@ -253,11 +251,14 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             platforms.Add(new PlatformInput(rid, Platform.FromRuntimeIdentifier(rid), marker.GetMetadata("ContainerPublishDir"),
                 marker.GetMetadata("ContainerAppHost") is { Length: > 0 } host ? host : null,
                 mine.Where(i => i.GetMetadata("ContainerItemKind") == "File").Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(),
-                mine.Where(i => i.GetMetadata("ContainerItemKind") == "RuntimePack")
-                    .SelectMany(p => new[] { p.ItemSpec, p.GetMetadata("NuGetPackageId") }).Where(id => id.Length > 0).Distinct().ToList()));
+                RuntimePackageIds(mine.Where(i => i.GetMetadata("ContainerItemKind") == "RuntimePack"))));
         }
         return platforms;
     }
+
+    // A runtime pack is named by its item spec and, in newer SDKs, its NuGetPackageId metadata.
+    private static List<string> RuntimePackageIds(IEnumerable<ITaskItem> packs)
+        => packs.SelectMany(p => new[] { p.ItemSpec, p.GetMetadata("NuGetPackageId") }).Where(id => id.Length > 0).Distinct().ToList();
 
     // Items only classify: the publish folder's listing decides what is in the image.
     private static Layers.PublishedFile? ToPublishedFile(ITaskItem item)

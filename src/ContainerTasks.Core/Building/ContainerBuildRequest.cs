@@ -13,23 +13,14 @@ public sealed record ContainerBuildRequest
     /// <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE</c>, <c>docker-archive:FILE</c>.</summary>
     public required string BaseImage { get; init; }
 
-    /// <summary>The image platform (from the runtime identifier).</summary>
-    public required Platform Platform { get; init; }
-
-    /// <summary>The publish output to put in the image.</summary>
-    public required string PublishDirectory { get; init; }
+    /// <summary>
+    /// The platforms to build, one publish output each: one image for one platform, and an index over
+    /// the images when there are several.
+    /// </summary>
+    public required IReadOnlyList<PlatformInput> Platforms { get; init; }
 
     /// <summary>Where the publish output goes in the image, and the working directory.</summary>
     public string WorkingDirectory { get; init; } = "/app/";
-
-    /// <summary>The app host's path relative to the publish folder, if the app has one: executable, in its own layer.</summary>
-    public string? AppHost { get; init; }
-
-    /// <summary>What the build knows about published files, to put each in its layer.</summary>
-    public IReadOnlyList<Layers.PublishedFile> PublishedFiles { get; init; } = [];
-
-    /// <summary>Package ids of the runtime packs (self-contained apps): their files form the runtime layer.</summary>
-    public IReadOnlyList<string> RuntimePackageIds { get; init; } = [];
 
     /// <summary>Split into layers, or one layer.</summary>
     public Layers.LayeringMode Layering { get; init; } = Layers.LayeringMode.Split;
@@ -39,15 +30,6 @@ public sealed record ContainerBuildRequest
 
     /// <summary>Leave out <c>runtimes/&lt;rid&gt;/</c> assets that cannot run on the image's platform.</summary>
     public bool TrimForeignRuntimeAssets { get; init; }
-
-    /// <summary>The image's runtime identifier, e.g. linux-x64.</summary>
-    public string? RuntimeIdentifier { get; init; }
-
-    /// <summary>
-    /// Several platforms (one publish each): the build makes one image per platform and an index over them.
-    /// When empty, the single platform of <see cref="Platform"/>, <see cref="PublishDirectory"/> and friends is built.
-    /// </summary>
-    public IReadOnlyList<PlatformInput> Platforms { get; init; } = [];
 
     /// <summary>Also tag each platform image <c>&lt;tag&gt;-&lt;rid&gt;</c> (multi-platform pushes only).</summary>
     public bool PublishPlatformTags { get; init; }
@@ -111,7 +93,7 @@ public sealed record ContainerBuildRequest
 /// <param name="RuntimeIdentifier">The runtime identifier, e.g. linux-arm64.</param>
 /// <param name="Platform">The image platform.</param>
 /// <param name="PublishDirectory">That platform's publish folder.</param>
-/// <param name="AppHost">The app host's relative path, if any.</param>
+/// <param name="AppHost">The app host's relative path, if any: executable whatever its content, in its own layer.</param>
 /// <param name="PublishedFiles">Item metadata of the published files.</param>
 /// <param name="RuntimePackageIds">Package ids of the runtime packs.</param>
 public sealed record PlatformInput(string RuntimeIdentifier, Platform Platform, string PublishDirectory, string? AppHost,

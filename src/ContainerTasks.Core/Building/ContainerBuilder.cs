@@ -19,7 +19,7 @@ public static class ContainerBuilder
     {
         IReadOnlyList<PlatformInput> platforms = request.Platforms.Count > 0
             ? request.Platforms
-            : [new PlatformInput(request.RuntimeIdentifier ?? request.Platform.ToString(), request.Platform, request.PublishDirectory, request.AppHost, request.PublishedFiles, request.RuntimePackageIds)];
+            : throw new ArgumentException("A build needs at least one platform.", nameof(request));
         foreach (PlatformInput platform in platforms)
         {
             string directory = Path.GetFullPath(platform.PublishDirectory);

@@ -81,15 +81,20 @@ public sealed class ImageSet : IBlobReader
     /// <summary>Several platform images and their index.</summary>
     public static ImageSet Multi(IReadOnlyList<BuiltImage> images, BuiltIndex index) => new(images, index);
 
-    /// <summary>Every blob: each image's distributable layers, config and manifest, then the index; each once.</summary>
+    /// <summary>The layers and configs of every image, each once: what a push uploads before the manifests.
+    /// Foreign (non-distributable) base layers are left out: they are never copied or uploaded.</summary>
+    public IEnumerable<Descriptor> ContentBlobs
+        => Images.SelectMany(image => image.Manifest.Layers
+                .Where(l => !MediaTypes.IsNonDistributable(l.MediaType) || image.IsNewLayer(l.Digest))
+                .Append(image.Manifest.Config))
+            .DistinctBy(d => d.Digest);
+
+    /// <summary>Every blob an output holds: the content blobs, each image's manifest, then the index; each once.</summary>
     public IEnumerable<Descriptor> Blobs
     {
         get
         {
-            var all = Images.SelectMany(image => image.Manifest.Layers
-                    .Where(l => !MediaTypes.IsNonDistributable(l.MediaType) || image.IsNewLayer(l.Digest))
-                    .Append(image.Manifest.Config)
-                    .Append(image.Descriptor));
+            var all = ContentBlobs.Concat(Images.Select(i => i.Descriptor));
             if (Index is not null)
             {
                 all = all.Append(Index.Descriptor);

@@ -63,10 +63,7 @@ public sealed class ImagePusher
         string? mountFrom = baseOrigin is not null && baseOrigin.Registry == _client.Registry && baseOrigin.Repository != repository
             ? baseOrigin.Repository
             : null;
-        var blobs = images.Images
-            .SelectMany(i => i.Manifest.Layers.Where(l => !MediaTypes.IsNonDistributable(l.MediaType)).Append(i.Manifest.Config))
-            .DistinctBy(d => d.Digest)
-            .ToList();
+        var blobs = images.ContentBlobs.ToList();
         var configs = images.Images.Select(i => i.Manifest.Config.Digest).ToHashSet();
         int parallel = _client.Quirks.SequentialUploads ? 1 : Math.Max(1, _client.Transport.Settings.ParallelUploads);
         int uploaded = 0, mounted = 0, present = 0;
