@@ -179,6 +179,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<FaultInjection> _injected = new();
     private readonly List<ProxyExchange> _exchanges = new();
     private int _sequence;
+    private int _settled;
 
     /// <summary>Starts a proxy in front of <paramref name="registry"/>, which must be an HTTP-mode registry.</summary>
     public FaultProxy(RegistryServer registry, FaultSchedule schedule, FaultProxyOptions? options = null)
@@ -228,6 +229,7 @@ public sealed class FaultProxy : IAsyncDisposable
     {
         get
         {
+            Settle();
             lock (_exchanges)
             {
                 return _exchanges.ToArray();
@@ -257,11 +259,18 @@ public sealed class FaultProxy : IAsyncDisposable
         var clientReader = new HttpReader(clientStream);
         TcpClient? upstream = null;
         HttpReader? upstreamReader = null;
+        bool pending = false;
+        void Record(ProxyExchange exchange)
+        {
+            RecordExchange(exchange);
+            pending = false;
+        }
         try
         {
             while (await HttpMessageHead.ReadAsync(clientReader, cancellation) is { } request)
             {
                 int sequence = Interlocked.Increment(ref _sequence);
+                pending = true;
                 string method = request.Method;
                 string target = request.Target;
                 BodyFraming requestFraming = request.RequestFraming;
@@ -377,6 +386,10 @@ public sealed class FaultProxy : IAsyncDisposable
         finally
         {
             upstream?.Dispose();
+            if (pending)
+            {
+                Interlocked.Increment(ref _settled);   // a request that ended without an exchange to record
+            }
         }
     }
 
@@ -388,11 +401,25 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private void Record(ProxyExchange exchange)
+    private void RecordExchange(ProxyExchange exchange)
     {
         lock (_exchanges)
         {
             _exchanges.Add(exchange);
+        }
+        Interlocked.Increment(ref _settled);
+    }
+
+    /// <summary>
+    /// Waits (up to five seconds) until every request the proxy has read is recorded: the proxy records an exchange
+    /// just after the last response byte went out, so a client can see its answer a moment before it is counted.
+    /// </summary>
+    private void Settle()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Volatile.Read(ref _settled) < Volatile.Read(ref _sequence) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
         }
     }
 }
