@@ -136,6 +136,8 @@ public static class ErrorCodes
     public const string MultiTargetingOuterBuild = "CT4116";
     /// <summary>The build was cancelled (Ctrl+C).</summary>
     public const string Cancelled = "CT4117";
+    /// <summary>Two projects of one build write the same image name or archive.</summary>
+    public const string SameDestination = "CT4118";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

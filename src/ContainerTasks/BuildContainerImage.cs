@@ -83,6 +83,11 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? ArchiveOutputPath { get; set; }
     /// <summary><c>LocalRegistry</c>: Docker or Podman.</summary>
     public string? LocalRegistry { get; set; }
+    /// <summary>
+    /// The other projects of this solution build that publish images (Repository, ImageTag, ImageTags, Registry,
+    /// ArchiveOutputPath and ProjectDirectory metadata): none may write one of this project's names or its archive.
+    /// </summary>
+    public ITaskItem[] OtherProjects { get; set; } = [];
     /// <summary>Where the image goes when nothing else is set, and where the result file is written.</summary>
     [Required] public string IntermediateDirectory { get; set; } = "";
     /// <summary><c>ContainerCacheDirectory</c>: the content store; empty for the user's default.</summary>
@@ -160,6 +165,14 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             }
         }
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
+        if (OtherProjects.Length > 0)
+        {
+            string project = BuildEngine?.ProjectFileOfTaskNode ?? "";
+            ProjectDestinations.ThrowOnClash(
+                new ProjectDestination(project, Path.GetDirectoryName(Path.GetFullPath(project)) ?? Directory.GetCurrentDirectory(), Repository, ImageTag, ImageTags, Registry, ArchiveOutputPath),
+                OtherProjects.Select(i => new ProjectDestination(i.ItemSpec, i.GetMetadata("ProjectDirectory"), i.GetMetadata("Repository"), i.GetMetadata("ImageTag"),
+                    i.GetMetadata("ImageTags"), i.GetMetadata("Registry"), i.GetMetadata("ArchiveOutputPath"))));
+        }
         if (!string.IsNullOrWhiteSpace(Registry))
         {
             _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");

@@ -1,0 +1,71 @@
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Building;
+
+/// <summary>Where one project of a build sends its image: what <see cref="ProjectDestinations.ThrowOnClash"/> compares.</summary>
+/// <param name="Project">The project file, as the build names it.</param>
+/// <param name="ProjectDirectory">The project's folder: a relative archive path is resolved against it.</param>
+/// <param name="Repository">ContainerRepository as set (normalised here as for the image itself).</param>
+/// <param name="ImageTag">ContainerImageTag.</param>
+/// <param name="ImageTags">ContainerImageTags.</param>
+/// <param name="Registry">ContainerRegistry.</param>
+/// <param name="ArchiveOutputPath">ContainerArchiveOutputPath.</param>
+public sealed record ProjectDestination(string Project, string ProjectDirectory, string Repository, string? ImageTag, string? ImageTags,
+    string? Registry, string? ArchiveOutputPath);
+
+/// <summary>
+/// Two projects of one build that would write the same image name (registry, repository and tag) or the same
+/// archive file: the second would silently replace the first.
+/// </summary>
+public static class ProjectDestinations
+{
+    /// <summary>The names or files this project would write (the same precedence as the build: an archive path wins over a registry).</summary>
+    public static IReadOnlyList<string> Targets(ProjectDestination destination)
+    {
+        string repository = ContainerNames.NormalizeRepository(destination.Repository, out _);
+        IReadOnlyList<string> tags = ContainerNames.ParseTags(destination.ImageTag, destination.ImageTags);
+        if (!string.IsNullOrWhiteSpace(destination.ArchiveOutputPath))
+        {
+            string path = Path.GetFullPath(destination.ArchiveOutputPath.Trim(), destination.ProjectDirectory);
+            bool isDirectory = destination.ArchiveOutputPath.TrimEnd().EndsWith('/') || destination.ArchiveOutputPath.TrimEnd().EndsWith('\\')
+                || Directory.Exists(path) || !Path.GetFileName(path).Contains('.', StringComparison.Ordinal);
+            return [isDirectory ? Path.Combine(path, ContainerBuilder.ArchiveFileName(repository)) : path];
+        }
+        string prefix = string.IsNullOrWhiteSpace(destination.Registry) ? "" : destination.Registry.Trim().ToLowerInvariant() + "/";
+        return tags.Select(tag => $"{prefix}{repository}:{tag}").ToList();
+    }
+
+    /// <summary>
+    /// Throws CT4118 when another project writes one of this project's names or its archive. Projects whose settings
+    /// are themselves invalid are left to their own build to report.
+    /// </summary>
+    public static void ThrowOnClash(ProjectDestination self, IEnumerable<ProjectDestination> others)
+    {
+        StringComparison paths = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var mine = new HashSet<string>(Targets(self), StringComparer.FromComparison(paths));
+        foreach (ProjectDestination other in others)
+        {
+            if (string.Equals(Path.GetFullPath(other.Project), Path.GetFullPath(self.Project), paths))
+            {
+                continue;
+            }
+            IReadOnlyList<string> theirs;
+            try
+            {
+                theirs = Targets(other);
+            }
+            catch (ContainerTasksException)
+            {
+                continue;
+            }
+            var shared = theirs.Where(mine.Contains).ToList();
+            if (shared.Count > 0)
+            {
+                string what = string.IsNullOrWhiteSpace(self.ArchiveOutputPath) ? "image" : "archive";
+                throw new ContainerTasksException(ErrorCodes.SameDestination,
+                    $"Projects '{Path.GetFileName(self.Project)}' ({self.Project}) and '{Path.GetFileName(other.Project)}' ({other.Project}) in this build both write the {what} {string.Join(", ", shared)}: "
+                    + "one would replace the other. Give each project its own ContainerRepository (or its own ContainerImageTags or ContainerArchiveOutputPath).");
+            }
+        }
+    }
+}

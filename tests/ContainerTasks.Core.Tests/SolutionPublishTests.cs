@@ -1,0 +1,117 @@
+using ContainerTasks.Building;
+using ContainerTasks.Tests.Infrastructure;
+using ContainerTasks.Tests.Infrastructure.Registries;
+
+namespace ContainerTasks.Tests;
+
+/// <summary>Publishing a solution of several containerised projects: one image each, and no two on one name.</summary>
+[Collection(ImageCollection.Name)]
+public sealed class SolutionPublishTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
+    : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
+{
+    /// <summary>A solution (format "sln" or "slnx") holding two copies of the console sample, in folders a and b.</summary>
+    private (string Solution, string ProjectA, string ProjectB) MakeSolution(TempDirectory dir, string format, string repositoryA, string repositoryB)
+    {
+        string a = feed.CopySample("HelloContainer", dir["a"]);
+        string b = feed.CopySample("HelloContainer", dir["b"]);
+        SetRepository(a, repositoryA);
+        SetRepository(b, repositoryB);
+        File.Copy(Path.Combine(dir["a"], "nuget.config"), Path.Combine(dir.Path, "nuget.config"));
+        File.WriteAllText(Path.Combine(dir.Path, "Directory.Build.props"), "<Project />");
+        Run.Process("dotnet", ["new", "sln", "-n", "Two", "--format", format, "-o", dir.Path], environment: feed.BuildEnvironment(null)).EnsureSuccess("dotnet new sln");
+        string solution = Path.Combine(dir.Path, "Two." + format);
+        Run.Process("dotnet", ["sln", solution, "add", a, b], environment: feed.BuildEnvironment(null)).EnsureSuccess("dotnet sln add");
+        return (solution, a, b);
+    }
+
+    private static void SetRepository(string project, string repository)
+    {
+        string text = File.ReadAllText(project);
+        Assert.Contains("<ContainerRepository>samples/hello-container</ContainerRepository>", text);
+        File.WriteAllText(project, text.Replace("<ContainerRepository>samples/hello-container</ContainerRepository>",
+            $"<ContainerRepository>{repository}</ContainerRepository>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_projects_with_one_repository_in_a_solution_fail_with_CT4118_and_push_nothing()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string repository = RegistryServer.NewRepository("twins");
+        var (solution, _, _) = MakeSolution(dir, "slnx", repository, repository);
+
+        var result = feed.Dotnet(["publish", solution, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}"]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        string output = result.StandardOutput + result.StandardError;
+        Assert.Contains("error CT4118", output);
+        Assert.Contains($"{server.Host}/{repository}:latest", output);
+        Assert.Contains(Path.Combine(dir["a"], "HelloContainer.csproj"), output);
+        Assert.Contains(Path.Combine(dir["b"], "HelloContainer.csproj"), output);
+        Assert.DoesNotContain("MSB4018", output);
+        Assert.DoesNotContain("   at ", output);
+        // Both projects stopped before pushing anything.
+        Assert.DoesNotContain(server.AccessLog(repository), e => e.Method is "PUT" or "POST" or "PATCH");
+    }
+
+    [Fact]
+    public async Task Two_projects_with_their_own_repositories_in_a_solution_publish_both_images()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string repositoryA = RegistryServer.NewRepository("solution-a");
+        string repositoryB = RegistryServer.NewRepository("solution-b");
+        var (solution, projectA, projectB) = MakeSolution(dir, "sln", repositoryA, repositoryB);
+        // The same tag in both projects is fine: the names differ by repository.
+        var result = feed.Dotnet(["publish", solution, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", "-p:ContainerImageTags=1.0"]);
+        result.EnsureSuccess("dotnet publish of a solution with two containerised projects");
+        Assert.DoesNotContain("CT4118", result.StandardOutput);
+        Assert.Contains($"{server.Host}/{repositoryA}:1.0@sha256:", result.StandardOutput);
+        Assert.Contains($"{server.Host}/{repositoryB}:1.0@sha256:", result.StandardOutput);
+
+        // Both images are there (they differ: the compiler writes each project's own path into its assembly).
+        string digestA = Run.Checked("skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{server.Reference(repositoryA + ":1.0")}").Trim();
+        string digestB = Run.Checked("skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", $"docker://{server.Reference(repositoryB + ":1.0")}").Trim();
+        Assert.StartsWith("sha256:", digestA);
+        Assert.StartsWith("sha256:", digestB);
+        // Base layers are mounted from the base's repository, never uploaded.
+        foreach (string repository in new[] { repositoryA, repositoryB })
+        {
+            Assert.Contains(server.AccessLog(repository), e => e.Method == "POST" && e.Query?.Contains("mount=", StringComparison.Ordinal) == true);
+        }
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(projectA)!, "bin", "Release", "net10.0", "publish", "HelloContainer.dll")));
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(projectB)!, "bin", "Release", "net10.0", "publish", "HelloContainer.dll")));
+    }
+
+    [Fact]
+    public void Clashes_are_names_or_archive_files_written_by_two_projects()
+    {
+        string root = Path.Combine(Path.GetTempPath(), "ct-dest");
+        ProjectDestination Project(string name, string repository, string? tags = null, string? registry = "registry.example", string? archive = null)
+            => new(Path.Combine(root, name, name + ".csproj"), Path.Combine(root, name), repository, null, tags, registry, archive);
+
+        var self = Project("api", "shop/api", "1.0;latest");
+        // Different repositories, or the same repository with other tags, or another registry: no clash.
+        ProjectDestinations.ThrowOnClash(self, [Project("worker", "shop/worker", "1.0;latest"), Project("api2", "shop/api", "2.0"), Project("api3", "shop/api", "1.0", "other.example")]);
+        // The project itself (as the solution lists it) is not another project.
+        ProjectDestinations.ThrowOnClash(self, [Project("api", "shop/api", "1.0;latest")]);
+
+        var error = Assert.Throws<ContainerTasksException>(() => ProjectDestinations.ThrowOnClash(self, [Project("worker", "Shop/API", "latest")]));
+        Assert.Equal("CT4118", error.Code);
+        Assert.Contains("registry.example/shop/api:latest", error.Message);
+        Assert.DoesNotContain("registry.example/shop/api:1.0", error.Message);
+        // Default tags: both "latest".
+        Assert.Throws<ContainerTasksException>(() => ProjectDestinations.ThrowOnClash(Project("x", "same"), [Project("y", "same")]));
+
+        // Archives: the same file (a folder named by the repository, or one relative path from two folders).
+        string shared = Path.Combine(root, "images") + "/";
+        Assert.Throws<ContainerTasksException>(() => ProjectDestinations.ThrowOnClash(Project("x", "same", archive: shared), [Project("y", "same", archive: shared)]));
+        ProjectDestinations.ThrowOnClash(Project("x", "one", archive: shared), [Project("y", "two", archive: shared)]);
+        ProjectDestinations.ThrowOnClash(Project("x", "same", archive: "out/"), [Project("y", "same", archive: "out/")]);
+        Assert.Throws<ContainerTasksException>(() => ProjectDestinations.ThrowOnClash(Project("x", "one", archive: "../image.tar"), [Project("y", "two", archive: "../image.tar")]));
+    }
+}
