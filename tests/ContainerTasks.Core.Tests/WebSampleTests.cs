@@ -84,43 +84,53 @@ public class PackageShapeTests : IClassFixture<PackageFeed>
     public PackageShapeTests(PackageFeed feed) => _feed = feed;
 
     [Fact]
-    public void The_package_holds_the_targets_and_task_assemblies_that_load_in_the_msbuild_of_sdk_8()
+    public void The_package_holds_the_targets_and_precompiled_task_assemblies_for_the_msbuild_of_sdk_8_9_and_10()
     {
         using var dir = new TempDirectory();
         string nupkg = Path.Combine(_feed.FeedDirectory, $"ContainerTasks.{_feed.Version}.nupkg");
         System.IO.Compression.ZipFile.ExtractToDirectory(nupkg, dir.Path);
-        foreach (string file in new[] { "build/ContainerTasks.props", "build/ContainerTasks.targets", "buildMultiTargeting/ContainerTasks.props",
-                     "buildMultiTargeting/ContainerTasks.targets", "tasks/net8.0/ContainerTasks.MSBuild.dll", "tasks/net8.0/ContainerTasks.Core.dll" })
+        string[] frameworks = ["net8.0", "net9.0", "net10.0"];
+        foreach (string file in new[] { "build/ContainerTasks.props", "build/ContainerTasks.targets", "buildMultiTargeting/ContainerTasks.props", "buildMultiTargeting/ContainerTasks.targets" }
+                     .Concat(frameworks.SelectMany(f => new[] { $"tasks/{f}/ContainerTasks.MSBuild.dll", $"tasks/{f}/ContainerTasks.Core.dll" })))
         {
             Assert.True(File.Exists(Path.Combine(dir.Path, file)), $"{file} is missing from the package");
         }
+        Assert.Equal(frameworks.Order(), Directory.EnumerateDirectories(Path.Combine(dir.Path, "tasks")).Select(Path.GetFileName).Order()!);
         Assert.DoesNotContain(Directory.EnumerateFiles(dir.Path, "*.dll", SearchOption.AllDirectories), f => Path.GetFileName(f).StartsWith("Microsoft.Build", StringComparison.Ordinal));
         string nuspec = File.ReadAllText(Directory.EnumerateFiles(dir.Path, "*.nuspec").Single());
         Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec);
         Assert.DoesNotContain("<dependency ", nuspec);
 
-        foreach (string assembly in Directory.EnumerateFiles(Path.Combine(dir.Path, "tasks", "net8.0"), "*.dll"))
+        foreach (string framework in frameworks)
         {
-            using var stream = File.OpenRead(assembly);
-            using var pe = new PEReader(stream);
-            MetadataReader metadata = pe.GetMetadataReader();
-            foreach (AssemblyReferenceHandle handle in metadata.AssemblyReferences)
+            int major = int.Parse(framework[3..framework.IndexOf('.')], System.Globalization.CultureInfo.InvariantCulture);
+            foreach (string assembly in Directory.EnumerateFiles(Path.Combine(dir.Path, "tasks", framework), "*.dll"))
             {
-                AssemblyReference reference = metadata.GetAssemblyReference(handle);
-                string name = metadata.GetString(reference.Name);
-                Version version = reference.Version;
-                if (name.StartsWith("Microsoft.Build", StringComparison.Ordinal))
+                using var stream = File.OpenRead(assembly);
+                using var pe = new PEReader(stream);
+                // ReadyToRun: precompiled code next to the IL (a managed native header).
+                Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{framework}/{Path.GetFileName(assembly)} is not ReadyToRun");
+                MetadataReader metadata = pe.GetMetadataReader();
+                foreach (AssemblyReferenceHandle handle in metadata.AssemblyReferences)
                 {
-                    // MSBuild's assemblies keep version 15.1.0.0 across 17.x; anything else means a newer MSBuild API.
-                    Assert.True(version <= new Version(15, 1, 0, 0), $"{Path.GetFileName(assembly)} references {name} {version}");
-                }
-                else if (name is "System.Runtime" or "netstandard" || name.StartsWith("System.", StringComparison.Ordinal))
-                {
-                    Assert.True(version.Major <= 8, $"{Path.GetFileName(assembly)} references {name} {version}, newer than .NET 8");
-                }
-                else
-                {
-                    Assert.Contains(name, new[] { "ContainerTasks.Core", "Microsoft.Win32.Primitives" });
+                    AssemblyReference reference = metadata.GetAssemblyReference(handle);
+                    string name = metadata.GetString(reference.Name);
+                    Version version = reference.Version;
+                    if (name.StartsWith("Microsoft.Build", StringComparison.Ordinal))
+                    {
+                        // MSBuild's assemblies keep version 15.1.0.0 across 17.x; anything else means a newer MSBuild API.
+                        Assert.True(version <= new Version(15, 1, 0, 0), $"{Path.GetFileName(assembly)} references {name} {version}");
+                    }
+                    else if (name is "System.Runtime" or "netstandard" || name.StartsWith("System.", StringComparison.Ordinal))
+                    {
+                        // The core is one .NET 8 library for all; the task assembly of each folder runs on that folder's runtime.
+                        Assert.True(version.Major <= (Path.GetFileName(assembly) == "ContainerTasks.Core.dll" ? 8 : major),
+                            $"{framework}/{Path.GetFileName(assembly)} references {name} {version}, newer than .NET {major}");
+                    }
+                    else
+                    {
+                        Assert.Contains(name, new[] { "ContainerTasks.Core", "Microsoft.Win32.Primitives" });
+                    }
                 }
             }
         }

@@ -17,6 +17,7 @@ public static class ContainerBuilder
     /// <summary>Builds and delivers the image (or, for several platforms, the images and their index).</summary>
     public static async Task<ContainerBuildResult> BuildAsync(ContainerBuildRequest request, IContainerBuildLog log, CancellationToken cancellationToken = default)
     {
+        var timer = new PhaseTimer();
         IReadOnlyList<PlatformInput> platforms = request.Platforms.Count > 0
             ? request.Platforms
             : throw new ArgumentException("A build needs at least one platform.", nameof(request));
@@ -36,15 +37,17 @@ public static class ContainerBuilder
         using var registries = new RegistrySession(request.EnvironmentSnapshot, baseReference?.Registry, archivePath is null ? request.OutputRegistry : null, log.Detail);
         string sourceSpec = baseReference is null ? request.BaseImage : "docker://" + baseReference;
         IImageSource source = await ImageSources.OpenAsync(sourceSpec, store, registries, cancellationToken).ConfigureAwait(false);
+        timer.Mark("start");
         DateTimeOffset time = request.SourceDateEpoch ?? Timestamps.Default;
 
         var images = new List<BuiltImage>();
         var bases = new List<SourceImage>();
         foreach (PlatformInput platform in platforms)
         {
-            var (image, baseImage) = await BuildPlatformAsync(request, platform, source, baseReference, store, time, log, cancellationToken).ConfigureAwait(false);
+            var (image, baseImage) = await BuildPlatformAsync(request, platform, source, baseReference, store, time, log, timer, cancellationToken).ConfigureAwait(false);
             images.Add(image);
             bases.Add(baseImage);
+            timer.Mark("config");
         }
         ImageSet set = images.Count == 1 ? ImageSet.Single(images[0]) : ImageSet.Multi(images, ImageIndexBuilder.Build(images));
         if (set.Index is not null)
@@ -106,7 +109,10 @@ public static class ContainerBuilder
             destination = $"written to {archivePath}";
         }
         log.Milestone($"{string.Join(", ", names)}@{set.Root.Digest} {destination}.");
+        timer.Mark(archivePath is null && registry is not null ? "push" : "output");
         var (deleted, freed) = store.Prune(request.CacheMaxBytes, TimeSpan.FromHours(1));
+        timer.Mark("cache upkeep");
+        log.Detail($"Time: {timer}.");
         if (deleted > 0)
         {
             log.Detail($"Content cache {store.Root}: removed {deleted} least recently used blobs ({freed / (1024 * 1024)} MiB) to stay under {request.CacheMaxBytes / (1024 * 1024)} MiB.");
@@ -131,16 +137,19 @@ public static class ContainerBuilder
     }
 
     private static async Task<(BuiltImage Image, SourceImage Base)> BuildPlatformAsync(ContainerBuildRequest request, PlatformInput platform, IImageSource source,
-        ImageReference? baseReference, ContentStore store, DateTimeOffset time, IContainerBuildLog log, CancellationToken cancellationToken)
+        ImageReference? baseReference, ContentStore store, DateTimeOffset time, IContainerBuildLog log, PhaseTimer timer, CancellationToken cancellationToken)
     {
         SourceImage baseImage = await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
+        timer.Mark($"base {platform.Platform}");
         log.Milestone($"Base image {baseImage.Name} ({platform.Platform}) is {baseImage.ManifestDigest}.");
         var baseConfig = ImageConfig.Parse(baseImage.ConfigBytes);
 
         string workingDirectory = "/" + LayerPath.Normalize(request.WorkingDirectory) + "/";
         List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
             platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
+        timer.Mark("plan");
         var built = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time }, log, cancellationToken).ConfigureAwait(false);
+        timer.Mark("layers");
 
         var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
         foreach (var (code, message) in resolution.Warnings)
@@ -219,6 +228,23 @@ public static class ContainerBuilder
         log.Milestone($"Layers: {plan.Count} ({string.Join(", ", plan.Select((p, i) => $"{p.Name} {built[i].Descriptor.Size / 1024.0:0.#} KiB"))}); {written} built, {plan.Count - written} unchanged.");
         log.Detail($"Layers compressed: {written}.");
         return built;
+    }
+
+    /// <summary>Times of the build's phases, for the detailed log.</summary>
+    private sealed class PhaseTimer
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private readonly List<string> _phases = [];
+        private long _last;
+
+        public void Mark(string phase)
+        {
+            long now = _clock.ElapsedMilliseconds;
+            _phases.Add($"{phase} {now - _last} ms");
+            _last = now;
+        }
+
+        public override string ToString() => $"{string.Join(", ", _phases)} (total {_clock.ElapsedMilliseconds} ms)";
     }
 
     /// <summary><c>team/app</c> → <c>team-app.tar.gz</c>.</summary>

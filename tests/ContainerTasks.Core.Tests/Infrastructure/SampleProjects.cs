@@ -9,32 +9,38 @@ namespace ContainerTasks.Tests.Infrastructure;
 /// </summary>
 public sealed class PackageFeed : IDisposable
 {
+    // One pack per test run, shared by every fixture instance: packs of one project at once would share its obj/.
+    private static readonly TempDirectory SharedFeed = new("ct-feed-shared-");
+    private static readonly Lazy<string> SharedVersion = new(Pack, LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly TempDirectory _root = new("ct-feed-");
-    private readonly Lazy<string> _version;
-
-    public PackageFeed()
-    {
-        _version = new Lazy<string>(Pack, LazyThreadSafetyMode.ExecutionAndPublication);
-    }
 
     /// <summary>The package version of this run (packed on first use).</summary>
-    public string Version => _version.Value;
+    public string Version => SharedVersion.Value;
 
     /// <summary>The feed folder.</summary>
-    public string FeedDirectory => _root["feed"];
+    public string FeedDirectory
+    {
+        get
+        {
+            _ = SharedVersion.Value;
+            return SharedFeed.Path;
+        }
+    }
 
-    /// <summary>The run's own NuGet package cache.</summary>
+    /// <summary>This fixture's own NuGet package cache.</summary>
     public string PackagesDirectory => _root["packages"];
 
-    /// <summary>A scratch folder for this run.</summary>
+    /// <summary>A scratch folder for this fixture.</summary>
     public TempDirectory Root => _root;
 
-    private string Pack()
+    private static string Pack()
     {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => SharedFeed.Dispose();
         string version = $"0.0.0-dev.{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}";
         Run.Process("dotnet", ["pack", Path.Combine(Repo.Root, "src", "ContainerTasks", "ContainerTasks.csproj"), "-c", "Release",
-                $"-p:Version={version}", "-o", FeedDirectory, "-nologo", "-v:q", "--disable-build-servers"],
-            environment: BuildEnvironment(null), timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("dotnet pack");
+                $"-p:Version={version}", "-o", SharedFeed.Path, "-nologo", "-v:q", "--disable-build-servers"],
+            environment: new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" },
+            timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("dotnet pack");
         return version;
     }
 
