@@ -57,14 +57,32 @@ public sealed class LayerCache
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add(FormatVersion);
-        Add($"uid={options.Uid} gid={options.Gid} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={options.Compression.Level}");
+        Add($"uid={options.Uid} gid={options.Gid} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={GzipWriteStream.EffectiveLevel(options.Compression.Level)}");
         // The compressed bytes come from the runtime's zlib: a cached blob is only reused by the same runtime.
         Add($"runtime={System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription.Split(' ')[0]} pieces={GzipWriteStream.ChunkSize}/{LayerWriter.ParallelThreshold}");
-        byte[] buffer = new byte[128 * 1024];
-        byte[] magic = new byte[4];
-        foreach (LayerEntry entry in LayerWriter.Plan(entries))
+        // Files the stat cache does not know are hashed first, several at once (a cold build hashes every file).
+        List<LayerEntry> planned = LayerWriter.Plan(entries).ToList();
+        var lines = new string?[planned.Count];
+        var toHash = new List<int>();
+        for (int i = 0; i < planned.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (planned[i].Kind == LayerEntryKind.File && !StatCache.TryGet(statDirectory, planned[i], out lines[i]))
+            {
+                toHash.Add(i);
+            }
+        }
+        Parallel.ForEach(toHash, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+            () => new byte[128 * 1024],
+            (i, _, buffer) =>
+            {
+                lines[i] = HashFile(planned[i], buffer, cancellationToken);
+                StatCache.Put(statDirectory, planned[i], lines[i]!);
+                return buffer;
+            },
+            _ => { });
+        for (int i = 0; i < planned.Count; i++)
+        {
+            LayerEntry entry = planned[i];
             switch (entry.Kind)
             {
                 case LayerEntryKind.Directory:
@@ -74,36 +92,32 @@ public sealed class LayerCache
                     Add($"l {entry.Path} {entry.LinkTarget}");
                     break;
                 default:
-                    if (StatCache.TryGet(statDirectory, entry, out string? cachedLine))
-                    {
-                        Add(cachedLine!);
-                        break;
-                    }
-                    using (var file = OpenForKey(entry))
-                    using (var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-                    {
-                        int read;
-                        int first = -1;
-                        int magicLength = 0;
-                        while ((read = file.Read(buffer)) > 0)
-                        {
-                            if (first < 0)
-                            {
-                                first = read;
-                                magicLength = Math.Min(4, read);
-                                buffer.AsSpan(0, magicLength).CopyTo(magic);
-                            }
-                            content.AppendData(buffer, 0, read);
-                        }
-                        int mode = LayerWriter.ModeFor(entry, magic.AsSpan(0, magicLength));
-                        string line = $"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}";
-                        Add(line);
-                        StatCache.Put(statDirectory, entry, line);
-                    }
+                    Add(lines[i]!);
                     break;
             }
         }
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    private static string HashFile(LayerEntry entry, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var file = OpenForKey(entry);
+        using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> magic = stackalloc byte[4];
+        int magicLength = -1;
+        int read;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (magicLength < 0)
+            {
+                magicLength = Math.Min(4, read);
+                buffer.AsSpan(0, magicLength).CopyTo(magic);
+            }
+            content.AppendData(buffer, 0, read);
+        }
+        int mode = LayerWriter.ModeFor(entry, magic[..Math.Max(magicLength, 0)]);
+        return $"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}";
     }
 
     private static FileStream OpenForKey(LayerEntry entry)
