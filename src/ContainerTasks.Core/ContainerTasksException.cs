@@ -83,6 +83,8 @@ public static class ErrorCodes
     public const string ProxyError = "CT3013";
     /// <summary>The registry served content that does not match its digest.</summary>
     public const string RegistryDigestMismatch = "CT3014";
+    /// <summary>A layer blob reused from the image a tag pointed at disappeared from the registry during the push.</summary>
+    public const string ReusedBlobMissing = "CT3015";
 
     // 4xxx: project settings.
     /// <summary>ContainerRepository (or the AssemblyName it defaults to) was changed to a valid repository name (warning).</summary>

@@ -1,4 +1,5 @@
 using ContainerTasks.Building;
+using ContainerTasks.Layers;
 using ContainerTasks.Model;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
@@ -127,6 +128,59 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
 
         output.WriteLine($"first push (base in another repository): {firstLog.Count} requests, {uploaded} bytes uploaded, base-layer bytes 0 ({first.BlobsMounted} mounted)");
         output.WriteLine($"identical re-push: {secondLog.Count} requests, {secondBytes} bytes uploaded");
+        RegistryTestKit.VerifyWithSkopeoAndRun(server, $"{repository}:1.0", kit.Home.Path, LayerBytes);
+    }
+
+    [Fact]
+    public async Task A_layer_recompressed_differently_keeps_the_blob_the_tag_already_has_and_the_image_digest_stays()
+    {
+        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
+        RegistryServer server = http.Server;
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), server.Host, server.Host);
+        SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
+        string folder = Directory.CreateDirectory(Path.Combine(kit.Home.Path, "app")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "random.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(LayerBytes));
+        File.WriteAllText(Path.Combine(folder, "hello.txt"), "hello from the pushed layer\n");
+        async Task<BuiltImage> Build(LayerCompression compression, string? extraFile = null)
+        {
+            var entries = DirectoryEntries.FromDirectory(folder, "/app");
+            if (extraFile is not null)
+            {
+                entries.Add(LayerEntry.File(extraFile, "app/extra.txt"));
+            }
+            BuiltLayer layer = await new LayerWriter(new LayerOptions { Compression = compression }).WriteAsync(entries, kit.Store);
+            return new ImageBuilder(baseImage, kit.Store).AddLayer(layer, "test layer")
+                .WithConfig(new ConfigChanges { Entrypoint = ["/bin/sh", "-c", "cat /app/hello.txt; wc -c < /app/random.bin"] }).Build();
+        }
+        string repository = RegistryServer.NewRepository("reuse");
+        var pusher = new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)) { ReuseThrough = kit.Store };
+
+        // An earlier build (another zlib, here: another level) pushed the image.
+        BuiltImage earlier = await Build(LayerCompression.Gzip(System.IO.Compression.CompressionLevel.SmallestSize));
+        await pusher.PushAsync(earlier, repository, ["1.0"], baseImage.Origin);
+        // This build compresses the same content into another blob.
+        BuiltImage now = await Build(LayerCompression.Default);
+        Digest earlierLayer = earlier.Manifest.Layers[^1].Digest;
+        Assert.NotEqual(earlierLayer, now.Manifest.Layers[^1].Digest);
+        Assert.NotEqual(earlier.ManifestDigest, now.ManifestDigest);
+
+        int logStart = server.AccessLog().Count;
+        PushResult second = await pusher.PushAsync(now, repository, ["1.0"], baseImage.Origin);
+        var secondLog = server.AccessLog().Skip(logStart).Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
+        Assert.True(second.UpToDate, "the image with the earlier blob is the one the tag already has");
+        Assert.Equal(1, second.LayersReused);
+        Assert.Equal(earlier.ManifestDigest, second.Images!.Root.Digest);
+        Assert.Equal(earlierLayer, second.Images.Images[0].Manifest.Layers[^1].Digest);
+        Assert.DoesNotContain(secondLog, e => e.Method is "PUT" or "POST" or "PATCH");
+
+        // Changed content is not reused: the new layer goes up, the tag moves.
+        string extra = Path.Combine(kit.Home.Path, "extra.txt");
+        File.WriteAllText(extra, "changed\n");
+        PushResult third = await pusher.PushAsync(await Build(LayerCompression.Default, extra), repository, ["1.0"], baseImage.Origin);
+        Assert.Equal(0, third.LayersReused);
+        Assert.Equal(["1.0"], third.TagsPushed);
+        Assert.Equal(2, third.BlobsUploaded);   // the new layer and the new config
         RegistryTestKit.VerifyWithSkopeoAndRun(server, $"{repository}:1.0", kit.Home.Path, LayerBytes);
     }
 

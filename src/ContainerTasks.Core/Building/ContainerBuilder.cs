@@ -66,8 +66,15 @@ public static class ContainerBuilder
         else if (registry is not null)
         {
             RegistryClient client = registries.Client(registry, request.Repository, RegistryRole.Push);
-            var pusher = new ImagePusher(client, log.Detail);
+            var pusher = new ImagePusher(client, log.Detail) { ReuseThrough = store };
             PushResult pushed = await pusher.PushAsync(set, request.Repository, request.Tags, bases[0].Origin, cancellationToken).ConfigureAwait(false);
+            if (pushed.Images is { } final && final != set)
+            {
+                // Same content, earlier blobs: the image is the one the registry holds (see ImagePusher.ReuseThrough).
+                set = final;
+                images = [.. final.Images];
+                log.Milestone($"{pushed.LayersReused} layer(s) kept the blob the registry already had for the same content.");
+            }
             if (set.Index is not null && request.PublishPlatformTags)
             {
                 // Only on request: "<tag>-<rid>" tags for each platform image, as the SDK's built-in always adds.

@@ -123,6 +123,7 @@ public sealed class BuiltImage : IBlobReader
     private readonly SourceImage _base;
     private readonly ContentStore _store;
     private readonly HashSet<Digest> _newLayers;
+    private readonly HashSet<Digest> _reusedLayers = [];
 
     internal BuiltImage(ImageManifest manifest, byte[] manifestBytes, byte[] configBytes, Platform platform, SourceImage baseImage, ContentStore store, HashSet<Digest> newLayers)
     {
@@ -157,6 +158,41 @@ public sealed class BuiltImage : IBlobReader
     /// <summary>True when <paramref name="digest"/> is a layer this build added (not one of the base's).</summary>
     public bool IsNewLayer(Digest digest) => _newLayers.Contains(digest);
 
+    /// <summary>The diff_id of each layer this build added, by the layer's digest.</summary>
+    public IReadOnlyDictionary<Digest, Digest> NewLayerDiffIds()
+    {
+        IReadOnlyList<Digest> diffIds = ImageConfig.Parse(ConfigBytes).DiffIds;
+        var result = new Dictionary<Digest, Digest>();
+        for (int i = 0; i < Manifest.Layers.Count && i < diffIds.Count; i++)
+        {
+            if (_newLayers.Contains(Manifest.Layers[i].Digest))
+            {
+                result.TryAdd(Manifest.Layers[i].Digest, diffIds[i]);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The same image with some of this build's layers replaced by blobs of the same content (same diff_id) that
+    /// the destination already holds, e.g. compressed by an earlier build with another zlib. The config does not
+    /// change (it names diff_ids only); the manifest points at the earlier blobs, whose bytes this build does
+    /// not have: they must already be in the destination.
+    /// </summary>
+    /// <param name="replacements">The earlier blob for a layer, by this build's layer digest.</param>
+    public BuiltImage WithReusedLayers(IReadOnlyDictionary<Digest, Descriptor> replacements)
+    {
+        var layers = Manifest.Layers.Select(l => _newLayers.Contains(l.Digest) && replacements.TryGetValue(l.Digest, out Descriptor? earlier)
+            ? l with { Digest = earlier.Digest, Size = earlier.Size }
+            : l).ToList();
+        ImageManifest manifest = Manifest with { Layers = layers };
+        var newLayers = _newLayers.Where(d => !replacements.ContainsKey(d)).ToHashSet();
+        var image = new BuiltImage(manifest, manifest.ToBytes(), ConfigBytes, Platform, _base, _store, newLayers);
+        image._reusedLayers.UnionWith(_reusedLayers);
+        image._reusedLayers.UnionWith(replacements.Where(r => _newLayers.Contains(r.Key)).Select(r => r.Value.Digest));
+        return image;
+    }
+
     /// <inheritdoc />
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
     {
@@ -171,6 +207,11 @@ public sealed class BuiltImage : IBlobReader
         if (_newLayers.Contains(descriptor.Digest))
         {
             return Task.FromResult(_store.OpenRead(descriptor.Digest));
+        }
+        if (_reusedLayers.Contains(descriptor.Digest))
+        {
+            throw new ContainerTasksException(ErrorCodes.ReusedBlobMissing,
+                $"The layer {descriptor.Digest} was reused from the image the tag pointed at, but the registry no longer has it. Publish again.");
         }
         return _base.Blobs.OpenBlobAsync(descriptor, cancellationToken);
     }

@@ -1,11 +1,19 @@
 using ContainerTasks.Building;
+using ContainerTasks.Content;
 using ContainerTasks.Model;
+using ContainerTasks.Sources;
 
 namespace ContainerTasks.Registry;
 
 /// <summary>What a push did, counted by the client (tests count from the registry's own log).</summary>
 public sealed record PushResult(Digest ManifestDigest, IReadOnlyList<string> TagsPushed, int BlobsUploaded, long BytesUploaded, int BlobsMounted, int BlobsAlreadyPresent)
 {
+    /// <summary>What was pushed: the image given, or the same image with layers reused from the tag's previous image.</summary>
+    public ImageSet? Images { get; init; }
+
+    /// <summary>Layers whose earlier blob (same content) was kept instead of this build's.</summary>
+    public int LayersReused { get; init; }
+
     /// <summary>True when every tag already pointed at this image, so nothing was sent.</summary>
     public bool UpToDate => TagsPushed.Count == 0;
 }
@@ -20,6 +28,14 @@ public sealed class ImagePusher
 {
     private readonly RegistryClient _client;
     private readonly Action<string>? _log;
+
+    /// <summary>
+    /// When set, a push to a tag that points at another image first looks at that image: a layer of this build
+    /// with the same content (diff_id) as one of its layers but another blob (compressed by another zlib, or at
+    /// another level) keeps the earlier blob, so the image digest stays and nothing is uploaded again. The earlier
+    /// manifest and config are read through this store (cached by digest); pushed manifests and configs are put in it.
+    /// </summary>
+    public ContentStore? ReuseThrough { get; init; }
 
     /// <summary>Creates a pusher writing through <paramref name="client"/> (a client with push credentials).</summary>
     public ImagePusher(RegistryClient client, Action<string>? log = null)
@@ -43,12 +59,21 @@ public sealed class ImagePusher
     /// </summary>
     public async Task<PushResult> PushAsync(ImageSet images, string repository, IReadOnlyList<string> tags, ImageReference? baseOrigin, CancellationToken cancellationToken = default)
     {
+        var existing = new Dictionary<string, Descriptor?>();
+        foreach (string tag in tags)
+        {
+            existing[tag] = await _client.HeadManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+        }
+        int reused = 0;
+        if (ReuseThrough is not null && existing.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty && d.Digest != images.Root.Digest) is { } previous)
+        {
+            (images, reused) = await ReuseLayersAsync(images, repository, previous, ReuseThrough, cancellationToken).ConfigureAwait(false);
+        }
         Digest root = images.Root.Digest;
         var pending = new List<string>();
         foreach (string tag in tags)
         {
-            Descriptor? existing = await _client.HeadManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            if (existing is not null && existing.Digest == root)
+            if (existing[tag] is { } current && current.Digest == root)
             {
                 _log?.Invoke($"{_client.Registry}/{repository}:{tag} is already {root}; not pushed again.");
                 continue;
@@ -57,7 +82,7 @@ public sealed class ImagePusher
         }
         if (pending.Count == 0)
         {
-            return new PushResult(root, [], 0, 0, 0, 0);
+            return new PushResult(root, [], 0, 0, 0, 0) { Images = images, LayersReused = reused };
         }
 
         string? mountFrom = baseOrigin is not null && baseOrigin.Registry == _client.Registry && baseOrigin.Repository != repository
@@ -116,6 +141,77 @@ public sealed class ImagePusher
             }
         }
         _log?.Invoke($"Pushed {_client.Registry}/{repository}:{string.Join(", ", pending)} ({root}): {uploaded} blobs uploaded, {mounted} mounted, {present} already there.");
-        return new PushResult(root, pending, uploaded, bytes, mounted, present);
+        if (ReuseThrough is not null)
+        {
+            // The next build finds this image's manifest and config here when it looks at what the tag points at.
+            foreach (BuiltImage image in images.Images)
+            {
+                ReuseThrough.Put(image.ManifestBytes);
+                ReuseThrough.Put(image.ConfigBytes);
+            }
+            if (images.Index is { } pushedIndex)
+            {
+                ReuseThrough.Put(pushedIndex.Bytes);
+            }
+        }
+        return new PushResult(root, pending, uploaded, bytes, mounted, present) { Images = images, LayersReused = reused };
+    }
+
+    /// <summary>
+    /// For each platform image, the layers of <paramref name="previous"/> (what a tag points at now) with the same
+    /// diff_id as one of this build's layers but another blob, which the repository still has: this build's
+    /// manifest is rewritten to point at those blobs. Anything unusable about the previous image (another
+    /// platform, an unreadable manifest) just means no reuse.
+    /// </summary>
+    private async Task<(ImageSet Images, int Reused)> ReuseLayersAsync(ImageSet images, string repository, Descriptor previous, ContentStore store, CancellationToken cancellationToken)
+    {
+        var source = new RegistryImageSource(ImageReference.Parse($"{_client.Registry}/{repository}@{previous.Digest}"), _client, store);
+        var result = new List<BuiltImage>();
+        int reused = 0;
+        foreach (BuiltImage image in images.Images)
+        {
+            SourceImage earlier;
+            try
+            {
+                earlier = await source.GetImageAsync(image.Platform, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerTasksException e)
+            {
+                _log?.Invoke($"The image {_client.Registry}/{repository}@{previous.Digest} is not comparable ({e.Message}); no layers reused from it.");
+                return (images, 0);
+            }
+            IReadOnlyList<Digest> diffIds = ImageConfig.Parse(earlier.ConfigBytes).DiffIds;
+            var earlierByDiffId = new Dictionary<Digest, Descriptor>();
+            for (int i = 0; i < earlier.Manifest.Layers.Count && i < diffIds.Count; i++)
+            {
+                Descriptor layer = earlier.Manifest.Layers[i];
+                if (layer.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip)
+                {
+                    earlierByDiffId.TryAdd(diffIds[i], layer);
+                }
+            }
+            var replacements = new Dictionary<Digest, Descriptor>();
+            foreach (var (digest, diffId) in image.NewLayerDiffIds())
+            {
+                Descriptor ours = image.Manifest.Layers.First(l => l.Digest == digest);
+                if (ours.MediaType is not (MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip)
+                    || !earlierByDiffId.TryGetValue(diffId, out Descriptor? match) || match.Digest == digest)
+                {
+                    continue;
+                }
+                if (await _client.BlobExistsAsync(repository, match.Digest, forPush: true, cancellationToken).ConfigureAwait(false))
+                {
+                    replacements[digest] = match;
+                    _log?.Invoke($"Layer {diffId} (same content as in {_client.Registry}/{repository}@{previous.Digest}): keeping its blob {match.Digest} instead of {digest}.");
+                }
+            }
+            reused += replacements.Count;
+            result.Add(replacements.Count > 0 ? image.WithReusedLayers(replacements) : image);
+        }
+        if (reused == 0)
+        {
+            return (images, 0);
+        }
+        return (images.Index is null ? ImageSet.Single(result[0]) : ImageSet.Multi(result, ImageIndexBuilder.Build(result)), reused);
     }
 }
