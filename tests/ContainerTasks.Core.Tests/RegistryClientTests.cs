@@ -132,6 +132,41 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
     }
 
     [Fact]
+    public async Task An_insecure_registry_found_to_speak_http_is_remembered_and_forgotten_when_it_speaks_tls_again()
+    {
+        RegistryShapeSet httpShapes = await http.GetShapesAsync(bases);
+        RegistryShapeSet httpsShapes = await basic.GetShapesAsync(bases);
+        using var kit = new RegistryTestKit();
+        string state = kit.Home["registries"];
+        var lines = new List<string>();
+        async Task<Descriptor?> Head(RegistryServer server, RegistryShapeSet shapes, params (string, string)[] extra)
+        {
+            var env = kit.Environment([("DOTNET_CONTAINER_INSECURE_REGISTRIES", server.Host), .. extra]);
+            using var session = new RegistrySession(env, server.Host, null, line => { lock (lines) { lines.Add(line); } }, state);
+            return await session.Client(server.Host, shapes.Oci.Repository, RegistryRole.Pull).HeadManifestAsync(shapes.Oci.Repository, shapes.Oci.Tag);
+        }
+
+        // Plain HTTP: the first build tries TLS and falls back; the next one goes straight to HTTP.
+        Assert.NotNull(await Head(http.Server, httpShapes));
+        Assert.Contains(lines, l => l.Contains("does not speak TLS", StringComparison.Ordinal));
+        Assert.Single(Directory.EnumerateFiles(state, "*.scheme"));
+        lines.Clear();
+        int logStart = http.Server.AccessLog().Count;
+        Assert.NotNull(await Head(http.Server, httpShapes));
+        Assert.DoesNotContain(lines, l => l.Contains("TLS", StringComparison.Ordinal));
+        Assert.Single(http.Server.AccessLog().Skip(logStart), e => e.Method == "HEAD");
+
+        // A remembered registry that now speaks TLS (here: the HTTPS registry under a remembered name) is tried with HTTPS again.
+        string remembered = Directory.EnumerateFiles(state, "*.scheme").Single();
+        File.Copy(remembered, Path.Combine(state, basic.Server.Host.Replace(':', '_') + ".scheme"));
+        lines.Clear();
+        Assert.NotNull(await Head(basic.Server, httpsShapes, ("DOTNET_CONTAINER_PULL_REGISTRY_UNAME", "puller"), ("DOTNET_CONTAINER_PULL_REGISTRY_PWORD", RegistryUsers.Puller.Password)));
+        Assert.Contains(lines, l => l.Contains("trying HTTPS again", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(state, basic.Server.Host.Replace(':', '_') + ".scheme")));
+        Assert.DoesNotContain(lines, l => l.Contains(RegistryUsers.Puller.Password, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_layer_recompressed_differently_keeps_the_blob_the_tag_already_has_and_the_image_digest_stays()
     {
         RegistryShapeSet shapes = await http.GetShapesAsync(bases);

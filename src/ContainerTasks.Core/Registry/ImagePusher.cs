@@ -190,19 +190,25 @@ public sealed class ImagePusher
                     earlierByDiffId.TryAdd(diffIds[i], layer);
                 }
             }
-            var replacements = new Dictionary<Digest, Descriptor>();
+            var candidates = new List<(Digest Ours, Digest DiffId, Descriptor Earlier)>();
             foreach (var (digest, diffId) in image.NewLayerDiffIds())
             {
                 Descriptor ours = image.Manifest.Layers.First(l => l.Digest == digest);
-                if (ours.MediaType is not (MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip)
-                    || !earlierByDiffId.TryGetValue(diffId, out Descriptor? match) || match.Digest == digest)
+                if (ours.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip
+                    && earlierByDiffId.TryGetValue(diffId, out Descriptor? match) && match.Digest != digest)
                 {
-                    continue;
+                    candidates.Add((digest, diffId, match));
                 }
-                if (await _client.BlobExistsAsync(repository, match.Digest, forPush: true, cancellationToken).ConfigureAwait(false))
+            }
+            // Only blobs the repository still has (checked together).
+            bool[] present = await Task.WhenAll(candidates.Select(c => _client.BlobExistsAsync(repository, c.Earlier.Digest, forPush: true, cancellationToken))).ConfigureAwait(false);
+            var replacements = new Dictionary<Digest, Descriptor>();
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                if (present[i])
                 {
-                    replacements[digest] = match;
-                    _log?.Invoke($"Layer {diffId} (same content as in {_client.Registry}/{repository}@{previous.Digest}): keeping its blob {match.Digest} instead of {digest}.");
+                    replacements[candidates[i].Ours] = candidates[i].Earlier;
+                    _log?.Invoke($"Layer {candidates[i].DiffId} (same content as in {_client.Registry}/{repository}@{previous.Digest}): keeping its blob {candidates[i].Earlier.Digest} instead of {candidates[i].Ours}.");
                 }
             }
             reused += replacements.Count;

@@ -402,6 +402,12 @@ public sealed class RegistryClient
                 throw new ContainerTasksException(ErrorCodes.RegistryCertificate,
                     $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
             }
+            catch (Exception e) when ((e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null && _transport.ForgetRememberedHttp(ApiHost))
+            {
+                _log?.Invoke($"{Registry} no longer answers plain HTTP ({Innermost(e)}); trying HTTPS again.");
+                continue;
+            }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 bool timedOut = e is OperationCanceledException;
@@ -420,6 +426,13 @@ public sealed class RegistryClient
                     : new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"{Registry} cannot be reached while {spec.Operation}: {Innermost(e)}{(spec.Retry ? " (after retries)" : "")}. Check the registry name, the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
             }
 
+            if (response.StatusCode == HttpStatusCode.BadRequest && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null && _transport.ForgetRememberedHttp(ApiHost))
+            {
+                // What a TLS server answers to plain HTTP ("Client sent an HTTP request to an HTTPS server").
+                _log?.Invoke($"{Registry} answered plain HTTP with 400; trying HTTPS again.");
+                response.Dispose();
+                continue;
+            }
             if (response.StatusCode == HttpStatusCode.Unauthorized && toRegistry && authRounds < 2)
             {
                 authRounds++;

@@ -17,10 +17,11 @@ public sealed class RegistrySession : IDisposable
     /// <param name="baseRegistry">The registry of the base image, if any.</param>
     /// <param name="outputRegistry">The registry pushed to, if any.</param>
     /// <param name="log">Progress and diagnostics, one line each; never contains secrets.</param>
-    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null)
+    /// <param name="stateDirectory">Where to remember, across builds, that an insecure registry speaks plain HTTP (see <see cref="RegistryTransport"/>).</param>
+    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null)
     {
         Settings = RegistrySettings.FromEnvironment(environment);
-        Transport = new RegistryTransport(Settings);
+        Transport = new RegistryTransport(Settings, stateDirectory);
         Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
         Log = log;
     }

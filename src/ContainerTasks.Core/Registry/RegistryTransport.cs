@@ -15,12 +15,21 @@ namespace ContainerTasks.Registry;
 public sealed class RegistryTransport : IDisposable
 {
     private readonly ConcurrentDictionary<string, bool> _useHttp = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _remembered = new(StringComparer.OrdinalIgnoreCase);
+    private readonly string? _stateDirectory;
     private readonly ConcurrentDictionary<string, CertificateFolder?> _certificates = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Creates the transport for <paramref name="settings"/>.</summary>
-    public RegistryTransport(RegistrySettings settings)
+    /// <param name="settings">The build's registry settings.</param>
+    /// <param name="stateDirectory">
+    /// Where to remember that an insecure registry speaks plain HTTP, so the next build does not try TLS first
+    /// (a TLS attempt costs tens of milliseconds); a remembered registry that stops answering HTTP is tried with
+    /// HTTPS again. Null: nothing is remembered.
+    /// </param>
+    public RegistryTransport(RegistrySettings settings, string? stateDirectory = null)
     {
         Settings = settings;
+        _stateDirectory = stateDirectory;
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = settings.ConnectTimeout,
@@ -45,10 +54,68 @@ public sealed class RegistryTransport : IDisposable
     public HttpClient Http { get; }
 
     /// <summary>The scheme to use for <paramref name="registry"/>: https, unless an insecure registry was found to speak only HTTP.</summary>
-    public string SchemeFor(string registry) => _useHttp.TryGetValue(registry, out bool http) && http ? "http" : "https";
+    public string SchemeFor(string registry)
+        => _useHttp.GetOrAdd(registry, r => Settings.IsInsecure(r) && ReadMemory(r) && _remembered.TryAdd(r, true)) ? "http" : "https";
 
     /// <summary>Records that an insecure registry speaks plain HTTP (its TLS handshake failed).</summary>
-    internal void FallBackToHttp(string registry) => _useHttp[registry] = true;
+    internal void FallBackToHttp(string registry)
+    {
+        _useHttp[registry] = true;
+        if (MemoryPath(registry) is { } path)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+                File.WriteAllText(temp, "http\n");
+                File.Move(temp, path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only saves a TLS attempt next time.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A request over plain HTTP failed for a registry whose HTTP use was only remembered from an earlier build:
+    /// forget it and go back to HTTPS first. False when HTTP was chosen in this build (nothing to take back).
+    /// </summary>
+    internal bool ForgetRememberedHttp(string registry)
+    {
+        if (!_remembered.TryRemove(registry, out _))
+        {
+            return false;
+        }
+        _useHttp[registry] = false;
+        try
+        {
+            if (MemoryPath(registry) is { } path)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return true;
+    }
+
+    private bool ReadMemory(string registry)
+    {
+        try
+        {
+            return MemoryPath(registry) is { } path && File.Exists(path) && File.ReadAllText(path).Trim() == "http";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private string? MemoryPath(string registry)
+        => _stateDirectory is null ? null
+            : Path.Combine(_stateDirectory, new string(registry.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray()) + ".scheme");
 
     /// <summary>Releases the connection pool.</summary>
     public void Dispose() => Http.Dispose();
