@@ -94,7 +94,7 @@ public static class ContainerBuilder
             try
             {
                 await WriteArchiveAsync(temp, set, request, time, cancellationToken).ConfigureAwait(false);
-                daemon.Load(temp);
+                daemon.Load(temp, cancellationToken);
             }
             finally
             {

@@ -45,16 +45,17 @@ public sealed class LocalDaemon
     }
 
     /// <summary>Loads a docker archive; CT4108 with the engine's message when it fails.</summary>
-    public void Load(string archivePath)
+    public void Load(string archivePath, CancellationToken cancellationToken = default)
     {
-        var (exit, output, error) = RunTool(Command, ["load", "-i", archivePath], _environment, null, TimeSpan.FromMinutes(30));
+        var (exit, output, error) = RunTool(Command, ["load", "-i", archivePath], _environment, null, TimeSpan.FromMinutes(30), cancellationToken);
         if (exit != 0)
         {
             throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed, $"'{Command} load' failed (exit {exit}): {(error + output).Trim()}");
         }
     }
 
-    private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout)
+    private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout,
+        CancellationToken cancellationToken = default)
     {
         var start = new ProcessStartInfo(command)
         {
@@ -81,11 +82,18 @@ public sealed class LocalDaemon
             process.StandardInput.Close();
             Task<string> output = process.StandardOutput.ReadToEndAsync();
             Task<string> error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
+            // Waits in short steps, so that a cancelled build (Ctrl+C) stops the engine's command too.
+            var deadline = DateTime.UtcNow + timeout;
+            while (!process.WaitForExit(200))
             {
-                process.Kill(entireProcessTree: true);
-                return (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s");
+                if (cancellationToken.IsCancellationRequested || DateTime.UtcNow > deadline)
+                {
+                    process.Kill(entireProcessTree: true);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s");
+                }
             }
+            process.WaitForExit();
             return (process.ExitCode, output.Result, error.Result);
         }
         catch (System.ComponentModel.Win32Exception)
