@@ -4,8 +4,8 @@
 set -euo pipefail
 
 packages=(docker-registry skopeo umoci runc crun oci-image-tool busybox-static jq
-          apache2-utils openssl python3 pigz file util-linux curl time)
-tools=(docker-registry skopeo umoci runc crun oci-image-tool busybox jq htpasswd openssl python3 pigz file unshare curl taskset /usr/bin/time)
+          apache2-utils openssl python3 pigz file util-linux curl time podman)
+tools=(docker-registry skopeo umoci runc crun oci-image-tool busybox jq htpasswd openssl python3 pigz file unshare curl taskset /usr/bin/time podman)
 
 missing=()
 for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
