@@ -12,8 +12,8 @@ public class LayerWriterTests
     // The publish-like folder every reproducibility test writes: content is generated, so these
     // digests are the same on any machine. Regenerate them only when the tar format changes on purpose.
     private const string ExpectedDiffId = "sha256:0b264995174c30252f4f3511b56cb90698906fe554ee48bdfd94e3391b7dd3c1";
-    // Tied to the compressor: .NET 10's zlib-ng at the default level (zlib level 5).
-    private const string ExpectedGzipDigestNet10 = "sha256:3566224c7f99aa389a60b49855b07771f10d340cd5537892497b56c00ff9f55c";
+    // Tied to the compressor: .NET 10's zlib-ng at the default level (Optimal, zlib level 6).
+    private const string ExpectedGzipDigestNet10 = "sha256:dfb809cdef0c21d7392a5c21e58ed41565935aec0226ff274b13198f11a1f53d";
 
     private static readonly string LongDirectory = "very-long-directory-name-" + new string('d', 60);
     private static readonly string LongPath = $"app/{LongDirectory}/and-an-even-longer-file-name-{new string('f', 40)}.dll"; // > 100 bytes, splittable
@@ -117,7 +117,7 @@ public class LayerWriterTests
     }
 
     [Fact]
-    public void The_default_compression_is_zlib_level_5_on_dotnet_9_and_later_and_one_gzip_member()
+    public void The_default_compression_is_zlib_level_6_in_one_gzip_member_with_our_own_header()
     {
         using var dir = new TempDirectory();
         CreateInput(dir.Path, scramble: false);
@@ -125,10 +125,10 @@ public class LayerWriterTests
         var (layer, blob) = WriteInProcess(Entries(dir.Path));
         Assert.Equal(tarLayer.DiffId, layer.DiffId);
 
-        // Our header, then exactly zlib-ng's level-5 raw deflate of the tar, then a trailer GZipStream accepts (CRC, size).
+        // Our header, then exactly zlib-ng's level-6 raw deflate of the tar (the level the SDK's container support uses), then a trailer GZipStream accepts (CRC, size).
         Assert.Equal(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff }, blob[..10]);
         using var expected = new MemoryStream();
-        using (var deflate = new System.IO.Compression.DeflateStream(expected, new System.IO.Compression.ZLibCompressionOptions { CompressionLevel = 5 }, leaveOpen: true))
+        using (var deflate = new System.IO.Compression.DeflateStream(expected, new System.IO.Compression.ZLibCompressionOptions { CompressionLevel = 6 }, leaveOpen: true))
         {
             deflate.Write(tar);
         }

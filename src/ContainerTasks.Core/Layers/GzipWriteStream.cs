@@ -53,32 +53,7 @@ internal sealed class GzipWriteStream : Stream
         _single = pieces ? null : CreateDeflate(inner, level);
     }
 
-    /// <summary>
-    /// The zlib level that <paramref name="level"/> stands for. <see cref="CompressionLevel.Optimal"/> is zlib level 5
-    /// where the runtime accepts numeric levels (.NET 9 and later, whose zlib-ng gives Optimal's size at level 5 in
-    /// about a fifth less time; see docs/benchmarks.md), else the runtime's Optimal (level 6). Part of the output format.
-    /// </summary>
-    public static string EffectiveLevel(CompressionLevel level)
-    {
-#if NET9_0_OR_GREATER
-        if (level == CompressionLevel.Optimal)
-        {
-            return "zlib-5";
-        }
-#endif
-        return level.ToString();
-    }
-
-    private static DeflateStream CreateDeflate(Stream output, CompressionLevel level)
-    {
-#if NET9_0_OR_GREATER
-        if (level == CompressionLevel.Optimal)
-        {
-            return new DeflateStream(output, new ZLibCompressionOptions { CompressionLevel = 5, CompressionStrategy = ZLibCompressionStrategy.Default }, leaveOpen: true);
-        }
-#endif
-        return new DeflateStream(output, level, leaveOpen: true);
-    }
+    private static DeflateStream CreateDeflate(Stream output, CompressionLevel level) => new(output, level, leaveOpen: true);
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {

@@ -210,11 +210,7 @@ public sealed class RegistryTransport : IDisposable
                 {
                     // Re-import so the key is usable for TLS on every platform.
                     using var pem = X509Certificate2.CreateFromPemFile(cert, key);
-#if NET9_0_OR_GREATER
-                    client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-#else
                     client = new X509Certificate2(pem.Export(X509ContentType.Pkcs12));
-#endif
                 }
                 catch (System.Security.Cryptography.CryptographicException e)
                 {
