@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of the solution. Prerequisites: build/bootstrap.sh (tests fail, never skip,
-# when a tool they check images with is missing).
+# Runs every test of the solution. Installs the machine prerequisites first (build/bootstrap.sh, a no-op
+# when they are present); tests themselves never install anything and fail, never skip, when a tool is missing.
 # Ends with one summary line: "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash build/bootstrap.sh >/dev/null
 configuration=${CONFIGURATION:-Release}
 results=artifacts/test-results
 rm -rf "$results"
