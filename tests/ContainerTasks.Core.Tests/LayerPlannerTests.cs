@@ -58,6 +58,20 @@ public class LayerPlannerTests
 public class LayerCacheTests
 {
     [Fact]
+    public void A_file_that_cannot_be_read_for_the_key_is_a_coded_error_even_when_files_are_hashed_in_parallel()
+    {
+        using var dir = new TempDirectory();
+        var entries = Enumerable.Range(0, 8).Select(i =>
+        {
+            File.WriteAllText(dir[$"f{i}.txt"], $"file {i}");
+            return LayerEntry.File(dir[$"f{i}.txt"], $"app/f{i}.txt");
+        }).Append(LayerEntry.File(dir["gone.dll"], "app/gone.dll")).ToList();
+        var error = Assert.Throws<ContainerTasksException>(() => LayerCache.ComputeKey(entries, new LayerOptions()));
+        Assert.Equal("CT2003", error.Code);
+        Assert.Contains("gone.dll", error.Message);
+    }
+
+    [Fact]
     public async Task A_layer_is_reused_by_content_and_an_unchanged_file_is_not_hashed_again()
     {
         using var dir = new TempDirectory();

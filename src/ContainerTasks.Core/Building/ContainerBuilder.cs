@@ -81,7 +81,7 @@ public static class ContainerBuilder
                 // Only on request: "<tag>-<rid>" tags for each platform image, as the SDK's built-in always adds.
                 for (int i = 0; i < images.Count; i++)
                 {
-                    await pusher.PushAsync(images[i], request.Repository, request.Tags.Select(t => $"{t}-{platforms[i].RuntimeIdentifier}").ToList(), bases[i].Origin, cancellationToken).ConfigureAwait(false);
+                    await new ImagePusher(client, log.Detail).PushAsync(images[i], request.Repository, request.Tags.Select(t => $"{t}-{platforms[i].RuntimeIdentifier}").ToList(), bases[i].Origin, cancellationToken).ConfigureAwait(false);
                 }
             }
             destination = pushed.UpToDate

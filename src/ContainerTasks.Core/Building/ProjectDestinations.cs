@@ -29,7 +29,9 @@ public static class ProjectDestinations
             string path = Path.GetFullPath(destination.ArchiveOutputPath.Trim(), destination.ProjectDirectory);
             bool isDirectory = destination.ArchiveOutputPath.TrimEnd().EndsWith('/') || destination.ArchiveOutputPath.TrimEnd().EndsWith('\\')
                 || Directory.Exists(path) || !Path.GetFileName(path).Contains('.', StringComparison.Ordinal);
-            return [isDirectory ? Path.Combine(path, ContainerBuilder.ArchiveFileName(repository)) : path];
+            string file = isDirectory ? Path.Combine(path, ContainerBuilder.ArchiveFileName(repository)) : path;
+            // File names compare as the file system does; image names (tags are case-sensitive) exactly.
+            return [OperatingSystem.IsLinux() ? file : file.ToUpperInvariant()];
         }
         string prefix = string.IsNullOrWhiteSpace(destination.Registry) ? "" : destination.Registry.Trim().ToLowerInvariant() + "/";
         return tags.Select(tag => $"{prefix}{repository}:{tag}").ToList();
@@ -42,7 +44,7 @@ public static class ProjectDestinations
     public static void ThrowOnClash(ProjectDestination self, IEnumerable<ProjectDestination> others)
     {
         StringComparison paths = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-        var mine = new HashSet<string>(Targets(self), StringComparer.FromComparison(paths));
+        var mine = new HashSet<string>(Targets(self), StringComparer.Ordinal);
         foreach (ProjectDestination other in others)
         {
             if (string.Equals(Path.GetFullPath(other.Project), Path.GetFullPath(self.Project), paths))

@@ -71,15 +71,23 @@ public sealed class LayerCache
                 toHash.Add(i);
             }
         }
-        Parallel.ForEach(toHash, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-            () => new byte[128 * 1024],
-            (i, _, buffer) =>
-            {
-                lines[i] = HashFile(planned[i], buffer, cancellationToken);
-                StatCache.Put(statDirectory, planned[i], lines[i]!);
-                return buffer;
-            },
-            _ => { });
+        try
+        {
+            Parallel.ForEach(toHash, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                () => new byte[128 * 1024],
+                (i, _, buffer) =>
+                {
+                    lines[i] = HashFile(planned[i], buffer, cancellationToken);
+                    StatCache.Put(statDirectory, planned[i], lines[i]!);
+                    return buffer;
+                },
+                _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first failure as itself (a coded CT error stays coded), not wrapped.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
         for (int i = 0; i < planned.Count; i++)
         {
             LayerEntry entry = planned[i];

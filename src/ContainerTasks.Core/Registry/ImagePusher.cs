@@ -65,7 +65,10 @@ public sealed class ImagePusher
             existing[tag] = await _client.HeadManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
         }
         int reused = 0;
-        if (ReuseThrough is not null && existing.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty && d.Digest != images.Root.Digest) is { } previous)
+        // Only when no tag has this build's image yet (else it would move that tag), and only from an image this
+        // machine pushed: a blob someone else put under a diff_id is never taken on trust.
+        if (ReuseThrough is not null && !existing.Values.Any(d => d is not null && d.Digest == images.Root.Digest)
+            && existing.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty) is { } previous && WasPushedHere(ReuseThrough, previous.Digest))
         {
             (images, reused) = await ReuseLayersAsync(images, repository, previous, ReuseThrough, cancellationToken).ConfigureAwait(false);
         }
@@ -82,6 +85,10 @@ public sealed class ImagePusher
         }
         if (pending.Count == 0)
         {
+            if (ReuseThrough is not null)
+            {
+                MarkPushedHere(ReuseThrough, root);   // this build's own digest (or one already trusted)
+            }
             return new PushResult(root, [], 0, 0, 0, 0) { Images = images, LayersReused = reused };
         }
 
@@ -153,8 +160,27 @@ public sealed class ImagePusher
             {
                 ReuseThrough.Put(pushedIndex.Bytes);
             }
+            MarkPushedHere(ReuseThrough, root);
         }
         return new PushResult(root, pending, uploaded, bytes, mounted, present) { Images = images, LayersReused = reused };
+    }
+
+    private static string PushedMarker(ContentStore store, Digest digest) => Path.Combine(store.Root, "pushed", digest.Hex);
+
+    private static bool WasPushedHere(ContentStore store, Digest digest) => File.Exists(PushedMarker(store, digest));
+
+    private static void MarkPushedHere(ContentStore store, Digest digest)
+    {
+        try
+        {
+            string marker = PushedMarker(store, digest);
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            File.WriteAllBytes(marker, []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only enables reuse next time.
+        }
     }
 
     /// <summary>
@@ -177,8 +203,9 @@ public sealed class ImagePusher
             }
             catch (ContainerTasksException e)
             {
-                _log?.Invoke($"The image {_client.Registry}/{repository}@{previous.Digest} is not comparable ({e.Message}); no layers reused from it.");
-                return (images, 0);
+                _log?.Invoke($"The image {_client.Registry}/{repository}@{previous.Digest} has nothing to compare with {image.Platform} ({e.Message}); no layers reused for it.");
+                result.Add(image);
+                continue;
             }
             IReadOnlyList<Digest> diffIds = ImageConfig.Parse(earlier.ConfigBytes).DiffIds;
             var earlierByDiffId = new Dictionary<Digest, Descriptor>();

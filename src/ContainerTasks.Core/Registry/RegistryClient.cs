@@ -403,7 +403,8 @@ public sealed class RegistryClient
                     $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
             }
             catch (Exception e) when ((e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-                && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null && _transport.ForgetRememberedHttp(ApiHost))
+                && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null
+                && (_transport.ForgetRememberedHttp(ApiHost) || _transport.SchemeFor(ApiHost) == "https"))
             {
                 _log?.Invoke($"{Registry} no longer answers plain HTTP ({Innermost(e)}); trying HTTPS again.");
                 continue;
@@ -426,12 +427,20 @@ public sealed class RegistryClient
                     : new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"{Registry} cannot be reached while {spec.Operation}: {Innermost(e)}{(spec.Retry ? " (after retries)" : "")}. Check the registry name, the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
             }
 
-            if (response.StatusCode == HttpStatusCode.BadRequest && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null && _transport.ForgetRememberedHttp(ApiHost))
+            if (uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null)
             {
-                // What a TLS server answers to plain HTTP ("Client sent an HTTP request to an HTTPS server").
-                _log?.Invoke($"{Registry} answered plain HTTP with 400; trying HTTPS again.");
-                response.Dispose();
-                continue;
+                // A HEAD answer has no body to tell; a registry's own 400s come with a JSON error body.
+                if (response.StatusCode == HttpStatusCode.BadRequest && (method == HttpMethod.Head || await IsTlsServerAnswerAsync(response, cancellationToken).ConfigureAwait(false))
+                    && (_transport.ForgetRememberedHttp(ApiHost) || _transport.SchemeFor(ApiHost) == "https"))
+                {
+                    _log?.Invoke($"{Registry} answered plain HTTP as a TLS server does; trying HTTPS again.");
+                    response.Dispose();
+                    continue;
+                }
+                if (response.IsSuccessStatusCode || response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.NotFound)
+                {
+                    _transport.ConfirmHttp(ApiHost);
+                }
             }
             if (response.StatusCode == HttpStatusCode.Unauthorized && toRegistry && authRounds < 2)
             {
@@ -473,6 +482,21 @@ public sealed class RegistryClient
                 continue;
             }
             return response;
+        }
+    }
+
+    // "Client sent an HTTP request to an HTTPS server." (Go), "The plain HTTP request was sent to HTTPS port" (nginx).
+    private static async Task<bool> IsTlsServerAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await response.Content.LoadIntoBufferAsync().ConfigureAwait(false);   // the error path may read it again
+            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return body.Contains("HTTPS", StringComparison.OrdinalIgnoreCase) && !body.Contains("\"errors\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            return false;
         }
     }
 

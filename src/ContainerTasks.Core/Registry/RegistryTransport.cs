@@ -16,6 +16,7 @@ public sealed class RegistryTransport : IDisposable
 {
     private readonly ConcurrentDictionary<string, bool> _useHttp = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _remembered = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _unconfirmed = new(StringComparer.OrdinalIgnoreCase);
     private readonly string? _stateDirectory;
     private readonly ConcurrentDictionary<string, CertificateFolder?> _certificates = new(StringComparer.OrdinalIgnoreCase);
 
@@ -61,19 +62,29 @@ public sealed class RegistryTransport : IDisposable
     internal void FallBackToHttp(string registry)
     {
         _useHttp[registry] = true;
-        if (MemoryPath(registry) is { } path)
+        _unconfirmed[registry] = true;
+    }
+
+    /// <summary>
+    /// A registry answered over plain HTTP after the fallback: only now is that remembered for later builds
+    /// (a TLS handshake that failed once for another reason is not enough).
+    /// </summary>
+    internal void ConfirmHttp(string registry)
+    {
+        if (!_unconfirmed.TryRemove(registry, out _) || MemoryPath(registry) is not { } path)
         {
-            try
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-                File.WriteAllText(temp, "http\n");
-                File.Move(temp, path, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Only saves a TLS attempt next time.
-            }
+            return;
+        }
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temp, "http\n");
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only saves a TLS attempt next time.
         }
     }
 
