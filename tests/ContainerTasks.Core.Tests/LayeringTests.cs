@@ -145,6 +145,75 @@ public sealed class LayeringTests(BaseImages bases, PackageFeed feed, HttpRegist
     }
 
     /// <summary>Each layer of a docker archive: its history name and the regular files in it.</summary>
+    [Fact]
+    public void Clean_publishes_at_two_paths_with_empty_caches_give_the_same_image_and_web_apps_differ_only_by_their_file_times()
+    {
+        using var dir = new TempDirectory();
+        // A clean publish (no bin/, obj/ or cache) of the project at PATH, as CI builds: the image's layer digests.
+        List<string> Publish(string project, string name, params string[] extra)
+        {
+            string archive = dir[$"{name}.tar"];
+            feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true", "-p:ContainerBaseImage=scratch",
+                    $"-p:ContainerArchiveOutputPath={archive}", "-p:ContinuousIntegrationBuild=true", .. extra],
+                new Dictionary<string, string?> { ["CONTAINERTASKS_CACHE"] = dir[$"cache-{name}"] }).EnsureSuccess($"clean publish {name}");
+            using var extracted = new TempDirectory();
+            Run.Checked("tar", "-xf", archive, "-C", extracted.Path);
+            using var manifest = JsonDocument.Parse(File.ReadAllText(extracted["manifest.json"]));
+            return [.. manifest.RootElement[0].GetProperty("Layers").EnumerateArray().Select(l => l.GetString()!), manifest.RootElement[0].GetProperty("Config").GetString()!];
+        }
+        // CI builds a git checkout: ContinuousIntegrationBuild maps the repository's root (SourceRoot) to /_/.
+        static void Commit(string root)
+        {
+            File.WriteAllText(Path.Combine(root, ".gitignore"), "bin/\nobj/\n");
+            foreach (string[] args in new[] { new[] { "init", "-q" }, ["add", "-A"], ["commit", "-qm", "checkout"] })
+            {
+                Run.Process("git", ["-C", root, "-c", "user.email=test@example.invalid", "-c", "user.name=test", .. args]).EnsureSuccess("git " + args[0]);
+            }
+        }
+        static void SetTimes(string root, DateTimeOffset time)
+        {
+            foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.git/", StringComparison.Ordinal)))
+            {
+                File.SetLastWriteTimeUtc(file, time.UtcDateTime);
+            }
+        }
+
+        // The console sample at two paths: the same image, byte for byte.
+        string consoleA = feed.CopySample("HelloContainer", dir["a/console"]);
+        string consoleB = feed.CopySample("HelloContainer", dir["elsewhere/b/console"]);
+        Commit(dir["a/console"]);
+        Commit(dir["elsewhere/b/console"]);
+        Assert.Equal(Publish(consoleA, "console-a"), Publish(consoleB, "console-b"));
+
+        // A web app with wwwroot at two paths, checked out at different times: the SDK writes the times of the files
+        // and of the compressed copies it makes during the build into <App>.staticwebassets.endpoints.json (its
+        // Last-Modified headers), so the app layer (and the config) differ, and only those.
+        using var webA = new TempDirectory();
+        using var webB = new TempDirectory();
+        string projectA = CreateWebApp(webA);
+        string projectB = CreateWebApp(webB);
+        Commit(webA.Path);
+        Commit(webB.Path);
+        SetTimes(webA.Path, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        SetTimes(webB.Path, DateTimeOffset.FromUnixTimeSeconds(1_600_000_000));
+        List<string> a = Publish(projectA, "web-a");
+        List<string> b = Publish(projectB, "web-b");
+        Assert.Equal(a.Count, b.Count);
+        var differing = Enumerable.Range(0, a.Count).Where(i => a[i] != b[i]).ToList();
+        Assert.Equal([a.Count - 2, a.Count - 1], differing);   // the top (app) layer and the config
+
+        // The recipe of docs/layering.md: the checkout's files at one time, and no build-time compressed copies.
+        SetTimes(webB.Path, DateTimeOffset.FromUnixTimeSeconds(1_700_000_000));
+        foreach (TempDirectory web in new[] { webA, webB })
+        {
+            foreach (string folder in new[] { "Web/bin", "Web/obj", "Lib/bin", "Lib/obj" })
+            {
+                Directory.Delete(web[folder], recursive: true);
+            }
+        }
+        Assert.Equal(Publish(projectA, "web-a-recipe", "-p:CompressionEnabled=false"), Publish(projectB, "web-b-recipe", "-p:CompressionEnabled=false"));
+    }
+
     private static List<(string Name, List<string> Files)> ReadDockerArchive(string path)
     {
         using var dir = new TempDirectory();
