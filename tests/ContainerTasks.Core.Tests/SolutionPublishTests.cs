@@ -88,6 +88,24 @@ public sealed class SolutionPublishTests(BaseImages bases, PackageFeed feed, Htt
     }
 
     [Fact]
+    public void Only_projects_whose_files_mention_ContainerTasks_are_asked_where_their_image_goes()
+    {
+        using var dir = new TempDirectory();
+        void WriteFile(string path, string text)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, text);
+        }
+        WriteFile(dir["plain/Plain.csproj"], "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        WriteFile(dir["direct/Direct.csproj"], "<Project Sdk=\"Microsoft.NET.Sdk\"><ItemGroup><PackageReference Include=\"ContainerTasks\" /></ItemGroup></Project>");
+        WriteFile(dir["team/Directory.Build.props"], "<Project><ItemGroup><PackageReference Include=\"containertasks\" Version=\"1.0.0\" /></ItemGroup></Project>");
+        WriteFile(dir["team/apps/api/Api.csproj"], "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />");
+        Assert.False(ProjectDestinations.MayUseContainerTasks(dir["plain/Plain.csproj"]));
+        Assert.True(ProjectDestinations.MayUseContainerTasks(dir["direct/Direct.csproj"]));
+        Assert.True(ProjectDestinations.MayUseContainerTasks(dir["team/apps/api/Api.csproj"]));
+    }
+
+    [Fact]
     public void Clashes_are_names_or_archive_files_written_by_two_projects()
     {
         string root = Path.Combine(Path.GetTempPath(), "ct-dest");

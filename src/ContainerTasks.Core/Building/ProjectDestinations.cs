@@ -19,6 +19,42 @@ public sealed record ProjectDestination(string Project, string ProjectDirectory,
 /// </summary>
 public static class ProjectDestinations
 {
+    private static readonly string[] SharedFiles = ["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props"];
+
+    /// <summary>
+    /// A cheap first look, so that a solution build does not evaluate every other project: true when the project
+    /// file, or a <c>Directory.Build.props</c>/<c>.targets</c> or <c>Directory.Packages.props</c> in its folder or
+    /// above, mentions ContainerTasks. A package added through some other import is not seen (that project is then
+    /// not checked); a mention that is not a reference only costs one evaluation.
+    /// </summary>
+    public static bool MayUseContainerTasks(string projectFile)
+    {
+        try
+        {
+            if (Mentions(projectFile))
+            {
+                return true;
+            }
+            for (DirectoryInfo? dir = new FileInfo(projectFile).Directory; dir is not null; dir = dir.Parent)
+            {
+                foreach (string name in SharedFiles)
+                {
+                    if (Mentions(Path.Combine(dir.FullName, name)))
+                    {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return true;   // cannot tell: let the evaluation decide
+        }
+
+        static bool Mentions(string file) => File.Exists(file) && File.ReadAllText(file).Contains("ContainerTasks", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>The names or files this project would write (the same precedence as the build: an archive path wins over a registry).</summary>
     public static IReadOnlyList<string> Targets(ProjectDestination destination)
     {
