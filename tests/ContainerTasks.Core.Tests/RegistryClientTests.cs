@@ -167,6 +167,41 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
     }
 
     [Fact]
+    public async Task An_ECR_registry_that_resets_the_first_upload_is_told_to_create_the_repository_after_one_quick_retry()
+    {
+        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
+        // Amazon ECR closes the connection when a push goes to a repository that does not exist. An ECR host name,
+        // routed by a forward proxy to a fault proxy that resets every upload start in front of the real registry.
+        await using var resets = new FaultProxy(http.Server, new FaultSchedule(7, 1.0, FaultKind.ResetOnRequest),
+            new FaultProxyOptions { Methods = ["POST"], PathPattern = "/blobs/uploads/$" });
+        const string EcrHost = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+        await using var forward = new ForwardProxy(new Dictionary<string, string> { [EcrHost] = "127.0.0.1" });
+        string registry = $"{EcrHost}:{resets.Host.Split(':')[1]}";
+        using var kit = new RegistryTestKit();
+        var env = kit.Environment(("HTTP_PROXY", forward.Uri.ToString()), ("HTTPS_PROXY", forward.Uri.ToString()), ("DOTNET_CONTAINER_INSECURE_REGISTRIES", registry));
+        // Real retry timings (1 s doubling, up to 10 attempts): the old behaviour took minutes here.
+        foreach (string key in new[] { "CONTAINERTASKS_RETRY_BASE_MS", "CONTAINERTASKS_RETRY_MAX_MS", "CONTAINERTASKS_RETRY_BUDGET_MS" })
+        {
+            env.Remove(key);
+        }
+        // An earlier build found that this (insecure) registry speaks plain HTTP: no TLS attempt through the proxies.
+        string state = Directory.CreateDirectory(kit.Home["registries"]).FullName;
+        File.WriteAllText(Path.Combine(state, registry.Replace(':', '_') + ".scheme"), "http\n");
+        using var session = new RegistrySession(env, http.Server.Host, registry, null, state);
+        SourceImage baseImage = await kit.PullAsync(session, $"{http.Server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
+        BuiltImage image = await kit.BuildAsync(baseImage);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            new ImagePusher(session.Client(registry, "missing/repo", RegistryRole.Push)).PushAsync(image, "missing/repo", ["1.0"], baseImage.Origin));
+        clock.Stop();
+        Assert.Equal("CT3004", error.Code);
+        Assert.Contains("create it first", error.Message);
+        Assert.InRange(resets.Injected.Count(i => i.Kind == FaultKind.ResetOnRequest), 1, 2);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_layer_recompressed_differently_keeps_the_blob_the_tag_already_has_and_the_image_digest_stays()
     {
         RegistryShapeSet shapes = await http.GetShapesAsync(bases);

@@ -51,10 +51,6 @@ public static class ContainerBuilder
             timer.Mark("config");
         }
         ImageSet set = images.Count == 1 ? ImageSet.Single(images[0]) : ImageSet.Multi(images, ImageIndexBuilder.Build(images));
-        if (set.Index is not null)
-        {
-            log.Milestone($"Image index {set.Index.Digest} for {string.Join(", ", images.Select(i => i.Platform))}.");
-        }
 
         string? registry = archivePath is null ? request.OutputRegistry : null;
         var names = request.Tags.Select(tag => registry is null ? $"{request.Repository}:{tag}" : $"{registry}/{request.Repository}:{tag}").ToList();
@@ -115,6 +111,11 @@ public static class ContainerBuilder
             log.Warning(ErrorCodes.NoDestination,
                 $"No ContainerRegistry, ContainerArchiveOutputPath or running Docker/Podman: the image was written to {archivePath}. Load it with 'docker load -i {archivePath}' or 'podman load -i …', push it with 'skopeo copy docker-archive:{archivePath} docker://REGISTRY/{request.Repository}:{request.Tags[0]}', or set ContainerRegistry to push directly.");
             destination = $"written to {archivePath}";
+        }
+        if (set.Index is not null)
+        {
+            // After the push: a push may keep earlier blobs, which changes the platform manifests and the index.
+            log.Milestone($"Image index {set.Index.Digest} for {string.Join(", ", set.Images.Select(i => i.Platform))}.");
         }
         log.Milestone($"{string.Join(", ", names)}@{set.Root.Digest} {destination}.");
         timer.Mark(archivePath is null && registry is not null ? "push" : "output");

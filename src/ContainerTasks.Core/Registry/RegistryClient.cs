@@ -24,6 +24,9 @@ public sealed class RegistryClient
     private readonly RegistryAuthenticator _auth;
     private readonly Action<string>? _log;
 
+    // Repositories this client has started an upload in (see RegistryQuirks.ResetMeansMissingRepository).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _uploadsStarted = new(StringComparer.Ordinal);
+
     /// <summary>Creates a client for <paramref name="registry"/> (as in references: <c>docker.io</c>, <c>host:port</c>).</summary>
     public RegistryClient(string registry, RegistryTransport transport, RegistryCredential? credential, Action<string>? log = null)
     {
@@ -199,8 +202,14 @@ public sealed class RegistryClient
             Scopes = [PullPush(repository)],
             Content = _ => Task.FromResult<HttpContent>(new ByteArrayContent([])),
             ContentLength = 0,
+            // A registry that closes the connection for a missing repository (ECR): one quick retry, not minutes of them.
+            MaxAttempts = Quirks.ResetMeansMissingRepository && !_uploadsStarted.ContainsKey(repository) ? 2 : RetryPolicy.DefaultMaxAttempts,
         }, cancellationToken).ConfigureAwait(false))
         {
+            if (start.StatusCode == HttpStatusCode.Accepted)
+            {
+                _uploadsStarted.TryAdd(repository, true);
+            }
             if (start.StatusCode != HttpStatusCode.Accepted || start.Headers.Location is null)
             {
                 await EnsureSuccessAsync(start, repository, "POST upload", cancellationToken).ConfigureAwait(false);
@@ -353,12 +362,13 @@ public sealed class RegistryClient
         public long ContentLength { get; init; }
         public bool StreamBody { get; init; }
         public bool Retry { get; init; } = true;
+        public int MaxAttempts { get; init; } = RetryPolicy.DefaultMaxAttempts;
         public bool TolerateUnauthorized { get; init; }
     }
 
     private async Task<HttpResponseMessage> SendAsync(Request spec, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(_transport.Settings);
+        var retry = new RetryPolicy(_transport.Settings, spec.MaxAttempts);
         int authRounds = 0;
         int redirects = 0;
         bool fellBack = false;

@@ -66,11 +66,13 @@ public sealed class RegistryTransport : IDisposable
     }
 
     /// <summary>
-    /// A registry answered over plain HTTP after the fallback: only now is that remembered for later builds
-    /// (a TLS handshake that failed once for another reason is not enough).
+    /// A registry answered over plain HTTP: after a fallback, only now is that remembered for later builds (a TLS
+    /// handshake that failed once for another reason is not enough); after a remembered choice, it is confirmed.
     /// </summary>
     internal void ConfirmHttp(string registry)
     {
+        // Plain HTTP works in this build: later failures are ordinary failures, not a reason to switch schemes.
+        _remembered.TryRemove(registry, out _);
         if (!_unconfirmed.TryRemove(registry, out _) || MemoryPath(registry) is not { } path)
         {
             return;

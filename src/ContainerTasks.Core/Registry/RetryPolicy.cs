@@ -10,13 +10,20 @@ namespace ContainerTasks.Registry;
 internal sealed class RetryPolicy
 {
     private readonly RegistrySettings _settings;
+    private readonly int _maxAttempts;
     private TimeSpan _waited;
     private int _attempt;
 
-    public RetryPolicy(RegistrySettings settings)
+    /// <param name="settings">Delays and budget.</param>
+    /// <param name="maxAttempts">Attempts in all (the first included).</param>
+    public RetryPolicy(RegistrySettings settings, int maxAttempts = DefaultMaxAttempts)
     {
         _settings = settings;
+        _maxAttempts = maxAttempts;
     }
+
+    /// <summary>Attempts of an operation in all, unless it asks for fewer.</summary>
+    public const int DefaultMaxAttempts = 10;
 
     /// <summary>Attempts made so far.</summary>
     public int Attempts => _attempt;
@@ -30,7 +37,7 @@ internal sealed class RetryPolicy
     public async Task<bool> WaitAsync(HttpResponseMessage? response, CancellationToken cancellationToken)
     {
         _attempt++;
-        if (_attempt >= MaxAttempts)
+        if (_attempt >= _maxAttempts)
         {
             return false;
         }
@@ -50,8 +57,6 @@ internal sealed class RetryPolicy
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return true;
     }
-
-    private static int MaxAttempts => 10;
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response)
     {

@@ -30,6 +30,12 @@ public enum FaultKind
 
     /// <summary>The request is forwarded (the registry acts on it); the response is held, then the connection closed without it.</summary>
     StallThenClose,
+
+    /// <summary>
+    /// The request is read but never forwarded, and the connection is reset: what Amazon ECR does to a push into a
+    /// repository that does not exist. Only when asked for by name (random schedules leave it out).
+    /// </summary>
+    ResetOnRequest,
 }
 
 /// <summary>
@@ -38,7 +44,7 @@ public enum FaultKind
 /// </summary>
 public sealed class FaultSchedule
 {
-    private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>().Where(k => k != FaultKind.None).ToArray();
+    private static readonly FaultKind[] AllKinds = Enum.GetValues<FaultKind>().Where(k => k is not FaultKind.None and not FaultKind.ResetOnRequest).ToArray();
 
     private readonly Random? _random;
     private readonly double _probability;
@@ -287,6 +293,15 @@ public sealed class FaultProxy : IAsyncDisposable
                     {
                         await clientStream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), cancellation);
                     }
+                }
+
+                if (fault == FaultKind.ResetOnRequest)
+                {
+                    Inject(sequence, fault, method, target);
+                    long read = await HttpBody.CopyAsync(clientReader, request, requestFraming, null, cancellation);
+                    Record(new(sequence, method, target, fault, null, false, read, 0));
+                    Sockets.Reset(client);
+                    return;
                 }
 
                 if (fault is FaultKind.ServiceUnavailable or FaultKind.BadGateway or FaultKind.TooManyRequests)
