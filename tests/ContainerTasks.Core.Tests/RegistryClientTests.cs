@@ -202,6 +202,38 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
     }
 
     [Fact]
+    public async Task A_damaged_layer_in_the_cache_is_caught_while_uploading_removed_and_never_tagged()
+    {
+        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
+        RegistryServer server = http.Server;
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), server.Host, server.Host);
+        SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
+        BuiltImage image = await kit.BuildAsync(baseImage, LayerBytes);
+        Digest layer = image.Manifest.Layers[^1].Digest;
+        // Bit rot in the cache: same size, one byte changed.
+        using (var file = new FileStream(kit.Store.PathOf(layer), FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Position = file.Length / 2;
+            int b = file.ReadByte();
+            file.Position = file.Length / 2;
+            file.WriteByte((byte)(b ^ 0xff));
+        }
+        string repository = RegistryServer.NewRepository("damaged");
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1.0"], baseImage.Origin));
+        Assert.Equal("CT1007", error.Code);
+        Assert.Contains(layer.ToString(), error.Message);
+        Assert.Contains("publishing again rebuilds the layer", error.Message);
+        Assert.False(kit.Store.Contains(layer));
+        Assert.DoesNotContain(server.AccessLog(repository), e => e.Method == "PUT" && e.Path.Contains("/manifests/", StringComparison.Ordinal));
+        // Not retried as if the network had failed: at most one upload session for the damaged blob.
+        Assert.True(server.AccessLog(repository).Count(e => e.Method == "POST" && e.Path.EndsWith("/blobs/uploads/", StringComparison.Ordinal)
+                && e.Query?.Contains("mount=", StringComparison.Ordinal) != true) <= 2,
+            "one upload session for the layer (and at most one for the config, uploaded in parallel)");
+    }
+
+    [Fact]
     public async Task A_layer_recompressed_differently_keeps_the_blob_the_tag_already_has_and_the_image_digest_stays()
     {
         RegistryShapeSet shapes = await http.GetShapesAsync(bases);

@@ -158,6 +158,18 @@ public sealed class BuiltImage : IBlobReader
     /// <summary>True when <paramref name="digest"/> is a layer this build added (not one of the base's).</summary>
     public bool IsNewLayer(Digest digest) => _newLayers.Contains(digest);
 
+    /// <summary>Removes a damaged blob of this build's layers from the content store (see <see cref="ContentStore.Discard"/>).</summary>
+    /// <returns>True when the blob was one of this build's layers.</returns>
+    public bool DiscardLocalBlob(Digest digest)
+    {
+        if (!_newLayers.Contains(digest))
+        {
+            return false;
+        }
+        _store.Discard(digest);
+        return true;
+    }
+
     /// <summary>The diff_id of each layer this build added, by the layer's digest.</summary>
     public IReadOnlyDictionary<Digest, Digest> NewLayerDiffIds()
     {

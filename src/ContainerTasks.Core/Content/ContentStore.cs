@@ -57,6 +57,19 @@ public sealed class ContentStore
     /// <summary>True when the blob is in the store.</summary>
     public bool Contains(Digest digest) => File.Exists(PathOf(digest));
 
+    /// <summary>Removes a blob found to be damaged, so that the next build writes or downloads it again.</summary>
+    public void Discard(Digest digest)
+    {
+        try
+        {
+            File.Delete(PathOf(digest));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another process may hold it; a later read still verifies it.
+        }
+    }
+
     /// <summary>Opens a blob for reading (and marks it recently used); CT5003 when absent.</summary>
     public Stream OpenRead(Digest digest)
     {

@@ -11,6 +11,7 @@ internal sealed class VerifyingReadStream : Stream
     private readonly IncrementalHash _hash;
     private long _read;
     private bool _verified;
+    private bool _unverifiable;
 
     public VerifyingReadStream(Stream inner, Descriptor descriptor)
     {
@@ -40,6 +41,10 @@ internal sealed class VerifyingReadStream : Stream
 
     private void Account(ReadOnlySpan<byte> data)
     {
+        if (_unverifiable)
+        {
+            return;
+        }
         if (data.Length == 0)
         {
             Verify();
@@ -84,14 +89,37 @@ internal sealed class VerifyingReadStream : Stream
     }
 
     public override bool CanRead => true;
-    public override bool CanSeek => false;
+    // Seekable when the source is (chunked uploads read it in ranges): read in order it is still verified; a jump
+    // elsewhere (a chunk sent again) ends the check, and the registry's own digest check remains.
+    public override bool CanSeek => _inner.CanSeek;
     public override bool CanWrite => false;
     public override long Length => _descriptor.Size;
-    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override long Position
+    {
+        get => _inner.CanSeek ? _inner.Position : _read;
+        set
+        {
+            if (value != _read)
+            {
+                _unverifiable = true;
+            }
+            _inner.Position = value;
+        }
+    }
     public override void Flush()
     {
     }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        long target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Position + offset,
+            _ => Length + offset,
+        };
+        Position = target;
+        return target;
+    }
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -115,7 +115,15 @@ public sealed class ImagePusher
             }
             try
             {
-                await _client.UploadBlobAsync(repository, blob, c => images.OpenBlobAsync(blob, c), ct).ConfigureAwait(false);
+                // Verified while it is sent: a damaged cache entry is found here, not by the registry's digest check.
+                await _client.UploadBlobAsync(repository, blob, async c => new Outputs.VerifyingReadStream(await images.OpenBlobAsync(blob, c).ConfigureAwait(false), blob), ct).ConfigureAwait(false);
+            }
+            catch (ContainerTasksException e) when (e.Code == ErrorCodes.DigestMismatch)
+            {
+                bool removed = images.Images.Any(i => i.DiscardLocalBlob(blob.Digest));
+                throw new ContainerTasksException(ErrorCodes.DigestMismatch, removed
+                    ? $"{e.Message} It was a layer in the content cache, which is damaged; the entry was removed, so publishing again rebuilds the layer."
+                    : e.Message, e);
             }
             catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryUnreachable && _client.Quirks.ResetMeansMissingRepository)
             {

@@ -400,6 +400,12 @@ public sealed class RegistryClient
             {
                 response = await _transport.Http.SendAsync(request, spec.StreamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
             }
+            catch (Exception e) when (e is not ContainerTasksException && CodedCause(e) is { } coded)
+            {
+                // Our own content stream failed (e.g. a blob that does not match its digest): not a network problem to retry.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(coded).Throw();
+                throw;
+            }
             catch (HttpRequestException e) when (IsTlsFailure(e))
             {
                 if (uri.Scheme == "https" && IsRegistry(uri) && redirectTarget is null && !fellBack && _transport.Settings.IsInsecure(Registry))
@@ -508,6 +514,18 @@ public sealed class RegistryClient
         {
             return false;
         }
+    }
+
+    private static ContainerTasksException? CodedCause(Exception e)
+    {
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is ContainerTasksException coded)
+            {
+                return coded;
+            }
+        }
+        return null;
     }
 
     private bool IsRegistry(Uri uri)
