@@ -209,8 +209,14 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         using var kit = new RegistryTestKit();
         using var session = kit.Session(kit.Environment(), server.Host, server.Host);
         SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
-        BuiltImage image = await kit.BuildAsync(baseImage, LayerBytes);
-        Digest layer = image.Manifest.Layers[^1].Digest;
+        string folder = Directory.CreateDirectory(Path.Combine(kit.Home.Path, "app")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "random.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(LayerBytes));
+        var entries = DirectoryEntries.FromDirectory(folder, "/app");
+        var cache = new LayerCache(kit.Store);
+        var (written, reusedFirst) = await cache.GetOrWriteAsync(entries, new LayerOptions());
+        Assert.False(reusedFirst);
+        Assert.True(written.WrittenNow);
+        Digest layer = written.Descriptor.Digest;
         // Bit rot in the cache: same size, one byte changed.
         using (var file = new FileStream(kit.Store.PathOf(layer), FileMode.Open, FileAccess.ReadWrite))
         {
@@ -219,6 +225,11 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
             file.Position = file.Length / 2;
             file.WriteByte((byte)(b ^ 0xff));
         }
+        // A later build finds the layer in the cache.
+        var (cached, reused) = await cache.GetOrWriteAsync(entries, new LayerOptions());
+        Assert.True(reused);
+        Assert.False(cached.WrittenNow);
+        BuiltImage image = new ImageBuilder(baseImage, kit.Store).AddLayer(cached, "test layer").Build();
         string repository = RegistryServer.NewRepository("damaged");
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
             new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1.0"], baseImage.Origin));

@@ -100,7 +100,9 @@ public sealed class ImageBuilder
             Annotations = docker || _annotations.Count == 0 ? null : new Dictionary<string, string>(_annotations),
         };
         var newLayers = _layers.Select(l => l.Layer.Descriptor.Digest).ToHashSet();
-        return new BuiltImage(manifest, manifest.ToBytes(), configBytes, config.Platform, _base, _store, newLayers);
+        var image = new BuiltImage(manifest, manifest.ToBytes(), configBytes, config.Platform, _base, _store, newLayers);
+        image.WrittenNow.UnionWith(_layers.Where(l => l.Layer.WrittenNow).Select(l => l.Layer.Descriptor.Digest));
+        return image;
     }
 
     private static Descriptor ConvertLayer(Descriptor layer, bool docker)
@@ -158,6 +160,11 @@ public sealed class BuiltImage : IBlobReader
     /// <summary>True when <paramref name="digest"/> is a layer this build added (not one of the base's).</summary>
     public bool IsNewLayer(Digest digest) => _newLayers.Contains(digest);
 
+    /// <summary>True when reading <paramref name="digest"/> back needs no digest check: a layer this process just wrote.</summary>
+    public bool IsWrittenNow(Digest digest) => WrittenNow.Contains(digest);
+
+    internal HashSet<Digest> WrittenNow { get; } = [];
+
     /// <summary>Removes a damaged blob of this build's layers from the content store (see <see cref="ContentStore.Discard"/>).</summary>
     /// <returns>True when the blob was one of this build's layers.</returns>
     public bool DiscardLocalBlob(Digest digest)
@@ -200,6 +207,7 @@ public sealed class BuiltImage : IBlobReader
         ImageManifest manifest = Manifest with { Layers = layers };
         var newLayers = _newLayers.Where(d => !replacements.ContainsKey(d)).ToHashSet();
         var image = new BuiltImage(manifest, manifest.ToBytes(), ConfigBytes, Platform, _base, _store, newLayers);
+        image.WrittenNow.UnionWith(WrittenNow.Where(newLayers.Contains));
         image._reusedLayers.UnionWith(_reusedLayers);
         image._reusedLayers.UnionWith(replacements.Where(r => _newLayers.Contains(r.Key)).Select(r => r.Value.Digest));
         return image;

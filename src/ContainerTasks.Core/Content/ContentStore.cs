@@ -293,12 +293,14 @@ public sealed class ContentStore
         public FileStream Stream { get; }
 
         /// <summary>Moves the finished content into place as <paramref name="digest"/>. The caller has verified the digest.</summary>
-        public void Commit(Digest digest)
+        /// <returns>True when these bytes are now the blob; false when another writer's copy was there first and was kept.</returns>
+        public bool Commit(Digest digest)
         {
             Stream.Flush(flushToDisk: false);
             Stream.Dispose();
             string target = _store.PathOf(digest);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            bool moved = true;
             try
             {
                 File.Move(_tempPath, target, overwrite: false);
@@ -307,8 +309,10 @@ public sealed class ContentStore
             {
                 // Another writer stored the same content first; content addressing makes theirs equal to ours.
                 File.Delete(_tempPath);
+                moved = false;
             }
             _committed = true;
+            return moved;
         }
 
         /// <summary>Deletes the temporary file unless committed.</summary>

@@ -63,8 +63,7 @@ public sealed class LayerWriter
         {
             using ContentStore.PendingBlob pending = store.BeginWrite();
             BuiltLayer layer = Write(materialized, pending.Stream, cancellationToken);
-            pending.Commit(layer.Descriptor.Digest);
-            return layer;
+            return layer with { WrittenNow = pending.Commit(layer.Descriptor.Digest) };
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -115,8 +115,14 @@ public sealed class ImagePusher
             }
             try
             {
-                // Verified while it is sent: a damaged cache entry is found here, not by the registry's digest check.
-                await _client.UploadBlobAsync(repository, blob, async c => new Outputs.VerifyingReadStream(await images.OpenBlobAsync(blob, c).ConfigureAwait(false), blob), ct).ConfigureAwait(false);
+                // Verified while it is sent (a damaged cache entry is found here, not by the registry's digest check),
+                // unless this process has just written it.
+                bool writtenNow = images.Images.Any(i => i.IsWrittenNow(blob.Digest));
+                await _client.UploadBlobAsync(repository, blob, async c =>
+                {
+                    Stream content = await images.OpenBlobAsync(blob, c).ConfigureAwait(false);
+                    return writtenNow ? content : new Outputs.VerifyingReadStream(content, blob);
+                }, ct).ConfigureAwait(false);
             }
             catch (ContainerTasksException e) when (e.Code == ErrorCodes.DigestMismatch)
             {
