@@ -209,9 +209,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         using var kit = new RegistryTestKit();
         using var session = kit.Session(kit.Environment(), server.Host, server.Host);
         SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
-        string folder = Directory.CreateDirectory(Path.Combine(kit.Home.Path, "app")).FullName;
-        File.WriteAllBytes(Path.Combine(folder, "random.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(LayerBytes));
-        var entries = DirectoryEntries.FromDirectory(folder, "/app");
+        var entries = DirectoryEntries.FromDirectory(kit.CreateAppFolder(LayerBytes), "/app");
         var cache = new LayerCache(kit.Store);
         var (written, reusedFirst) = await cache.GetOrWriteAsync(entries, new LayerOptions());
         Assert.False(reusedFirst);
@@ -252,9 +250,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         using var kit = new RegistryTestKit();
         using var session = kit.Session(kit.Environment(), server.Host, server.Host);
         SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
-        string folder = Directory.CreateDirectory(Path.Combine(kit.Home.Path, "app")).FullName;
-        File.WriteAllBytes(Path.Combine(folder, "random.bin"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(LayerBytes));
-        File.WriteAllText(Path.Combine(folder, "hello.txt"), "hello from the pushed layer\n");
+        string folder = kit.CreateAppFolder(LayerBytes);
         async Task<BuiltImage> Build(LayerCompression compression, string? extraFile = null)
         {
             var entries = DirectoryEntries.FromDirectory(folder, "/app");

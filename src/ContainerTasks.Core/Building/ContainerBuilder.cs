@@ -256,6 +256,19 @@ public static class ContainerBuilder
         public override string ToString() => $"{string.Join(", ", _phases)} (total {_clock.ElapsedMilliseconds} ms)";
     }
 
+    /// <summary>
+    /// The archive file <c>ContainerArchiveOutputPath</c> names: the path itself, or for a folder (an existing one, a
+    /// path ending in a separator, or a name without an extension) <c>&lt;folder&gt;/&lt;repository&gt;.tar.gz</c>.
+    /// </summary>
+    public static string ArchiveFilePath(string archiveOutputPath, string repository, string baseDirectory)
+    {
+        string trimmed = archiveOutputPath.Trim();
+        string path = Path.GetFullPath(trimmed, baseDirectory);
+        bool isDirectory = Directory.Exists(path) || trimmed.EndsWith('/') || trimmed.EndsWith('\\')
+            || !Path.GetFileName(path).Contains('.', StringComparison.Ordinal);
+        return isDirectory ? Path.Combine(path, ArchiveFileName(repository)) : path;
+    }
+
     /// <summary><c>team/app</c> → <c>team-app.tar.gz</c>.</summary>
     public static string ArchiveFileName(string repository) => repository.Replace('/', '-') + ".tar.gz";
 
@@ -265,13 +278,7 @@ public static class ContainerBuilder
         {
             return null;
         }
-        string path = Path.GetFullPath(request.ArchiveOutputPath);
-        bool isDirectory = Directory.Exists(path) || request.ArchiveOutputPath.EndsWith('/') || request.ArchiveOutputPath.EndsWith('\\')
-            || !Path.GetFileName(path).Contains('.', StringComparison.Ordinal);
-        if (isDirectory)
-        {
-            path = Path.Combine(path, ArchiveFileName(request.Repository));
-        }
+        string path = ArchiveFilePath(request.ArchiveOutputPath, request.Repository, Directory.GetCurrentDirectory());
         string publish = publishDirectory.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         StringComparison paths = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         if (path.StartsWith(publish, paths))

@@ -62,10 +62,7 @@ public static class ProjectDestinations
         IReadOnlyList<string> tags = ContainerNames.ParseTags(destination.ImageTag, destination.ImageTags);
         if (!string.IsNullOrWhiteSpace(destination.ArchiveOutputPath))
         {
-            string path = Path.GetFullPath(destination.ArchiveOutputPath.Trim(), destination.ProjectDirectory);
-            bool isDirectory = destination.ArchiveOutputPath.TrimEnd().EndsWith('/') || destination.ArchiveOutputPath.TrimEnd().EndsWith('\\')
-                || Directory.Exists(path) || !Path.GetFileName(path).Contains('.', StringComparison.Ordinal);
-            string file = isDirectory ? Path.Combine(path, ContainerBuilder.ArchiveFileName(repository)) : path;
+            string file = ContainerBuilder.ArchiveFilePath(destination.ArchiveOutputPath, repository, destination.ProjectDirectory);
             // File names compare as the file system does; image names (tags are case-sensitive) exactly.
             return [OperatingSystem.IsLinux() ? file : file.ToUpperInvariant()];
         }

@@ -77,14 +77,21 @@ public sealed class RegistryTestKit : IDisposable
     /// <summary>Builds an image on <paramref name="baseImage"/> with one layer of <paramref name="randomBytes"/> incompressible bytes.</summary>
     public async Task<BuiltImage> BuildAsync(SourceImage baseImage, int randomBytes = 4096)
     {
-        string folder = Directory.CreateDirectory(_home[$"app-{Guid.NewGuid():N}"]).FullName;
-        File.WriteAllBytes(Path.Combine(folder, "random.bin"), RandomNumberGenerator.GetBytes(randomBytes));
-        File.WriteAllText(Path.Combine(folder, "hello.txt"), "hello from the pushed layer\n");
+        string folder = CreateAppFolder(randomBytes);
         BuiltLayer layer = await new LayerWriter().WriteAsync(DirectoryEntries.FromDirectory(folder, "/app"), Store);
         return new ImageBuilder(baseImage, Store)
             .AddLayer(layer, "test layer")
             .WithConfig(new ConfigChanges { Entrypoint = ["/bin/sh", "-c", "cat /app/hello.txt; wc -c < /app/random.bin"], Environment = [new("PUSHED", "yes")] })
             .Build();
+    }
+
+    /// <summary>A new app folder: <c>random.bin</c> (<paramref name="randomBytes"/> random bytes) and <c>hello.txt</c>, what <see cref="VerifyWithSkopeoAndRun"/> expects.</summary>
+    public string CreateAppFolder(int randomBytes)
+    {
+        string folder = Directory.CreateDirectory(_home[$"app-{Guid.NewGuid():N}"]).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "random.bin"), RandomNumberGenerator.GetBytes(randomBytes));
+        File.WriteAllText(Path.Combine(folder, "hello.txt"), "hello from the pushed layer\n");
+        return folder;
     }
 
     /// <summary>Copies a pushed image out with skopeo and runs it with runc (umoci checks every diff_id on the way).</summary>
