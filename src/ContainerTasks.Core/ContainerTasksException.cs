@@ -53,6 +53,8 @@ public static class ErrorCodes
     public const string LayerSourceUnreadable = "CT2003";
     /// <summary>A symbolic link points outside the layer or was not expected.</summary>
     public const string InvalidLink = "CT2004";
+    /// <summary>A source folder holds something other than files and folders (FIFO, socket, device), or is nested too deep.</summary>
+    public const string UnsupportedSourceFile = "CT2005";
 
     // 3xxx: registries.
     /// <summary>The registry could not be reached (DNS, connection, TLS handshake), even after retries.</summary>
@@ -154,4 +156,6 @@ public static class ErrorCodes
     public const string OutputFailed = "CT5004";
     /// <summary>A transport prefix (oci:, oci-archive:, docker-archive:) is unknown.</summary>
     public const string UnknownTransport = "CT5005";
+    /// <summary>The content cache folder belongs to another user.</summary>
+    public const string CacheNotPrivate = "CT5008";
 }

@@ -85,4 +85,54 @@ public class ContentStoreTests
         Assert.False(File.Exists(Path.Combine(dir.Path, "layers", "k3.json")));
         Assert.Equal((0, 0L), store.Prune(maxBytes: 1_000_000, minimumAge: TimeSpan.Zero));
     }
+
+    [Fact]
+    public void A_new_cache_is_owner_only_and_an_existing_open_one_of_ours_is_tightened()
+    {
+        using var dir = new TempDirectory();
+        _ = new ContentStore(dir["new/cache"]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir["new/cache"]));
+        Directory.CreateDirectory(dir["old"]);
+        File.SetUnixFileMode(dir["old"], (UnixFileMode)0x1FF); // 0777, as older versions or a umask could leave it
+        _ = new ContentStore(dir["old"]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir["old"]));
+    }
+
+    [Fact]
+    public void A_cache_owned_by_another_user_is_refused()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["theirs"]);
+        Run.Checked("chown", "1234:1234", dir["theirs"]);
+        var error = Assert.Throws<ContainerTasksException>(() => new ContentStore(dir["theirs"]));
+        Assert.Equal("CT5008", error.Code);
+        Assert.Contains("ContainerCacheDirectory", error.Message);
+    }
+
+    [Fact]
+    public void Pruning_follows_no_link_and_deletes_only_names_the_store_writes()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir["cache"]);
+        Digest own = store.Put(new byte[4000]);
+        File.SetLastWriteTimeUtc(store.PathOf(own), DateTime.UtcNow.AddDays(-3));
+        // Outside the cache: old files that a linked folder or file would expose to pruning.
+        Directory.CreateDirectory(dir["outside"]);
+        string hex = new('a', 64);
+        File.WriteAllBytes(dir[$"outside/{hex}"], new byte[4000]);
+        File.WriteAllBytes(dir["outside/precious"], new byte[4000]);
+        File.SetLastWriteTimeUtc(dir[$"outside/{hex}"], DateTime.UtcNow.AddDays(-5));
+        Directory.CreateSymbolicLink(dir["cache/blobs/sha512"], dir["outside"]);
+        File.CreateSymbolicLink(Path.Combine(dir["cache/blobs/sha256"], new string('b', 64)), dir["outside/precious"]);
+        File.WriteAllBytes(Path.Combine(dir["cache/blobs/sha256"], "notes.txt"), new byte[4000]);
+        File.SetLastWriteTimeUtc(Path.Combine(dir["cache/blobs/sha256"], "notes.txt"), DateTime.UtcNow.AddDays(-5));
+
+        var (deleted, _) = store.Prune(maxBytes: 0, minimumAge: TimeSpan.Zero);
+        Assert.Equal(1, deleted);
+        Assert.False(store.Contains(own));
+        Assert.True(File.Exists(dir[$"outside/{hex}"]));
+        Assert.True(File.Exists(dir["outside/precious"]));
+        Assert.True(File.Exists(Path.Combine(dir["cache/blobs/sha256"], new string('b', 64))));
+        Assert.True(File.Exists(Path.Combine(dir["cache/blobs/sha256"], "notes.txt")));
+    }
 }

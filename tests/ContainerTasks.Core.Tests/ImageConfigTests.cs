@@ -170,4 +170,17 @@ public class ImageConfigTests
         Assert.Equal("CT1009", Assert.Throws<ContainerTasksException>(() => Timestamps.FromSourceDateEpoch("yesterday")).Code);
         Assert.Equal("CT1009", Assert.Throws<ContainerTasksException>(() => Timestamps.FromSourceDateEpoch("-5")).Code);
     }
+
+    [Theory]
+    [InlineData("""{"architecture":"amd64","os":"linux","config":{"User":"app"},"Config":{"User":"root"},"rootfs":{"type":"layers","diff_ids":[]}}""", "Config")]
+    [InlineData("""{"architecture":"amd64","os":"linux","config":{"User":"app","user":"root"},"rootfs":{"type":"layers","diff_ids":[]}}""", "user")]
+    [InlineData("""{"architecture":"amd64","os":"linux","config":{"Entrypoint":["a"],"Entrypoint":["b"]},"rootfs":{"type":"layers","diff_ids":[]}}""", "Entrypoint")]
+    [InlineData("""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]},"RootFS":{"type":"layers","diff_ids":[]}}""", "RootFS")]
+    public void A_base_config_with_a_member_repeated_in_another_case_is_refused(string json, string name)
+    {
+        // Go clients match names case-insensitively and keep the last: the base would override what the build sets.
+        var error = Assert.Throws<ContainerTasksException>(() => ImageConfig.Parse(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal("CT1003", error.Code);
+        Assert.Contains($"'{name}'", error.Message);
+    }
 }

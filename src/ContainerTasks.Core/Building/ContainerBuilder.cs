@@ -86,15 +86,17 @@ public static class ContainerBuilder
         }
         else if (LocalDaemon.Find(request.LocalRegistry, request.EnvironmentSnapshot) is { } daemon)
         {
-            string temp = Path.Combine(Path.GetTempPath(), $"containertasks-{Guid.NewGuid():N}.tar");
+            // An owner-only folder (mkdtemp, 0700): the app's layers are nobody else's to read on a shared machine.
+            string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
             try
             {
+                string temp = Path.Combine(folder, "image.tar");
                 await WriteArchiveAsync(temp, set, request, time, cancellationToken).ConfigureAwait(false);
                 daemon.Load(temp, cancellationToken);
             }
             finally
             {
-                File.Delete(temp);
+                Directory.Delete(folder, recursive: true);
             }
             destination = $"loaded into {daemon.Command}";
         }
@@ -177,7 +179,8 @@ public static class ContainerBuilder
             environment.Add(variable);
         }
         var finalEnvironment = MergeEnvironment(baseConfig.Env, environment);
-        IReadOnlyList<string> ports = request.Ports.Count > 0 ? request.Ports : PortInference.FromEnvironment(finalEnvironment);
+        // As the SDK does: the ContainerPort items and the ports the app listens on by its environment, both.
+        IReadOnlyList<string> ports = request.Ports.Concat(PortInference.FromEnvironment(finalEnvironment)).Distinct(StringComparer.Ordinal).ToList();
         string? user = request.User;
         if (string.IsNullOrEmpty(user) && finalEnvironment.FirstOrDefault(p => p.Key == "APP_UID").Value is { Length: > 0 } appUid)
         {

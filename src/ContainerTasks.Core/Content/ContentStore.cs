@@ -17,6 +17,7 @@ public sealed class ContentStore
         Root = Path.GetFullPath(root);
         try
         {
+            PrivateFolder.Ensure(Root);
             Directory.CreateDirectory(TempDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -134,22 +135,11 @@ public sealed class ContentStore
     public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge)
     {
         // Leftovers of builds that were killed mid-write: never read, safe to drop once a day old.
-        try
+        foreach (FileInfo partial in OwnFiles(TempDirectory, IsPartialName).Where(f => f.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-1)))
         {
-            foreach (var partial in new DirectoryInfo(TempDirectory).EnumerateFiles("*.partial").Where(f => f.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-1)))
-            {
-                partial.Delete();
-            }
+            TryDelete(partial);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-        string blobs = Path.Combine(Root, "blobs");
-        if (!Directory.Exists(blobs))
-        {
-            return (0, 0);
-        }
-        var files = new DirectoryInfo(blobs).EnumerateFiles("*", SearchOption.AllDirectories).ToList();
+        var files = BlobAlgorithms.SelectMany(a => OwnFiles(Path.Combine(Root, "blobs", a), name => IsBlobName(a, name))).ToList();
         long total = files.Sum(f => f.Length);
         if (total <= maxBytes)
         {
@@ -165,43 +155,87 @@ public sealed class ContentStore
             {
                 break;
             }
-            try
+            // Re-read the time: another build may have used the blob since the folder was listed.
+            file.Refresh();
+            if (!file.Exists || file.LastWriteTimeUtc >= cutoff)
             {
-                // Re-read the time: another build may have used the blob since the folder was listed.
-                file.Refresh();
-                if (!file.Exists || file.LastWriteTimeUtc >= cutoff)
-                {
-                    continue;
-                }
-                long length = file.Length;
-                file.Delete();
+                continue;
+            }
+            long length = file.Length;
+            if (TryDelete(file))
+            {
                 freed += length;
                 deleted++;
                 gone.Add($"{file.Directory!.Name}:{file.Name}");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // In use or already gone: leave it.
-            }
         }
-        string layers = Path.Combine(Root, "layers");
-        if (gone.Count > 0 && Directory.Exists(layers))
-        {
-            foreach (string entry in Directory.EnumerateFiles(layers, "*.json"))
-            {
-                try
-                {
-                    if (gone.Any(d => File.ReadAllText(entry).Contains(d, StringComparison.Ordinal)))
-                    {
-                        File.Delete(entry);
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                }
-            }
-        }
+        DropLayerEntries(gone);
         return (deleted, freed);
+    }
+
+    // Layer-cache entries whose blob was pruned: each entry is read once.
+    private void DropLayerEntries(HashSet<string> gone)
+    {
+        if (gone.Count == 0)
+        {
+            return;
+        }
+        foreach (FileInfo entry in OwnFiles(Path.Combine(Root, "layers"), name => name.EndsWith(".json", StringComparison.Ordinal)))
+        {
+            try
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(entry.FullName));
+                if (json.RootElement.TryGetProperty("digest", out var digest) && gone.Contains(digest.GetString() ?? ""))
+                {
+                    TryDelete(entry);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// The regular files directly in <paramref name="folder"/> whose names the store writes. Pruning never follows a
+    /// link (a linked folder or file could point anywhere, and pruning may run as root) nor touches a name it did not write.
+    /// </summary>
+    private static IEnumerable<FileInfo> OwnFiles(string folder, Func<string, bool> isOwnName)
+    {
+        var directory = new DirectoryInfo(folder);
+        if (!directory.Exists || directory.LinkTarget is not null)
+        {
+            return [];
+        }
+        try
+        {
+            var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+            return directory.EnumerateFiles("*", options).Where(f => f.LinkTarget is null && isOwnName(f.Name)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static readonly string[] BlobAlgorithms = ["sha256", "sha512"];
+
+    private static bool IsPartialName(string name) => name.EndsWith(".partial", StringComparison.Ordinal) && name.Length == 32 + ".partial".Length;
+
+    private static bool IsBlobName(string algorithm, string name)
+        => name.Length == (algorithm == "sha512" ? 128 : 64) && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
+
+    private static bool TryDelete(FileInfo file)
+    {
+        try
+        {
+            file.Delete();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // In use or already gone: leave it.
+        }
     }
 
     /// <summary>The default size limit of the store: 5 GiB, or <c>CONTAINERTASKS_CACHE_MAX_MB</c>.</summary>

@@ -67,6 +67,16 @@ internal sealed class RawJsonObject
         return result;
     }
 
+    /// <summary>
+    /// The first member name that appears again in another letter case (or exactly), or null. Go's JSON reader matches
+    /// names case-insensitively and keeps the last, so such an object means one thing to us and another to Go clients.
+    /// </summary>
+    public string? FindCaseInsensitiveDuplicate()
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return _members.Select(m => m.Name).FirstOrDefault(name => !seen.Add(name));
+    }
+
     /// <summary>Member names in order.</summary>
     public IEnumerable<string> Names => _members.Select(m => m.Name);
 

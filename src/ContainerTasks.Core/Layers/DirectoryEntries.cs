@@ -1,88 +1,89 @@
+using ContainerTasks.FileSystem;
+
 namespace ContainerTasks.Layers;
 
 /// <summary>Turns a folder on the host (e.g. a publish output) into layer entries.</summary>
 public static class DirectoryEntries
 {
+    /// <summary>Folders nested deeper than this are refused (CT2005): no publish output comes close.</summary>
+    public const int MaxDepth = 256;
+
     /// <summary>
     /// Every file and directory under <paramref name="hostDirectory"/>, placed under <paramref name="imageDirectory"/>.
-    /// Symbolic links are followed (their targets' content is stored), so the layer holds no links and
-    /// nothing that points outside it; a link that loops or dangles is CT2004. Empty directories are kept.
+    /// Symbolic links are followed (their targets' content is stored), so the layer holds no links, but only
+    /// to targets inside the folder: a link out of it (to /etc/shadow, a key folder) is CT2004, as is one that
+    /// loops or dangles. Only regular files and folders are read: a FIFO, socket or device is CT2005 (reading
+    /// one blocks or never ends), and so is a tree deeper than <see cref="MaxDepth"/>. Empty directories are kept.
     /// </summary>
     /// <param name="hostDirectory">The folder to read.</param>
     /// <param name="imageDirectory">Where it lands in the image, e.g. <c>/app</c>.</param>
     /// <param name="modeFor">An optional explicit mode per relative path ('/' separators), e.g. 0755 for an app host.</param>
     public static List<LayerEntry> FromDirectory(string hostDirectory, string imageDirectory, Func<string, int?>? modeFor = null)
     {
-        var root = new DirectoryInfo(hostDirectory);
-        if (!root.Exists)
+        if (!Directory.Exists(hostDirectory))
         {
             throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
                 $"The folder '{hostDirectory}' does not exist. Check the path (for a publish output, run publish first).");
         }
+        string root = SourceRoot.Resolve(hostDirectory);
         var entries = new List<LayerEntry> { LayerEntry.Directory(imageDirectory) };
-        var visiting = new HashSet<string>(StringComparer.Ordinal) { ResolveReal(root) };
-        Walk(root, "", imageDirectory, modeFor, entries, visiting);
+        // Iterative, so that a deep tree cannot overflow the stack of the build process.
+        var pending = new Stack<Folder>();
+        pending.Push(new Folder(hostDirectory, root, "", 0));
+        while (pending.Count > 0)
+        {
+            Folder folder = pending.Pop();
+            foreach (FileSystemInfo child in List(folder.HostPath))
+            {
+                AddChild(child, folder, root, imageDirectory, modeFor, entries, pending);
+            }
+        }
         return entries;
     }
 
-    private static void Walk(DirectoryInfo directory, string relative, string imageDirectory, Func<string, int?>? modeFor, List<LayerEntry> entries, HashSet<string> visiting)
+    private sealed record Folder(string HostPath, string RealPath, string Relative, int Depth);
+
+    private static void AddChild(FileSystemInfo child, Folder parent, string root, string imageDirectory, Func<string, int?>? modeFor,
+        List<LayerEntry> entries, Stack<Folder> pending)
     {
-        IEnumerable<FileSystemInfo> children;
-        try
+        string relative = parent.Relative.Length == 0 ? child.Name : parent.Relative + "/" + child.Name;
+        string imagePath = LayerPath.Combine(imageDirectory, relative);
+        string real = child.LinkTarget is null ? Path.Join(parent.RealPath, child.Name) : SourceRoot.ResolveLink(child, root);
+        FileIdentity identity = SourceRoot.Identify(real, child.FullName);
+        switch (identity.Kind)
         {
-            children = directory.EnumerateFileSystemInfos().ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable, $"Cannot list '{directory.FullName}': {e.Message}", e);
-        }
-        foreach (FileSystemInfo child in children)
-        {
-            string childRelative = relative.Length == 0 ? child.Name : relative + "/" + child.Name;
-            string imagePath = LayerPath.Combine(imageDirectory, childRelative);
-            FileSystemInfo target = child;
-            if (child.LinkTarget is not null)
-            {
-                target = ResolveLink(child);
-            }
-            if (target is DirectoryInfo childDirectory)
-            {
-                string real = ResolveReal(childDirectory);
-                if (!visiting.Add(real))
+            case FileKind.Directory:
+                if (child.LinkTarget is not null && CanonicalPath.IsWithin(parent.RealPath, real))
                 {
                     throw new ContainerTasksException(ErrorCodes.InvalidLink,
                         $"'{child.FullName}' links back to a folder that contains it. Remove the link loop from the folder.");
                 }
+                if (parent.Depth + 1 > MaxDepth)
+                {
+                    throw new ContainerTasksException(ErrorCodes.UnsupportedSourceFile,
+                        $"'{child.FullName}' is nested more than {MaxDepth} folders deep under '{root}'. Flatten the folder tree (or remove what created it).");
+                }
                 entries.Add(LayerEntry.Directory(imagePath));
-                Walk(childDirectory, childRelative, imageDirectory, modeFor, entries, visiting);
-                visiting.Remove(real);
-            }
-            else
-            {
-                entries.Add(LayerEntry.File(target.FullName, imagePath, modeFor?.Invoke(childRelative)));
-            }
+                pending.Push(new Folder(child.FullName, real, relative, parent.Depth + 1));
+                break;
+            case FileKind.Regular:
+                entries.Add(LayerEntry.File(child.LinkTarget is null ? child.FullName : real, imagePath, modeFor?.Invoke(relative)));
+                break;
+            default:
+                throw new ContainerTasksException(ErrorCodes.UnsupportedSourceFile,
+                    $"'{child.FullName}' is not a regular file or folder (a FIFO, socket or device). Only files and folders can go into a layer: remove it from the folder.");
         }
     }
 
-    private static FileSystemInfo ResolveLink(FileSystemInfo link)
+    private static List<FileSystemInfo> List(string directory)
     {
-        FileSystemInfo? resolved;
         try
         {
-            resolved = link.ResolveLinkTarget(returnFinalTarget: true);
+            return new DirectoryInfo(directory).EnumerateFileSystemInfos().ToList();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ContainerTasksException(ErrorCodes.InvalidLink, $"The link '{link.FullName}' cannot be followed: {e.Message}", e);
+            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable, $"Cannot list '{directory}': {e.Message}", e);
         }
-        if (resolved is null || !resolved.Exists)
-        {
-            throw new ContainerTasksException(ErrorCodes.InvalidLink,
-                $"The link '{link.FullName}' points to '{link.LinkTarget}', which does not exist. Remove the link or restore its target.");
-        }
-        return resolved;
     }
-
-    private static string ResolveReal(DirectoryInfo directory)
-        => directory.LinkTarget is null ? Path.GetFullPath(directory.FullName).TrimEnd(Path.DirectorySeparatorChar) : ResolveLink(directory).FullName;
 }

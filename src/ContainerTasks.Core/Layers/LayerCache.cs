@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ContainerTasks.Content;
+using ContainerTasks.FileSystem;
 using ContainerTasks.Model;
 
 namespace ContainerTasks.Layers;
@@ -27,7 +28,7 @@ public sealed class LayerCache
     /// <summary>The layer for <paramref name="entries"/>: from the cache when its content was built before, else written now.</summary>
     public async Task<(BuiltLayer Layer, bool Reused)> GetOrWriteAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
     {
-        string key = await Task.Run(() => ComputeKey(entries, options, Path.Combine(_store.Root, "stat"), cancellationToken), cancellationToken).ConfigureAwait(false);
+        (string key, List<LayerEntry> planned) = await Task.Run(() => ComputeKey(entries, options, Path.Combine(_store.Root, "stat"), cancellationToken), cancellationToken).ConfigureAwait(false);
         string indexPath = Path.Combine(_store.Root, "layers", key + ".json");
         if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
         {
@@ -36,7 +37,8 @@ public sealed class LayerCache
             ContentStore.Touch(_store.PathOf(cached.Descriptor.Digest));
             return (cached, true);
         }
-        BuiltLayer layer = await new LayerWriter(options).WriteAsync(entries, _store, cancellationToken).ConfigureAwait(false);
+        // The planned entries carry the identity each file had when it was hashed: the writer checks the bytes it writes are those.
+        BuiltLayer layer = await new LayerWriter(options).WriteAsync(planned, _store, cancellationToken).ConfigureAwait(false);
         try
         {
             Write(indexPath, layer);
@@ -50,9 +52,9 @@ public sealed class LayerCache
 
     /// <summary>The content key of a layer: stable across machines, checkouts and time stamps.</summary>
     public static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
-        => ComputeKey(entries, options, null, cancellationToken);
+        => ComputeKey(entries, options, null, cancellationToken).Key;
 
-    private static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, string? statDirectory, CancellationToken cancellationToken)
+    private static (string Key, List<LayerEntry> Planned) ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, string? statDirectory, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
@@ -66,7 +68,12 @@ public sealed class LayerCache
         var toHash = new List<int>();
         for (int i = 0; i < planned.Count; i++)
         {
-            if (planned[i].Kind == LayerEntryKind.File && !StatCache.TryGet(statDirectory, planned[i], out lines[i]))
+            if (planned[i].Kind != LayerEntryKind.File)
+            {
+                continue;
+            }
+            planned[i] = planned[i] with { Identity = LayerWriter.IdentifyRegular(planned[i]) };
+            if (!StatCache.TryGet(statDirectory, planned[i], planned[i].Identity!.Value, out lines[i]))
             {
                 toHash.Add(i);
             }
@@ -78,7 +85,7 @@ public sealed class LayerCache
                 (i, _, buffer) =>
                 {
                     lines[i] = HashFile(planned[i], buffer, cancellationToken);
-                    StatCache.Put(statDirectory, planned[i], lines[i]!);
+                    StatCache.Put(statDirectory, planned[i], planned[i].Identity!.Value, lines[i]!);
                     return buffer;
                 },
                 _ => { });
@@ -104,10 +111,18 @@ public sealed class LayerCache
                     break;
             }
         }
-        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+        return (Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), planned);
     }
 
+    // The hash belongs to the identity the entry carries: a file changed while it was read is an error, not a wrong key.
     private static string HashFile(LayerEntry entry, byte[] buffer, CancellationToken cancellationToken)
+    {
+        string line = HashContent(entry, buffer, cancellationToken);
+        LayerWriter.CheckUnchanged(entry, "while it was read");
+        return line;
+    }
+
+    private static string HashContent(LayerEntry entry, byte[] buffer, CancellationToken cancellationToken)
     {
         using var file = OpenForKey(entry);
         using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

@@ -1,3 +1,5 @@
+using ContainerTasks.FileSystem;
+
 namespace ContainerTasks.Layers;
 
 /// <summary>What a layer entry is.</summary>
@@ -37,6 +39,12 @@ public sealed record LayerEntry
 
     /// <summary>An explicit permission mode (e.g. 0755 for an app host); null means decided from role and content.</summary>
     public int? Mode { get; init; }
+
+    /// <summary>
+    /// For a file, its identity when it was listed or hashed: the writer refuses to write the file if it is no
+    /// longer the same (its bytes would not be the ones the layer was keyed by). Null: checked only while writing.
+    /// </summary>
+    public FileIdentity? Identity { get; init; }
 
     /// <summary>A file: <paramref name="sourcePath"/> on the host at <paramref name="pathInImage"/>.</summary>
     public static LayerEntry File(string sourcePath, string pathInImage, int? mode = null)

@@ -1,5 +1,6 @@
 using System.Text;
 using ContainerTasks.Content;
+using ContainerTasks.FileSystem;
 using ContainerTasks.Model;
 
 namespace ContainerTasks.Layers;
@@ -167,6 +168,8 @@ public sealed class LayerWriter
                     tar.WriteSymlink(entry.Path, entry.LinkTarget!, _options.Uid, _options.Gid);
                     break;
                 default:
+                    LayerEntry checkedEntry = entry.Identity is null ? entry with { Identity = IdentifyRegular(entry) } : entry;
+                    CheckUnchanged(checkedEntry, "since it was hashed");
                     using (FileStream source = OpenSource(entry))
                     {
                         int read = source.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
@@ -174,10 +177,35 @@ public sealed class LayerWriter
                         source.Position = 0;
                         tar.WriteFile(entry.Path, mode, _options.Uid, _options.Gid, source.Length, source, cancellationToken);
                     }
+                    CheckUnchanged(checkedEntry, "while it was written");
                     break;
             }
         }
         tar.Finish();
+    }
+
+    /// <summary>
+    /// CT2003 when the file is no longer the one <see cref="LayerEntry.Identity"/> describes (rewritten, replaced),
+    /// CT2005 when it is no longer a regular file. Checked before opening, so a FIFO put in its place is never opened.
+    /// </summary>
+    internal static void CheckUnchanged(LayerEntry entry, string when)
+    {
+        FileIdentity now = IdentifyRegular(entry);
+        if (entry.Identity is { } expected && now != expected)
+        {
+            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
+                $"'{entry.SourcePath}' (for '/{entry.Path}') changed {when}. Make sure nothing writes to the folder during the build, then build again.");
+        }
+    }
+
+    private static ContainerTasksException NotRegular(LayerEntry entry)
+        => new(ErrorCodes.UnsupportedSourceFile,
+            $"'{entry.SourcePath}' (for '/{entry.Path}') is not a regular file (a FIFO, socket or device). Only files and folders can go into a layer: remove it.");
+
+    internal static FileIdentity IdentifyRegular(LayerEntry entry)
+    {
+        FileIdentity identity = SourceRoot.Identify(entry.SourcePath!, entry.SourcePath!);
+        return identity.Kind == FileKind.Regular ? identity : throw NotRegular(entry);
     }
 
     private static FileStream OpenSource(LayerEntry entry)

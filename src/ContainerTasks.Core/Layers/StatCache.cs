@@ -1,22 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContainerTasks.FileSystem;
 
 namespace ContainerTasks.Layers;
 
 /// <summary>
-/// An accelerator for layer keys: remembers a file's content hash and mode by its full path, size and
-/// modification time (to the tick), so an unchanged publish output is not read and hashed again. Only an
-/// accelerator: any change of size or time means the file is hashed again, and a missing or unreadable entry
-/// is a miss. One small file per path under the content store's <c>stat/</c> folder.
+/// An accelerator for layer keys: remembers a file's content hash and mode by its full path and its
+/// <see cref="FileIdentity"/> (size, modification and status-change times, inode, device: what git's index
+/// trusts), so an unchanged publish output is not read and hashed again. Only an accelerator: any change of
+/// identity means the file is hashed again, a missing or unreadable entry is a miss, and where the identity is
+/// incomplete (no statx: size and time alone can hide a rewrite) it is never used. One small file per path
+/// under the content store's <c>stat/</c> folder.
 /// </summary>
 internal static class StatCache
 {
-    private const string Version = "s1";
+    private const string Version = "s2";
 
-    public static bool TryGet(string? directory, LayerEntry entry, out string? line)
+    public static bool TryGet(string? directory, LayerEntry entry, FileIdentity identity, out string? line)
     {
         line = null;
-        if (directory is null)
+        if (directory is null || !identity.Complete)
         {
             return false;
         }
@@ -28,7 +31,7 @@ internal static class StatCache
                 return false;
             }
             string[] parts = File.ReadAllText(path).Split('\n', 2);
-            if (parts.Length != 2 || parts[0] != Stamp(entry))
+            if (parts.Length != 2 || parts[0] != Stamp(identity))
             {
                 return false;
             }
@@ -41,9 +44,9 @@ internal static class StatCache
         }
     }
 
-    public static void Put(string? directory, LayerEntry entry, string line)
+    public static void Put(string? directory, LayerEntry entry, FileIdentity identity, string line)
     {
-        if (directory is null)
+        if (directory is null || !identity.Complete)
         {
             return;
         }
@@ -52,7 +55,7 @@ internal static class StatCache
             Directory.CreateDirectory(directory);
             string path = EntryPath(directory, entry);
             string temp = $"{path}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(temp, Stamp(entry) + "\n" + line);
+            File.WriteAllText(temp, Stamp(identity) + "\n" + line);
             File.Move(temp, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -65,9 +68,5 @@ internal static class StatCache
     private static string EntryPath(string directory, LayerEntry entry)
         => Path.Combine(directory, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(entry.SourcePath + "\0" + entry.Path + "\0" + entry.Mode))).ToLowerInvariant()[..40]);
 
-    private static string Stamp(LayerEntry entry)
-    {
-        var info = new FileInfo(entry.SourcePath!);
-        return $"{Version} {info.Length} {info.LastWriteTimeUtc.Ticks}";
-    }
+    private static string Stamp(FileIdentity identity) => $"{Version} {identity}";
 }

@@ -93,6 +93,19 @@ public readonly record struct Digest
     /// <summary>A hasher of this digest's algorithm, to verify content against it.</summary>
     public IncrementalHash CreateHasher() => IncrementalHash.CreateHash(Algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256);
 
+    /// <summary>True when the rest of <paramref name="content"/> hashes to this digest (read to its end).</summary>
+    public async Task<bool> IsDigestOfAsync(Stream content, CancellationToken cancellationToken = default)
+    {
+        using IncrementalHash hasher = CreateHasher();
+        byte[] buffer = new byte[128 * 1024];
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hasher.AppendData(buffer, 0, read);
+        }
+        return Matches(hasher.GetHashAndReset());
+    }
+
     /// <summary>True when <paramref name="data"/> hashes to this digest.</summary>
     public bool IsDigestOf(ReadOnlySpan<byte> data)
         => Matches(Algorithm == "sha512" ? SHA512.HashData(data) : SHA256.HashData(data));

@@ -17,7 +17,24 @@ public sealed class ImageConfig
     }
 
     /// <summary>Parses a config; throws CT1003 when it is not a JSON object.</summary>
-    public static ImageConfig Parse(ReadOnlyMemory<byte> json) => new(RawJsonObject.Parse(json, "image config"));
+    /// <remarks>Members repeated in another letter case (<c>config</c> and <c>Config</c>) are CT1003: Go clients read the last
+    /// one, so a base could override the user or entrypoint a build sets.</remarks>
+    public static ImageConfig Parse(ReadOnlyMemory<byte> json)
+    {
+        var config = new ImageConfig(RawJsonObject.Parse(json, "image config"));
+        RefuseDuplicates(config._root, "the image config");
+        RefuseDuplicates(config.Section, "the image config's config section");
+        return config;
+    }
+
+    private static void RefuseDuplicates(RawJsonObject json, string where)
+    {
+        if (json.FindCaseInsensitiveDuplicate() is { } name)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidManifest,
+                $"The member '{name}' appears twice in {where} (names differing only in case count as the same: Go clients read the last one, this build would edit another). Rebuild the base image with a current tool.");
+        }
+    }
 
     /// <summary>A config for an image with no layers (<c>scratch</c>).</summary>
     public static ImageConfig Empty(Platform platform)

@@ -1,4 +1,5 @@
 using ContainerTasks.Building;
+using ContainerTasks.FileSystem;
 using ContainerTasks.Json;
 using ContainerTasks.Model;
 
@@ -25,11 +26,11 @@ internal static class OciLayoutWriter
             foreach (Descriptor blob in ImageOutput.Blobs(image))
             {
                 string target = Path.Combine(directory, "blobs", blob.Digest.Algorithm, blob.Digest.Hex);
-                if (File.Exists(target) && new FileInfo(target).Length == blob.Size)
+                RefuseLinkedFolders(directory, blob.Digest.Algorithm);
+                if (await HoldsAsync(target, blob, cancellationToken).ConfigureAwait(false))
                 {
                     continue;
                 }
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 await AtomicFile.WriteAsync(target, async output =>
                 {
                     await using var source = new VerifyingReadStream(await image.OpenBlobAsync(blob, cancellationToken).ConfigureAwait(false), blob);
@@ -58,6 +59,38 @@ internal static class OciLayoutWriter
         {
             throw new ContainerTasksException(ErrorCodes.OutputFailed, $"Cannot write the OCI layout '{directory}': {e.Message}", e);
         }
+    }
+
+    // Blobs are written into the layout's own folders only: a linked blobs/ could send them anywhere.
+    private static void RefuseLinkedFolders(string directory, string algorithm)
+    {
+        foreach (string folder in new[] { Path.Combine(directory, "blobs"), Path.Combine(directory, "blobs", algorithm) })
+        {
+            var info = new DirectoryInfo(folder);
+            if (info.LinkTarget is not null || File.Exists(folder))
+            {
+                throw new ContainerTasksException(ErrorCodes.OutputFailed,
+                    $"'{folder}' in the OCI layout is a link or a file, not a folder; refusing to write through it. Remove it, or choose a new folder.");
+            }
+            Directory.CreateDirectory(folder);
+        }
+    }
+
+    // An existing blob is kept only when it is a regular file with the right content; anything else is replaced.
+    private static async Task<bool> HoldsAsync(string path, Descriptor blob, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists && info.LinkTarget is null)
+        {
+            return false;
+        }
+        if (info.LinkTarget is not null || FileIdentity.Of(path).Kind != FileKind.Regular || info.Length != blob.Size)
+        {
+            File.Delete(path);
+            return false;
+        }
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        return await blob.Digest.IsDigestOfAsync(stream, cancellationToken).ConfigureAwait(false);
     }
 }
 

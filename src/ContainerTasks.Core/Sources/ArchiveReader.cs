@@ -12,7 +12,10 @@ namespace ContainerTasks.Sources;
 /// </summary>
 internal sealed class ArchiveReader
 {
-    private const long MetadataLimit = 16 * 1024 * 1024;
+    /// <summary>The largest metadata file (JSON) read into memory, and the most all of them may add up to.</summary>
+    public const long MetadataLimit = 16 * 1024 * 1024;
+    private const long MetadataTotalLimit = 64 * 1024 * 1024;
+    private long _metadataBytes;
 
     public Dictionary<string, byte[]> Metadata { get; } = new(StringComparer.Ordinal);
 
@@ -55,6 +58,7 @@ internal sealed class ArchiveReader
                     }
                     if (expected is null && (name.EndsWith(".json", StringComparison.Ordinal) || name is "oci-layout" or "repositories") && entry.Length <= MetadataLimit)
                     {
+                        result.AddMetadata(name, entry.Length, path);
                         using var buffer = new MemoryStream();
                         await entry.DataStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
                         result.Metadata[name] = buffer.ToArray();
@@ -70,6 +74,20 @@ internal sealed class ArchiveReader
         }
         return result;
     }
+
+    /// <summary>The blobs the archive itself holds: only these are served from the store for it (a warm cache must not hide a missing blob).</summary>
+    public IReadOnlySet<Digest> Contained => Files.Values.Select(f => f.Digest).ToHashSet();
+
+    // Each JSON file is capped on its own; together too, so many small ones cannot fill the memory.
+    private void AddMetadata(string name, long length, string path)
+    {
+        _metadataBytes += length;
+        if (_metadataBytes > MetadataTotalLimit)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"'{path}' holds more than {MetadataTotalLimit / (1024 * 1024)} MiB of JSON metadata (at '{name}'); no image archive needs that much. Recreate the archive.");
+        }
+    }
 }
 
 /// <summary>Reads blobs of an unpacked archive from the content store.</summary>
@@ -77,16 +95,18 @@ internal sealed class StoreBlobReader : IBlobReader
 {
     private readonly ContentStore _store;
     private readonly string _name;
+    private readonly IReadOnlySet<Digest> _contained;
 
-    public StoreBlobReader(ContentStore store, string name)
+    public StoreBlobReader(ContentStore store, string name, IReadOnlySet<Digest> contained)
     {
         _store = store;
         _name = name;
+        _contained = contained;
     }
 
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
     {
-        if (!_store.Contains(descriptor.Digest))
+        if (!_contained.Contains(descriptor.Digest) || !_store.Contains(descriptor.Digest))
         {
             throw new ContainerTasksException(ErrorCodes.ImageNotInSource,
                 $"{_name} lacks the blob {descriptor.Digest} ({descriptor.MediaType}). The archive is incomplete; recreate it.");

@@ -40,7 +40,7 @@ public sealed class DockerArchiveSource : IImageSource
     /// <inheritdoc />
     public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
-        var blobs = new StoreBlobReader(_store, _name);
+        var blobs = new StoreBlobReader(_store, _name, _archive.Contained);
         (string config, string[] tags, string[] layers) = SelectImage();
         byte[] configBytes = ReadFile(config);
         Digest configDigest = Digest.Sha256(configBytes);
@@ -153,6 +153,10 @@ public sealed class DockerArchiveSource : IImageSource
         }
         if (_archive.Files.TryGetValue(normalized, out var blob))
         {
+            if (blob.Size > ArchiveReader.MetadataLimit)
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidSource, $"{_name}: '{name}' is {blob.Size} bytes, too large for an image config. Recreate the archive.");
+            }
             using Stream stream = _store.OpenRead(blob.Digest);
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);

@@ -29,7 +29,7 @@ public sealed class OciArchiveSource : IImageSource
                 $"'{path}' is not an OCI archive: it has no 'oci-layout' and 'index.json' at its root.");
         }
         string name = $"oci-archive:{path}";
-        return new OciArchiveSource(name, index, reference, new StoreBlobReader(store, name));
+        return new OciArchiveSource(name, index, reference, new StoreBlobReader(store, name, archive.Contained));
     }
 
     /// <inheritdoc />

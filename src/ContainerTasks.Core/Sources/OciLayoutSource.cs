@@ -1,3 +1,4 @@
+using ContainerTasks.FileSystem;
 using ContainerTasks.Model;
 
 namespace ContainerTasks.Sources;
@@ -12,7 +13,10 @@ public sealed class OciLayoutSource : IImageSource, IBlobReader
     {
         _directory = directory;
         _reference = reference;
+        _realDirectory = new Lazy<string>(() => CanonicalPath.Resolve(directory));
     }
+
+    private readonly Lazy<string> _realDirectory;
 
     /// <summary>Opens a layout; <paramref name="reference"/> is a tag (ref.name), a full name or a digest.</summary>
     public static OciLayoutSource Open(string directory, string? reference)
@@ -37,17 +41,52 @@ public sealed class OciLayoutSource : IImageSource, IBlobReader
     }
 
     /// <inheritdoc />
-    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// A layout is not trusted: a blob must be a regular file inside the layout (a link to /etc/shadow or /dev/zero is
+    /// refused) of the descriptor's size, and its digest is checked before any byte is handed out, so nothing that
+    /// is not the named content reaches a registry or an output.
+    /// </remarks>
+    public async Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
     {
-        string path = Path.Combine(_directory, "blobs", descriptor.Digest.Algorithm, descriptor.Digest.Hex);
+        string path = CheckedBlobPath(descriptor);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
         try
         {
-            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan));
+            if (!await descriptor.Digest.IsDigestOfAsync(stream, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ContainerTasksException(ErrorCodes.DigestMismatch,
+                    $"The OCI layout '{_directory}' has a blob {descriptor.Digest} whose content does not match its digest. The layout is damaged; recreate it.");
+            }
+            stream.Position = 0;
+            return stream;
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private string CheckedBlobPath(Descriptor descriptor)
+    {
+        string path = Path.Combine(_directory, "blobs", descriptor.Digest.Algorithm, descriptor.Digest.Hex);
+        string real;
+        FileIdentity identity;
+        try
+        {
+            real = CanonicalPath.Resolve(path);
+            identity = FileIdentity.Of(real);
+        }
+        catch (IOException e)
         {
             throw new ContainerTasksException(ErrorCodes.ImageNotInSource,
                 $"The OCI layout '{_directory}' lacks the blob {descriptor.Digest} ({descriptor.MediaType}). The layout is incomplete; recreate it.", e);
         }
+        if (!CanonicalPath.IsWithin(real, _realDirectory.Value) || identity.Kind != FileKind.Regular || identity.Size != descriptor.Size)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"The OCI layout '{_directory}' has a blob {descriptor.Digest} that is not a regular file of {descriptor.Size} bytes inside the layout (a link out of it, a device, or the wrong size). Recreate the layout.");
+        }
+        return real;
     }
 }

@@ -1,0 +1,39 @@
+using ContainerTasks.FileSystem;
+
+namespace ContainerTasks.Content;
+
+/// <summary>
+/// The content cache decides what a cache hit puts into an image, so only its owner may write it, and what
+/// it holds (app layers) is nobody else's to read: the folder is created owner-only (0700), an existing one of
+/// ours is tightened to that, and one owned by another user is refused. Unix only; Windows keeps its ACLs.
+/// </summary>
+internal static class PrivateFolder
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OthersAccess = (UnixFileMode)0x3F; // group and others: rwxrwx
+
+    public static void Ensure(string root)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(root);
+            return;
+        }
+        if (!Directory.Exists(root))
+        {
+            Directory.CreateDirectory(root, OwnerOnly);
+        }
+        uint? owner = NativeFiles.OwnerOf(root);
+        uint? self = NativeFiles.EffectiveUserId();
+        if (owner is not null && self is not null && owner != self)
+        {
+            throw new ContainerTasksException(ErrorCodes.CacheNotPrivate,
+                $"The content cache '{root}' belongs to user id {owner}, not to this build's user ({self}): whoever can write it decides what goes into your images. " +
+                "Use a cache folder of your own (ContainerCacheDirectory or CONTAINERTASKS_CACHE), or give this one to the build's user.");
+        }
+        if ((File.GetUnixFileMode(root) & OthersAccess) != 0)
+        {
+            File.SetUnixFileMode(root, OwnerOnly);
+        }
+    }
+}
