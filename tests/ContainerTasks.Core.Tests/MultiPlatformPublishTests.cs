@@ -15,7 +15,7 @@ public sealed class MultiPlatformPublishTests(BaseImages bases, PackageFeed feed
     public async Task Two_runtime_identifiers_publish_one_index_with_an_x64_image_that_runs_and_an_arm64_image()
     {
         RegistryServer server = http.Server;
-        string baseImage = await PushTwoPlatformBaseAsync(server);
+        string baseImage = await RuntimeBases.GetTwoPlatformAsync(server, bases);
         using var dir = new TempDirectory();
         string project = feed.CopySample("HelloContainer", dir["app"]);
         // As a project states it: the platforms in RuntimeIdentifiers (restore needs them too).
@@ -49,36 +49,5 @@ public sealed class MultiPlatformPublishTests(BaseImages bases, PackageFeed feed
         JsonElement image = JsonDocument.Parse(File.ReadAllText(Directory.EnumerateFiles(dir["app/obj"], "image.json", SearchOption.AllDirectories).Single())).RootElement;
         Assert.Equal(index.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()),
             image.GetProperty("platforms").EnumerateArray().Select(p => p.GetProperty("digest").GetString()));
-    }
-
-    /// <summary>A two-platform runtime base: the real amd64 image and an arm64-labelled copy (same layers; it need not run here).</summary>
-    private async Task<string> PushTwoPlatformBaseAsync(RegistryServer server)
-    {
-        string reference = server.Reference("base/dotnet-multi:10.0");
-        using var dir = new TempDirectory();
-        string layout = dir["layout"];
-        Run.Checked("skopeo", "copy", bases.Get("dotnet"), $"oci:{layout}:amd64");
-        var source = Sources.OciLayoutSource.Open(layout, "amd64");
-        var amd64 = await source.GetImageAsync(null);
-        string armConfig = Encoding.UTF8.GetString(amd64.ConfigBytes).Replace("\"architecture\":\"amd64\"", "\"architecture\":\"arm64\",\"variant\":\"v8\"", StringComparison.Ordinal);
-        Assert.Contains("arm64", armConfig);
-        byte[] armConfigBytes = Encoding.UTF8.GetBytes(armConfig);
-        var armManifest = amd64.Manifest with { Config = amd64.Manifest.Config with { Digest = Digest.Sha256(armConfigBytes), Size = armConfigBytes.Length } };
-        byte[] armManifestBytes = armManifest.ToBytes();
-        string blobs = Path.Combine(layout, "blobs", "sha256");
-        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(armConfigBytes).Hex), armConfigBytes);
-        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(armManifestBytes).Hex), armManifestBytes);
-        var index = new ImageIndex(MediaTypes.OciIndex,
-        [
-            new Descriptor(amd64.Manifest.MediaType, amd64.ManifestDigest, amd64.ManifestBytes.Length) { Platform = new Platform("linux", "amd64") },
-            new Descriptor(armManifest.MediaType, Digest.Sha256(armManifestBytes), armManifestBytes.Length) { Platform = new Platform("linux", "arm64", "v8") },
-        ]);
-        byte[] indexBytes = index.ToBytes();
-        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(indexBytes).Hex), indexBytes);
-        File.WriteAllText(Path.Combine(layout, "index.json"),
-            $"{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"{MediaTypes.OciIndex}\",\"digest\":\"{Digest.Sha256(indexBytes)}\",\"size\":{indexBytes.Length},\"annotations\":{{\"org.opencontainers.image.ref.name\":\"multi\"}}}}]}}");
-        Run.Process("skopeo", ["copy", "--all", .. server.SkopeoOptions("dest", RegistryUsers.Pusher), $"oci:{layout}:multi", $"docker://{reference}"],
-            environment: server.ChildEnvironment).EnsureSuccess("skopeo copy --all of the two-platform base");
-        return reference;
     }
 }

@@ -147,6 +147,11 @@ public static class ContainerBuilder
         };
     }
 
+    // As the SDK does: with a numeric ContainerUser the app's files belong to that user (group 0), so an app that writes
+    // into its own folder keeps working; otherwise (a name, or the base's APP_UID) they belong to root.
+    private static int AppFileOwner(string? containerUser)
+        => int.TryParse(containerUser, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int uid) ? uid : 0;
+
     private static async Task<(BuiltImage Image, SourceImage Base)> BuildPlatformAsync(ContainerBuildRequest request, PlatformInput platform, IImageSource source,
         ImageReference? baseReference, ContentStore store, DateTimeOffset time, IContainerBuildLog log, PhaseTimer timer, CancellationToken cancellationToken)
     {
@@ -159,7 +164,7 @@ public static class ContainerBuilder
         List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
             platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
         timer.Mark("plan");
-        var built = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time }, log, cancellationToken).ConfigureAwait(false);
+        var built = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time, Uid = AppFileOwner(request.User), OwnedPath = LayerPath.Normalize(workingDirectory) }, log, cancellationToken).ConfigureAwait(false);
         timer.Mark("layers");
 
         var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
@@ -208,7 +213,8 @@ public static class ContainerBuilder
                 Entrypoint = resolution.Entrypoint,
                 Cmd = resolution.Cmd,
                 User = string.IsNullOrEmpty(user) ? null : user,
-                WorkingDirectory = workingDirectory,
+                // As given, like the SDK ("/srv/app" stays without the slash the layer paths need).
+                WorkingDirectory = request.WorkingDirectory,
                 Created = time,
             })
             .WithFormat(request.Format)

@@ -6,11 +6,21 @@ namespace ContainerTasks.Layers;
 /// <summary>How a layer is written: owner, time stamp and compression. The defaults give reproducible layers.</summary>
 public sealed record LayerOptions
 {
-    /// <summary>The uid of every entry (default 0).</summary>
+    /// <summary>The uid of the entries (default 0); see <see cref="OwnedPath"/>.</summary>
     public int Uid { get; init; }
 
-    /// <summary>The gid of every entry (default 0).</summary>
+    /// <summary>The gid of the entries (default 0); see <see cref="OwnedPath"/>.</summary>
     public int Gid { get; init; }
+
+    /// <summary>
+    /// When set (an image path such as <c>srv/app</c>), only entries at or below it get <see cref="Uid"/> and <see cref="Gid"/>;
+    /// the rest (folders above it, other destinations) are root's. Null: every entry.
+    /// </summary>
+    public string? OwnedPath { get; init; }
+
+    /// <summary>The owner of the entry at <paramref name="path"/> (a normalised image path).</summary>
+    public (int Uid, int Gid) OwnerOf(string path)
+        => OwnedPath is null || path == OwnedPath || path.StartsWith(OwnedPath + "/", StringComparison.Ordinal) ? (Uid, Gid) : (0, 0);
 
     /// <summary>The mtime of every entry: <c>SOURCE_DATE_EPOCH</c> when the caller passes it, else the epoch.</summary>
     public DateTimeOffset ModificationTime { get; init; } = Timestamps.Default;

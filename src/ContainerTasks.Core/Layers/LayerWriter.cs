@@ -162,10 +162,12 @@ public sealed class LayerWriter
             switch (entry.Kind)
             {
                 case LayerEntryKind.Directory:
-                    tar.WriteDirectory(entry.Path, entry.Mode ?? ExecutableMode, _options.Uid, _options.Gid);
+                    (int dirUid, int dirGid) = _options.OwnerOf(entry.Path);
+                    tar.WriteDirectory(entry.Path, entry.Mode ?? ExecutableMode, dirUid, dirGid);
                     break;
                 case LayerEntryKind.Symlink:
-                    tar.WriteSymlink(entry.Path, entry.LinkTarget!, _options.Uid, _options.Gid);
+                    (int linkUid, int linkGid) = _options.OwnerOf(entry.Path);
+                    tar.WriteSymlink(entry.Path, entry.LinkTarget!, linkUid, linkGid);
                     break;
                 default:
                     LayerEntry checkedEntry = entry.Identity is null ? entry with { Identity = IdentifyRegular(entry) } : entry;
@@ -175,7 +177,8 @@ public sealed class LayerWriter
                         int read = source.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
                         int mode = ModeFor(entry, magic[..read]);
                         source.Position = 0;
-                        tar.WriteFile(entry.Path, mode, _options.Uid, _options.Gid, source.Length, source, cancellationToken);
+                        (int uid, int gid) = _options.OwnerOf(entry.Path);
+                        tar.WriteFile(entry.Path, mode, uid, gid, source.Length, source, cancellationToken);
                     }
                     CheckUnchanged(checkedEntry, "while it was written");
                     break;

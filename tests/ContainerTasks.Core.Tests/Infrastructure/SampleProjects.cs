@@ -1,3 +1,5 @@
+using System.Text;
+using ContainerTasks.Model;
 using ContainerTasks.Tests.Infrastructure.Registries;
 
 namespace ContainerTasks.Tests.Infrastructure;
@@ -134,5 +136,54 @@ public static class RuntimeBases
             }
             return task;
         }
+    }
+
+    /// <summary>The two-platform runtime base (amd64 and an arm64-labelled copy) in <paramref name="server"/>, pushed once.</summary>
+    public static Task<string> GetTwoPlatformAsync(RegistryServer server, BaseImages bases)
+    {
+        lock (Pushed)
+        {
+            string key = $"{server.Host}/dotnet-multi";
+            if (!Pushed.TryGetValue(key, out Task<string>? task))
+            {
+                task = Task.Run(() => PushTwoPlatformAsync(server, bases));
+                Pushed[key] = task;
+            }
+            return task;
+        }
+    }
+
+    /// <summary>A two-platform runtime base: the real amd64 image and an arm64-labelled copy (same layers; it need not run here).</summary>
+    public static async Task<string> PushTwoPlatformAsync(RegistryServer server, BaseImages bases)
+    {
+        string reference = server.Reference("base/dotnet-multi:10.0");
+        using var dir = new TempDirectory();
+        string layout = dir["layout"];
+        Run.Checked("skopeo", "copy", bases.Get("dotnet"), $"oci:{layout}:amd64");
+        var source = ContainerTasks.Sources.OciLayoutSource.Open(layout, "amd64");
+        var amd64 = await source.GetImageAsync(null);
+        string armConfig = Encoding.UTF8.GetString(amd64.ConfigBytes).Replace("\"architecture\":\"amd64\"", "\"architecture\":\"arm64\",\"variant\":\"v8\"", StringComparison.Ordinal);
+        if (!armConfig.Contains("arm64", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("the dotnet base config has no amd64 architecture to relabel");
+        }
+        byte[] armConfigBytes = Encoding.UTF8.GetBytes(armConfig);
+        var armManifest = amd64.Manifest with { Config = amd64.Manifest.Config with { Digest = Digest.Sha256(armConfigBytes), Size = armConfigBytes.Length } };
+        byte[] armManifestBytes = armManifest.ToBytes();
+        string blobs = Path.Combine(layout, "blobs", "sha256");
+        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(armConfigBytes).Hex), armConfigBytes);
+        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(armManifestBytes).Hex), armManifestBytes);
+        var index = new ImageIndex(MediaTypes.OciIndex,
+        [
+            new Descriptor(amd64.Manifest.MediaType, amd64.ManifestDigest, amd64.ManifestBytes.Length) { Platform = new Platform("linux", "amd64") },
+            new Descriptor(armManifest.MediaType, Digest.Sha256(armManifestBytes), armManifestBytes.Length) { Platform = new Platform("linux", "arm64", "v8") },
+        ]);
+        byte[] indexBytes = index.ToBytes();
+        File.WriteAllBytes(Path.Combine(blobs, Digest.Sha256(indexBytes).Hex), indexBytes);
+        File.WriteAllText(Path.Combine(layout, "index.json"),
+            $"{{\"schemaVersion\":2,\"manifests\":[{{\"mediaType\":\"{MediaTypes.OciIndex}\",\"digest\":\"{Digest.Sha256(indexBytes)}\",\"size\":{indexBytes.Length},\"annotations\":{{\"org.opencontainers.image.ref.name\":\"multi\"}}}}]}}");
+        Run.Process("skopeo", ["copy", "--all", .. server.SkopeoOptions("dest", RegistryUsers.Pusher), $"oci:{layout}:multi", $"docker://{reference}"],
+            environment: server.ChildEnvironment).EnsureSuccess("skopeo copy --all of the two-platform base");
+        return reference;
     }
 }
