@@ -111,7 +111,7 @@ internal sealed class RegistryAuthenticator
     {
         if (!Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri) || (realmUri.Scheme != "https" && realmUri.Scheme != "http"))
         {
-            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{realm}' as its token service, which is not an http(s) URL.");
+            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
         }
         bool sendsSecret = _credential is not null;
         if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure($"{realmUri.Host}:{realmUri.Port}") && !_transport.Settings.IsInsecure(realmUri.Host) && !_transport.Settings.IsInsecure(_registry))
@@ -179,7 +179,7 @@ internal sealed class RegistryAuthenticator
             if (!response.IsSuccessStatusCode)
             {
                 throw new ContainerTasksException(ErrorCodes.TokenServiceError,
-                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}.");
             }
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -206,18 +206,21 @@ internal sealed class RegistryAuthenticator
     private Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
         => SendTokenRequestAsync(() => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
 
-    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx.
+    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx,
+    // within the same time bounds (see RetryPolicy); the answer is read only up to a small limit.
     private async Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         var retry = new RetryPolicy(_transport.Settings);
         while (true)
         {
             using HttpRequestMessage request = create();
+            Uri uri = request.RequestUri!;
+            bool heard = _transport.HasAnswered(uri.Authority);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_transport.Settings.ReadTimeout);
+            timeout.CancelAfter(retry.AttemptTimeout(heard));
             try
             {
-                HttpResponseMessage response = await _transport.Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+                HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, timeout.Token).ConfigureAwait(false);
                 if (RetryPolicy.IsTransient(response.StatusCode) && await retry.WaitAsync(response, cancellationToken).ConfigureAwait(false))
                 {
                     response.Dispose();
@@ -225,24 +228,40 @@ internal sealed class RegistryAuthenticator
                 }
                 return response;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
+                if (await retry.WaitAsync(null, cancellationToken, heard).ConfigureAwait(false))
                 {
                     continue;
                 }
-                throw new ContainerTasksException(ErrorCodes.RegistryTimeout, $"The token service of {_registry} did not answer within {_transport.Settings.ReadTimeout.TotalSeconds:0} s, even after retries.");
-            }
-            catch (HttpRequestException e)
-            {
-                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-                throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
-                    $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) cannot be reached: {Secrets.Scrub(e.Message)}", e);
+                throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
+                    $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({retry.Attempts} attempts in {retry.Elapsed.TotalSeconds:0} s). {failure.Fix}", e);
             }
         }
+    }
+
+    private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, CancellationToken timeout)
+    {
+        HttpResponseMessage response = await _transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout).ConfigureAwait(false);
+        _transport.MarkAnswered(request.RequestUri!.Authority);
+        bool complete;
+        try
+        {
+            complete = await ResponseBody.BufferAsync(response, ResponseBody.SmallLimit, timeout).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        if (!complete && response.IsSuccessStatusCode)
+        {
+            response.Dispose();
+            throw new ContainerTasksException(ErrorCodes.RegistryResponseTooLarge,
+                $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) answered with more than {ResponseBody.Describe(ResponseBody.SmallLimit)}; a token answer is a few kilobytes, so it was not read. Check the registry's status, and any proxy in between.");
+        }
+        return response;
     }
 
     /// <summary>Merges scopes per resource: <c>repository:a:pull</c> + <c>repository:a:push</c> = <c>repository:a:pull,push</c>.</summary>
