@@ -40,7 +40,7 @@ public sealed class RegistryClient
         Registry = registry;
         ApiHost = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
         _transport = transport;
-        _auth = new RegistryAuthenticator(registry, credential, transport);
+        _auth = new RegistryAuthenticator(registry, credential, transport, _notice);
         _log = log;
         Quirks = RegistryQuirks.For(ApiHost);
     }

@@ -19,13 +19,19 @@ internal sealed class RegistryAuthenticator
     private readonly RegistryTransport _transport;
     private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Action<string>? _notice;
     private AuthChallenge? _challenge;
 
-    public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport)
+    /// <param name="registry">The registry name, for messages.</param>
+    /// <param name="credential">The credentials, if any.</param>
+    /// <param name="transport">The build's shared transport.</param>
+    /// <param name="notice">Where retries of token requests are shown (normal verbosity).</param>
+    public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport, Action<string>? notice = null)
     {
         _registry = registry;
         _credential = credential;
         _transport = transport;
+        _notice = notice;
     }
 
     public RegistryCredential? Credential => _credential;
@@ -221,7 +227,8 @@ internal sealed class RegistryAuthenticator
             try
             {
                 HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, timeout.Token).ConfigureAwait(false);
-                if (RetryPolicy.IsTransient(response.StatusCode) && await retry.WaitAsync(response, cancellationToken).ConfigureAwait(false))
+                if (RetryPolicy.IsTransient(response.StatusCode)
+                    && await retry.WaitAsync(response, cancellationToken, announce: delay => Retrying($"{(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}", delay, retry)).ConfigureAwait(false))
                 {
                     response.Dispose();
                     continue;
@@ -231,15 +238,18 @@ internal sealed class RegistryAuthenticator
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
-                if (await retry.WaitAsync(null, cancellationToken, heard).ConfigureAwait(false))
+                if (await retry.WaitAsync(null, cancellationToken, heard, delay => Retrying(failure.Cause, delay, retry)).ConfigureAwait(false))
                 {
                     continue;
                 }
                 throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
-                    $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({retry.Attempts} attempts in {retry.Elapsed.TotalSeconds:0} s). {failure.Fix}", e);
+                    $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({retry.Attempts} attempts in {retry.Elapsed.TotalSeconds:0} s). The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
             }
         }
     }
+
+    private void Retrying(string cause, TimeSpan delay, RetryPolicy retry)
+        => _notice?.Invoke($"getting a token for {_registry}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).");
 
     private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, CancellationToken timeout)
     {
