@@ -87,6 +87,8 @@ public static class ErrorCodes
     public const string RegistryDigestMismatch = "CT3014";
     /// <summary>A layer blob reused from the image a tag pointed at disappeared from the registry during the push.</summary>
     public const string ReusedBlobMissing = "CT3015";
+    /// <summary>A registry or token service answered with more than such an answer can be (a manifest over 4 MiB, a token answer over 1 MiB).</summary>
+    public const string RegistryResponseTooLarge = "CT3020";
 
     // 4xxx: project settings.
     /// <summary>ContainerRepository (or the AssemblyName it defaults to) was changed to a valid repository name (warning).</summary>

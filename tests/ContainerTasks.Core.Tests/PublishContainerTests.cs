@@ -6,7 +6,7 @@ namespace ContainerTasks.Tests;
 
 /// <summary>The package as users meet it: dotnet publish of the samples, against real registries, images run with runc.</summary>
 [Collection(ImageCollection.Name)]
-public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, TokenRegistryFixture token)
+public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, TokenRegistryFixture token, Xunit.Abstractions.ITestOutputHelper testOutput)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<TokenRegistryFixture>
 {
     private static readonly string[] ExpectedConsoleLines =
@@ -139,6 +139,26 @@ public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, Ht
         Assert.Contains("CT3002", diag.StandardOutput); // the token service refuses the wrong password: the log says so without showing it
         var replay = feed.Dotnet(["msbuild", dir["build.binlog"], "-v:diag"]);
         Assert.DoesNotContain(filePassword, replay.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_registry_nothing_listens_on_fails_in_seconds_with_each_retry_and_its_cause_shown_at_normal_verbosity()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        feed.Dotnet(PublishArgs(project)).EnsureSuccess("dotnet publish");
+        string registry = $"localhost:{Sockets.FreePort()}";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = feed.Dotnet(["msbuild", project, "-t:PublishContainer", "-p:NoBuild=true", "-p:Configuration=Release", "-v:n",
+            $"-p:ContainerTasksVersion={feed.Version}", $"-p:ContainerRegistry={registry}", $"-p:ContainerBaseImage={baseImage}"]);
+        clock.Stop();
+        string all = result.StandardOutput + result.StandardError;
+        testOutput.WriteLine($"dotnet msbuild -t:PublishContainer to {registry}: {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Matches("error CT3001:.*connection refused", all);
+        Assert.True(all.Split('\n').Count(l => l.Contains("retrying", StringComparison.Ordinal) && l.Contains("refused", StringComparison.Ordinal)) >= 2, all);
+        // MSBuild's own start included; the registry part was about two minutes, silent below detailed verbosity.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 
     [Theory]

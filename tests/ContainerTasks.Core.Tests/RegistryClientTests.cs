@@ -202,12 +202,20 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
     }
 
     [Fact]
-    public async Task A_damaged_layer_in_the_cache_is_caught_while_uploading_removed_and_never_tagged()
+    public Task A_damaged_layer_in_the_cache_is_caught_while_uploading_removed_and_never_tagged()
+        => PushDamagedCacheLayerAsync("damaged");
+
+    [Fact]
+    public Task A_damaged_layer_in_the_cache_is_caught_in_a_chunked_upload_removed_and_never_tagged()
+        => PushDamagedCacheLayerAsync("damaged-chunked",
+            ("DOTNET_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD", "true"), ("DOTNET_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES", "65536"));
+
+    private async Task PushDamagedCacheLayerAsync(string repositoryPrefix, params (string, string)[] settings)
     {
         RegistryShapeSet shapes = await http.GetShapesAsync(bases);
         RegistryServer server = http.Server;
         using var kit = new RegistryTestKit();
-        using var session = kit.Session(kit.Environment(), server.Host, server.Host);
+        using var session = kit.Session(kit.Environment(settings), server.Host, server.Host);
         SourceImage baseImage = await kit.PullAsync(session, $"{server.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
         var entries = DirectoryEntries.FromDirectory(kit.CreateAppFolder(LayerBytes), "/app");
         var cache = new LayerCache(kit.Store);
@@ -228,7 +236,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         Assert.True(reused);
         Assert.False(cached.WrittenNow);
         BuiltImage image = new ImageBuilder(baseImage, kit.Store).AddLayer(cached, "test layer").Build();
-        string repository = RegistryServer.NewRepository("damaged");
+        string repository = RegistryServer.NewRepository(repositoryPrefix);
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
             new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1.0"], baseImage.Origin));
         Assert.Equal("CT1007", error.Code);

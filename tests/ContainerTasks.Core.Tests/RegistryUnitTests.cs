@@ -227,3 +227,44 @@ public class CredentialStoreTests
         Assert.Equal(normalised, CredentialStore.NormalizeKey(key));
     }
 }
+
+public class UploadVerificationTests
+{
+    [Fact]
+    public void A_blob_read_in_chunks_is_verified_when_its_last_byte_is_read_and_a_chunk_read_again_is_not_hashed_twice()
+    {
+        byte[] blob = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1000);
+        var descriptor = new Model.Descriptor(Model.MediaTypes.OciLayerGzip, Model.Digest.Sha256(blob), blob.Length);
+        using (var good = new Outputs.VerifyingReadStream(new MemoryStream(blob), descriptor))
+        {
+            SendChunk(good, 0, 600);
+            SendChunk(good, 0, 600);   // sent again after a failed PATCH
+            SendChunk(good, 600, 400);
+        }
+        byte[] damaged = (byte[])blob.Clone();
+        damaged[700] ^= 0xff;
+        using var bad = new Outputs.VerifyingReadStream(new MemoryStream(damaged), descriptor);
+        SendChunk(bad, 0, 600);
+        Assert.Equal("CT1007", Assert.Throws<ContainerTasksException>(() => SendChunk(bad, 600, 400)).Code);
+    }
+
+    // As a PATCH body does: reads its window to the end, never past it.
+    private static void SendChunk(Stream content, long start, long length)
+    {
+        using var chunk = new SubStream(content, start, length);
+        chunk.CopyTo(Stream.Null);
+    }
+}
+
+public class RegistryTextTests
+{
+    [Fact]
+    public void Control_characters_newlines_and_bidirectional_overrides_become_single_spaces_and_long_text_is_capped()
+    {
+        Assert.Equal("[31m red [0m next line fake", RegistryText.Clean("\u001b[31m red\u001b[0m\r\n next line\u202E fake\u0007"));
+        string capped = RegistryText.Clean(new string('x', 5000));
+        Assert.Equal(RegistryText.MaxLength + 1, capped.Length);
+        Assert.EndsWith("…", capped);
+        Assert.Equal("", RegistryText.Clean(null));
+    }
+}

@@ -154,6 +154,9 @@ public interface IContainerBuildLog
     /// <summary>A line for detailed logs.</summary>
     void Detail(string message);
 
+    /// <summary>A line a user waiting should see at normal verbosity, not at minimal: a retry and its cause.</summary>
+    void Notice(string message) => Detail(message);
+
     /// <summary>A warning with a stable code.</summary>
     void Warning(string code, string message);
 }

@@ -3,13 +3,18 @@ using ContainerTasks.Model;
 
 namespace ContainerTasks.Outputs;
 
-/// <summary>Reads a blob while hashing it; at the end of the stream, a size or digest mismatch is CT1007.</summary>
+/// <summary>
+/// Reads a blob while hashing it: a size or digest mismatch is CT1007, found as soon as the last byte the
+/// descriptor promises is read (a reader that stops there, as an upload chunk does, never asks for the end of
+/// the stream) or as soon as more bytes than that arrive.
+/// </summary>
 internal sealed class VerifyingReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly Descriptor _descriptor;
     private readonly IncrementalHash _hash;
-    private long _read;
+    private long _position;   // where the next read starts
+    private long _read;       // how far the content has been hashed
     private bool _verified;
     private bool _unverifiable;
 
@@ -41,6 +46,8 @@ internal sealed class VerifyingReadStream : Stream
 
     private void Account(ReadOnlySpan<byte> data)
     {
+        long start = _position;
+        _position += data.Length;
         if (_unverifiable)
         {
             return;
@@ -50,12 +57,21 @@ internal sealed class VerifyingReadStream : Stream
             Verify();
             return;
         }
-        _read += data.Length;
-        if (_read > _descriptor.Size)
+        // A range read again (a chunk sent again) was hashed the first time: only bytes past it are new.
+        if (_position <= _read)
+        {
+            return;
+        }
+        if (_position > _descriptor.Size)
         {
             throw Mismatch($"it is longer than {_descriptor.Size} bytes");
         }
-        _hash.AppendData(data);
+        _hash.AppendData(data[(int)(_read - start)..]);
+        _read = _position;
+        if (_read == _descriptor.Size)
+        {
+            Verify();
+        }
     }
 
     private void Verify()
@@ -89,21 +105,22 @@ internal sealed class VerifyingReadStream : Stream
     }
 
     public override bool CanRead => true;
-    // Seekable when the source is (chunked uploads read it in ranges): read in order it is still verified; a jump
-    // elsewhere (a chunk sent again) ends the check, and the registry's own digest check remains.
+    // Seekable when the source is (chunked uploads read it in ranges). Going back re-reads bytes already hashed;
+    // only a jump past what was read (never done by an upload) leaves the check to the registry.
     public override bool CanSeek => _inner.CanSeek;
     public override bool CanWrite => false;
     public override long Length => _descriptor.Size;
     public override long Position
     {
-        get => _inner.CanSeek ? _inner.Position : _read;
+        get => _position;
         set
         {
-            if (value != _read)
+            if (value > _read)
             {
                 _unverifiable = true;
             }
             _inner.Position = value;
+            _position = value;
         }
     }
     public override void Flush()

@@ -23,17 +23,24 @@ public sealed class RegistryClient
     private readonly RegistryTransport _transport;
     private readonly RegistryAuthenticator _auth;
     private readonly Action<string>? _log;
+    private readonly Action<string>? _notice;
 
     // Repositories this client has started an upload in (see RegistryQuirks.ResetMeansMissingRepository).
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _uploadsStarted = new(StringComparer.Ordinal);
 
     /// <summary>Creates a client for <paramref name="registry"/> (as in references: <c>docker.io</c>, <c>host:port</c>).</summary>
-    public RegistryClient(string registry, RegistryTransport transport, RegistryCredential? credential, Action<string>? log = null)
+    /// <param name="registry">The registry name.</param>
+    /// <param name="transport">The build's shared transport.</param>
+    /// <param name="credential">The credentials, if any.</param>
+    /// <param name="log">Details (diagnostic verbosity).</param>
+    /// <param name="notice">What a user waiting should see (normal verbosity): retries and their cause. Default: <paramref name="log"/>.</param>
+    public RegistryClient(string registry, RegistryTransport transport, RegistryCredential? credential, Action<string>? log = null, Action<string>? notice = null)
     {
+        _notice = notice ?? log;
         Registry = registry;
         ApiHost = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
         _transport = transport;
-        _auth = new RegistryAuthenticator(registry, credential, transport);
+        _auth = new RegistryAuthenticator(registry, credential, transport, _notice);
         _log = log;
         Quirks = RegistryQuirks.For(ApiHost);
     }
@@ -81,9 +88,10 @@ public sealed class RegistryClient
         {
             Accept = ManifestAccept,
             Scopes = [Pull(repository)],
+            BodyLimit = ResponseBody.ManifestLimit,
         }, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, repository, $"GET manifest {reference}", cancellationToken).ConfigureAwait(false);
-        byte[] bytes = await ReadLimitedAsync(response, 16 * 1024 * 1024, cancellationToken).ConfigureAwait(false);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         if (Digest.TryParse(reference, out Digest expected) && !expected.IsDigestOf(bytes))
         {
             throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
@@ -120,8 +128,16 @@ public sealed class RegistryClient
     }
 
     /// <summary>Opens a blob's bytes (redirects followed without credentials). The caller verifies the digest.</summary>
-    public async Task<Stream> OpenBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default)
+    public Task<Stream> OpenBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default)
+        => OpenBlobAsync(repository, new Descriptor("application/octet-stream", digest, long.MaxValue), cancellationToken);
+
+    /// <summary>
+    /// Opens a blob's bytes; more bytes than <paramref name="blob"/>'s size stop the read with CT3014 (a registry that
+    /// streams forever must not fill the disk). The caller verifies the digest.
+    /// </summary>
+    public async Task<Stream> OpenBlobAsync(string repository, Descriptor blob, CancellationToken cancellationToken = default)
     {
+        Digest digest = blob.Digest;
         HttpResponseMessage response = await SendAsync(new Request(HttpMethod.Get, $"/v2/{repository}/blobs/{digest}", repository, "downloading a blob")
         {
             Scopes = [Pull(repository)],
@@ -131,7 +147,8 @@ public sealed class RegistryClient
         {
             await EnsureSuccessAsync(response, repository, $"GET blob {digest}", cancellationToken).ConfigureAwait(false);
             Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new IdleTimeoutStream(body, response, _transport.Settings.ReadTimeout);
+            return new IdleTimeoutStream(body, response, _transport.Settings.ReadTimeout, blob.Size, () => new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
+                $"{Registry}/{repository} sent more than the {blob.Size} bytes of the blob {digest}; the download was stopped and nothing was stored. The registry or a proxy in between is misbehaving."));
         }
         catch
         {
@@ -173,18 +190,24 @@ public sealed class RegistryClient
     /// </summary>
     public async Task UploadBlobAsync(string repository, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
     {
-        var retry = new RetryPolicy(_transport.Settings);
+        var retry = new RetryPolicy(_transport.Settings, bodyBytes: blob.Size);
         while (true)
         {
+            using CancellationTokenSource deadline = retry.Deadline(cancellationToken);
             try
             {
-                await UploadOnceAsync(repository, blob, open, cancellationToken).ConfigureAwait(false);
+                await UploadOnceAsync(repository, blob, open, deadline.Token).ConfigureAwait(false);
                 return;
+            }
+            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryTimeout,
+                    $"Uploading {blob.Digest} ({blob.Size} bytes) to {Registry}/{repository} did not finish in {retry.Elapsed.TotalSeconds:0} s, the retry budget plus the time its size needs at {RetryPolicy.SlowestBytesPerSecond / 1024:0} KiB/s. Check the network; for a very slow link raise CONTAINERTASKS_RETRY_BUDGET_MS.", e);
             }
             catch (TransientUploadException e)
             {
-                _log?.Invoke($"Upload of {blob.Digest} to {Registry}/{repository} was interrupted ({e.Message}); restarting.");
-                if (!await retry.WaitAsync(e.Response, cancellationToken).ConfigureAwait(false))
+                if (!await retry.WaitAsync(e.Response, cancellationToken, announce: delay =>
+                        Notice($"Upload of {blob.Digest} to {Registry}/{repository} was interrupted ({RegistryText.Clean(e.Message)}); restarting in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).")).ConfigureAwait(false))
                 {
                     throw e.Final ?? new ContainerTasksException(ErrorCodes.RegistryError,
                         $"Uploading {blob.Digest} to {Registry}/{repository} kept failing ({e.Message}) until the retry budget ran out. Check the network and the registry, then try again.");
@@ -361,6 +384,8 @@ public sealed class RegistryClient
         public Func<CancellationToken, Task<HttpContent>>? Content { get; init; }
         public long ContentLength { get; init; }
         public bool StreamBody { get; init; }
+        /// <summary>The most bytes of a body read into memory (<see cref="StreamBody"/> off); a longer success answer is CT3020.</summary>
+        public int BodyLimit { get; init; } = ResponseBody.SmallLimit;
         public bool Retry { get; init; } = true;
         public int MaxAttempts { get; init; } = RetryPolicy.DefaultMaxAttempts;
         public bool TolerateUnauthorized { get; init; }
@@ -368,7 +393,7 @@ public sealed class RegistryClient
 
     private async Task<HttpResponseMessage> SendAsync(Request spec, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(_transport.Settings, spec.MaxAttempts);
+        var retry = new RetryPolicy(_transport.Settings, spec.MaxAttempts, spec.ContentLength);
         int authRounds = 0;
         int redirects = 0;
         bool fellBack = false;
@@ -392,13 +417,13 @@ public sealed class RegistryClient
             AuthenticationHeaderValue? auth = toRegistry ? await _auth.GetHeaderAsync(spec.Scopes, cancellationToken).ConfigureAwait(false) : null;
             request.Headers.Authorization = auth;
 
-            // Headers must arrive within the read timeout, plus the time a slow link needs to send the body.
+            bool heard = _transport.HasAnswered(uri.Authority);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_transport.Settings.ReadTimeout + TimeSpan.FromSeconds(spec.ContentLength / (256.0 * 1024)));
+            timeout.CancelAfter(retry.AttemptTimeout(heard));
             HttpResponseMessage response;
             try
             {
-                response = await _transport.Http.SendAsync(request, spec.StreamBody ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                response = await ReceiveAsync(request, spec, uri, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not ContainerTasksException && CodedCause(e) is { } coded)
             {
@@ -427,20 +452,8 @@ public sealed class RegistryClient
             }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                bool timedOut = e is OperationCanceledException;
-                if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
-                {
-                    throw new ContainerTasksException(ErrorCodes.ProxyError,
-                        $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
-                }
-                if (spec.Retry && await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
-                {
-                    _log?.Invoke($"{spec.Operation} on {Registry}: {(timedOut ? "timed out" : Innermost(e))}; retrying (attempt {retry.Attempts + 1}).");
-                    continue;
-                }
-                throw timedOut
-                    ? new ContainerTasksException(ErrorCodes.RegistryTimeout, $"{Registry} did not answer in time while {spec.Operation} ({uri.AbsolutePath}){(spec.Retry ? ", even after retries" : "")}. Check the network, proxy and registry status.", e)
-                    : new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"{Registry} cannot be reached while {spec.Operation}: {Innermost(e)}{(spec.Retry ? " (after retries)" : "")}. Check the registry name, the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
+                await RetryOrThrowAsync(e, spec, uri, retry, heard, cancellationToken).ConfigureAwait(false);
+                continue;
             }
 
             if (uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null)
@@ -490,9 +503,9 @@ public sealed class RegistryClient
                 response.Dispose();
                 continue;
             }
-            if (spec.Retry && RetryPolicy.IsTransient(response.StatusCode) && await retry.WaitAsync(response, cancellationToken).ConfigureAwait(false))
+            if (spec.Retry && RetryPolicy.IsTransient(response.StatusCode)
+                && await retry.WaitAsync(response, cancellationToken, announce: delay => Retrying(spec, $"{(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}", delay, retry)).ConfigureAwait(false))
             {
-                _log?.Invoke($"{spec.Operation} on {Registry}: {(int)response.StatusCode} {response.ReasonPhrase}; retrying (attempt {retry.Attempts + 1}).");
                 response.Dispose();
                 redirectTarget = null;
                 continue;
@@ -500,6 +513,53 @@ public sealed class RegistryClient
             return response;
         }
     }
+
+    // Headers within the attempt's timeout; a body kept in memory within it too, and only up to its limit.
+    private async Task<HttpResponseMessage> ReceiveAsync(HttpRequestMessage request, Request spec, Uri uri, CancellationToken timeout)
+    {
+        HttpResponseMessage response = await _transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout).ConfigureAwait(false);
+        _transport.MarkAnswered(uri.Authority);
+        try
+        {
+            if (!spec.StreamBody && request.Method != HttpMethod.Head
+                && !await ResponseBody.BufferAsync(response, spec.BodyLimit, timeout).ConfigureAwait(false) && response.IsSuccessStatusCode)
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryResponseTooLarge,
+                    $"{uri.Authority} answered with more than {ResponseBody.Describe(spec.BodyLimit)} while {spec.Operation} ({uri.AbsolutePath}); no registry answer of that kind is so large, so it was not read. Check that {Registry} is the registry you mean, and any proxy in between.");
+            }
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    // A request that got no HTTP answer: one retry classification for every operation (see RetryPolicy), each retry shown.
+    private async Task RetryOrThrowAsync(Exception e, Request spec, Uri uri, RetryPolicy retry, bool heard, CancellationToken cancellationToken)
+    {
+        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+        {
+            throw new ContainerTasksException(ErrorCodes.ProxyError,
+                $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
+        }
+        NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
+        if (spec.Retry && await retry.WaitAsync(null, cancellationToken, heard, delay => Retrying(spec, failure.Cause, delay, retry)).ConfigureAwait(false))
+        {
+            return;
+        }
+        string tries = $"{retry.Attempts} attempt{(retry.Attempts == 1 ? "" : "s")} in {retry.Elapsed.TotalSeconds:0} s";
+        throw failure.TimedOut
+            ? new ContainerTasksException(ErrorCodes.RegistryTimeout, $"{Registry} did not answer while {spec.Operation} ({uri.AbsolutePath}): {failure.Cause} ({tries}). {failure.Fix}", e)
+            : new ContainerTasksException(ErrorCodes.RegistryUnreachable, $"{Registry} cannot be reached while {spec.Operation}: {failure.Cause} ({tries}). {failure.Fix}", e);
+    }
+
+    /// <summary>Shows a line at normal verbosity (a retry a user is waiting for).</summary>
+    internal void Notice(string line) => _notice?.Invoke(line);
+
+    private void Retrying(Request spec, string cause, TimeSpan delay, RetryPolicy retry)
+        => _notice?.Invoke($"{spec.Operation} on {Registry}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).");
 
     // "Client sent an HTTP request to an HTTPS server." (Go), "The plain HTTP request was sent to HTTPS port" (nginx).
     private static async Task<bool> IsTlsServerAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -563,23 +623,10 @@ public sealed class RegistryClient
         }
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
-    {
-        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return bytes.Length <= limit ? bytes : throw new ContainerTasksException(ErrorCodes.RegistryError, $"A manifest of {bytes.Length} bytes is larger than manifests can be.");
-    }
-
     private static bool IsTlsFailure(HttpRequestException e)
         => e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is System.Security.Authentication.AuthenticationException;
 
-    private static string Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return Secrets.Scrub(e.Message);
-    }
+    private static string Innermost(Exception e) => NetworkFailure.Describe(e);
 
     internal static string Pull(string repository) => $"repository:{repository}:pull";
 

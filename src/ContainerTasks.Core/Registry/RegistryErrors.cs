@@ -10,7 +10,7 @@ internal static class RegistryErrors
     {
         int status = (int)response.StatusCode;
         string codes = await ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
-        string where = $"{operation} on {registry}/{repository} failed: {status} {response.ReasonPhrase}{(codes.Length > 0 ? $" ({codes})" : "")}";
+        string where = $"{operation} on {registry}/{repository} failed: {status} {RegistryText.Clean(response.ReasonPhrase)}{(codes.Length > 0 ? $" ({codes})" : "")}";
         // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
         // the credentials work but lack the right, which is a denial, not a login problem.
         bool insufficientScope = response.StatusCode == HttpStatusCode.Unauthorized && credential is not null
@@ -38,29 +38,35 @@ internal static class RegistryErrors
 
     private static string RateLimit(HttpResponseMessage response)
     {
-        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
+        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? RegistryText.Clean(string.Join(",", values), 40) : "";
         string limit = Header("ratelimit-limit");
         string remaining = Header("ratelimit-remaining");
         return limit.Length == 0 && remaining.Length == 0 ? "" : $" (ratelimit-limit: {limit}, ratelimit-remaining: {remaining})";
     }
 
+    // The registry's own words, cleaned: they end up in build logs and terminals.
     private static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
+            // Never more than a small limit of it (a streamed blob answer arrives here unread).
+            if (!await ResponseBody.BufferAsync(response, ResponseBody.SmallLimit, cancellationToken).ConfigureAwait(false))
+            {
+                return "";
+            }
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (body.Length == 0 || body.Length > 65536)
+            if (body.Length == 0)
             {
                 return "";
             }
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             {
-                return string.Join("; ", errors.EnumerateArray().Select(e =>
-                    $"{(e.TryGetProperty("code", out var c) ? c.GetString() : "?")}{(e.TryGetProperty("message", out var m) && m.GetString() is { Length: > 0 } text ? ": " + text : "")}"));
+                return RegistryText.Clean(string.Join("; ", errors.EnumerateArray().Take(5).Select(e =>
+                    $"{(e.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : "?")}{(e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } text ? ": " + text : "")}")));
             }
         }
-        catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+        catch (Exception e) when (e is JsonException or HttpRequestException or IOException or InvalidOperationException)
         {
         }
         return "";

@@ -150,15 +150,17 @@ public sealed class RegistryBlobReader : IBlobReader
         return _store.OpenRead(descriptor.Digest);
     }
 
+    // The whole download, retries included, ends within the retry budget plus the time its size needs (see RetryPolicy).
     private async Task DownloadAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(_client.Transport.Settings);
+        var retry = new RetryPolicy(_client.Transport.Settings, bodyBytes: descriptor.Size);
         while (true)
         {
+            using CancellationTokenSource deadline = retry.Deadline(cancellationToken);
             try
             {
-                await using Stream body = await _client.OpenBlobAsync(_repository, descriptor.Digest, cancellationToken).ConfigureAwait(false);
-                await _store.PutAsync(body, descriptor.Digest, cancellationToken).ConfigureAwait(false);
+                await using Stream body = await _client.OpenBlobAsync(_repository, descriptor, deadline.Token).ConfigureAwait(false);
+                await _store.PutAsync(body, descriptor.Digest, deadline.Token).ConfigureAwait(false);
                 return;
             }
             catch (ContainerTasksException e) when (e.Code == ErrorCodes.DigestMismatch)
@@ -166,12 +168,19 @@ public sealed class RegistryBlobReader : IBlobReader
                 throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
                     $"{_client.Registry}/{_repository} served the blob {descriptor.Digest} with other content. The registry or a proxy in between altered it; nothing was stored.", e);
             }
+            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryTimeout,
+                    $"Downloading {descriptor.Digest} ({descriptor.Size} bytes) from {_client.Registry}/{_repository} did not finish in {retry.Elapsed.TotalSeconds:0} s, the retry budget plus the time its size needs at {RetryPolicy.SlowestBytesPerSecond / 1024:0} KiB/s; nothing was stored. Check the network; for a very slow link raise CONTAINERTASKS_RETRY_BUDGET_MS.", e);
+            }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
-                if (!await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                string cause = NetworkFailure.Describe(e);
+                if (!await retry.WaitAsync(null, cancellationToken, announce: delay =>
+                        _client.Notice($"Downloading {descriptor.Digest} from {_client.Registry}/{_repository}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).")).ConfigureAwait(false))
                 {
                     throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
-                        $"Downloading {descriptor.Digest} from {_client.Registry}/{_repository} kept failing: {e.Message}. Check the network and try again.", e);
+                        $"Downloading {descriptor.Digest} from {_client.Registry}/{_repository} kept failing: {cause}. Check the network and try again.", e);
                 }
             }
         }

@@ -18,8 +18,11 @@ public sealed class RegistrySession : IDisposable
     /// <param name="outputRegistry">The registry pushed to, if any.</param>
     /// <param name="log">Progress and diagnostics, one line each; never contains secrets.</param>
     /// <param name="stateDirectory">Where to remember, across builds, that an insecure registry speaks plain HTTP (see <see cref="RegistryTransport"/>).</param>
-    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null)
+    /// <param name="notice">Lines a user waiting should see at normal verbosity: retries and their cause. Default: <paramref name="log"/>.</param>
+    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null,
+        Action<string>? notice = null)
     {
+        Notice = notice ?? log;
         Settings = RegistrySettings.FromEnvironment(environment);
         Transport = new RegistryTransport(Settings, stateDirectory);
         Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
@@ -38,6 +41,9 @@ public sealed class RegistrySession : IDisposable
     /// <summary>The log sink.</summary>
     public Action<string>? Log { get; }
 
+    /// <summary>The sink for lines shown at normal verbosity (retries).</summary>
+    public Action<string>? Notice { get; }
+
     /// <summary>The client for <paramref name="registry"/> in <paramref name="role"/> (credentials differ per role).</summary>
     public RegistryClient Client(string registry, string repository, RegistryRole role)
     {
@@ -45,7 +51,7 @@ public sealed class RegistrySession : IDisposable
         {
             if (!_clients.TryGetValue((registry, role), out RegistryClient? client))
             {
-                client = new RegistryClient(registry, Transport, Credentials.Find(registry, repository, role), Log);
+                client = new RegistryClient(registry, Transport, Credentials.Find(registry, repository, role), Log, Notice);
                 _clients[(registry, role)] = client;
             }
             return client;

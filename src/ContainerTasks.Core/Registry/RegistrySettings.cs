@@ -18,10 +18,13 @@ public sealed record RegistrySettings
     /// <summary>Folders searched for <c>&lt;host[:port]&gt;/ca.crt</c>, <c>client.cert</c>, <c>client.key</c>, as Docker's certs.d.</summary>
     public IReadOnlyList<string> CertificateDirectories { get; init; } = [];
 
-    /// <summary>How long a TCP/TLS connection may take.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How long a TCP/TLS connection may take, and how long a host not heard from yet in this build may take to
+    /// answer: a registry that accepts connections and never answers is found out in seconds, not minutes.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a response (headers, or the next bytes of a body) may keep us waiting.</summary>
+    /// <summary>How long a response (headers, or the next bytes of a body) from a host that has answered before may keep us waiting.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>The first retry delay; doubled each attempt, with jitter.</summary>
@@ -30,8 +33,15 @@ public sealed record RegistrySettings
     /// <summary>The longest delay between two attempts.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The total time one operation may spend waiting to retry (Retry-After included).</summary>
+    /// <summary>The total time one operation may take, attempts and waits together, plus what its body needs (see <see cref="RetryPolicy"/>).</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The total time one operation may take while its host has not answered once in this build (connection refused,
+    /// unknown name, no answer): a few quick tries, then an error naming the cause. A host that answered before and
+    /// then stops (a registry restarting during a push) gets the whole <see cref="RetryBudget"/>.
+    /// </summary>
+    public TimeSpan UnreachableBudget { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How many blobs upload at once (1 disables parallel uploads).</summary>
     public int ParallelUploads { get; init; } = 4;
@@ -97,6 +107,7 @@ public sealed record RegistrySettings
             RetryBaseDelay = Milliseconds(Get("CONTAINERTASKS_RETRY_BASE_MS"), "CONTAINERTASKS_RETRY_BASE_MS") ?? settings.RetryBaseDelay,
             RetryMaxDelay = Milliseconds(Get("CONTAINERTASKS_RETRY_MAX_MS"), "CONTAINERTASKS_RETRY_MAX_MS") ?? settings.RetryMaxDelay,
             RetryBudget = Milliseconds(Get("CONTAINERTASKS_RETRY_BUDGET_MS"), "CONTAINERTASKS_RETRY_BUDGET_MS") ?? settings.RetryBudget,
+            UnreachableBudget = Milliseconds(Get("CONTAINERTASKS_UNREACHABLE_BUDGET_MS"), "CONTAINERTASKS_UNREACHABLE_BUDGET_MS") ?? settings.UnreachableBudget,
         };
         if (Get("CONTAINERTASKS_PARALLEL_UPLOADS") is { } parallel)
         {

@@ -19,6 +19,7 @@ public sealed class RegistryTransport : IDisposable
     private readonly ConcurrentDictionary<string, bool> _unconfirmed = new(StringComparer.OrdinalIgnoreCase);
     private readonly string? _stateDirectory;
     private readonly ConcurrentDictionary<string, CertificateFolder?> _certificates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _answered = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Creates the transport for <paramref name="settings"/>.</summary>
     /// <param name="settings">The build's registry settings.</param>
@@ -53,6 +54,15 @@ public sealed class RegistryTransport : IDisposable
 
     /// <summary>The HTTP client: no timeout of its own (requests carry theirs), no redirects, no cookies.</summary>
     public HttpClient Http { get; }
+
+    /// <summary>
+    /// True once <paramref name="authority"/> (host:port) has answered a request in this build. Until then a failure to
+    /// reach it is likely a wrong name or a registry that is not there, and retries are few (see <see cref="RetryPolicy"/>).
+    /// </summary>
+    public bool HasAnswered(string authority) => _answered.ContainsKey(authority);
+
+    /// <summary>Records that <paramref name="authority"/> answered (any HTTP status).</summary>
+    internal void MarkAnswered(string authority) => _answered.TryAdd(authority, true);
 
     /// <summary>The scheme to use for <paramref name="registry"/>: https, unless an insecure registry was found to speak only HTTP.</summary>
     public string SchemeFor(string registry)

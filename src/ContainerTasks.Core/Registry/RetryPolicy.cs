@@ -1,66 +1,110 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 
 namespace ContainerTasks.Registry;
 
 /// <summary>
-/// When and how long to wait before trying again: exponential backoff from the base delay, capped,
-/// with jitter; a registry's <c>Retry-After</c> is honoured; all waits of one operation share a budget.
+/// How long one operation (a request and its retries, an upload, a download) may take, and when to try again.
+/// The whole operation, attempts and waits together, ends within the retry budget plus the time its body needs
+/// at the slowest accepted rate; each attempt waits for an answer at most the read timeout, never past that end.
+/// A host not heard from in this build (refused, unknown name, silent) is given up on sooner: each attempt waits
+/// the connect timeout, and all of them share the unreachable budget. Waits back off exponentially from the base
+/// delay, capped, with jitter; a registry's <c>Retry-After</c> is honoured.
 /// </summary>
 internal sealed class RetryPolicy
 {
-    private readonly RegistrySettings _settings;
-    private readonly int _maxAttempts;
-    private TimeSpan _waited;
-    private int _attempt;
-
-    /// <param name="settings">Delays and budget.</param>
-    /// <param name="maxAttempts">Attempts in all (the first included).</param>
-    public RetryPolicy(RegistrySettings settings, int maxAttempts = DefaultMaxAttempts)
-    {
-        _settings = settings;
-        _maxAttempts = maxAttempts;
-    }
+    /// <summary>The slowest transfer accepted: a body may add one second per this many bytes to the deadlines.</summary>
+    public const double SlowestBytesPerSecond = 256 * 1024;
 
     /// <summary>Attempts of an operation in all, unless it asks for fewer.</summary>
     public const int DefaultMaxAttempts = 10;
 
+    private readonly RegistrySettings _settings;
+    private readonly int _maxAttempts;
+    private readonly TimeSpan _transfer;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _attempt;
+
+    /// <param name="settings">Timeouts, delays and budgets.</param>
+    /// <param name="maxAttempts">Attempts in all (the first included).</param>
+    /// <param name="bodyBytes">The size of the body the operation sends or receives, which may take its time.</param>
+    public RetryPolicy(RegistrySettings settings, int maxAttempts = DefaultMaxAttempts, long bodyBytes = 0)
+    {
+        _settings = settings;
+        _maxAttempts = maxAttempts;
+        _transfer = TimeSpan.FromSeconds(Math.Max(0, bodyBytes) / SlowestBytesPerSecond);
+    }
+
     /// <summary>Attempts made so far.</summary>
     public int Attempts => _attempt;
+
+    /// <summary>How long the operation has run.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <summary>Status codes worth retrying: the registry or something in front of it is briefly unwell.</summary>
     public static bool IsTransient(HttpStatusCode status)
         => status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
             or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
-    /// <summary>Waits before the next attempt; false when the budget or the attempt limit is spent.</summary>
-    public async Task<bool> WaitAsync(HttpResponseMessage? response, CancellationToken cancellationToken)
+    /// <summary>The time left before the operation must end.</summary>
+    public TimeSpan Remaining(bool heardFrom = true) => Budget(heardFrom) - _clock.Elapsed;
+
+    /// <summary>The timeout the last attempt was given (for messages).</summary>
+    public TimeSpan LastAttemptTimeout { get; private set; }
+
+    /// <summary>How long the next attempt may wait for its answer (and send or read its body).</summary>
+    public TimeSpan AttemptTimeout(bool heardFrom)
+    {
+        TimeSpan wanted = (heardFrom ? _settings.ReadTimeout : _settings.ConnectTimeout) + _transfer;
+        TimeSpan left = Remaining(heardFrom);
+        // Never zero: an attempt allowed to start gets at least a moment.
+        LastAttemptTimeout = left < wanted ? (left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)) : wanted;
+        return LastAttemptTimeout;
+    }
+
+    /// <summary>A token cancelled when the operation's time is up, for a body read across several calls.</summary>
+    public CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        TimeSpan left = Remaining();
+        deadline.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        return deadline;
+    }
+
+    /// <summary>
+    /// Waits before the next attempt; false when the attempts or the time are spent. <paramref name="announce"/> is
+    /// told the delay before the wait (to say what is retried, and when).
+    /// </summary>
+    public async Task<bool> WaitAsync(HttpResponseMessage? response, CancellationToken cancellationToken, bool heardFrom = true, Action<TimeSpan>? announce = null)
     {
         _attempt++;
         if (_attempt >= _maxAttempts)
         {
             return false;
         }
-        double exponential = _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, _attempt - 1);
-        double capped = Math.Min(exponential, _settings.RetryMaxDelay.TotalMilliseconds);
-        TimeSpan delay = TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
-        if (response is not null && RetryAfter(response) is { } retryAfter)
-        {
-            delay = retryAfter;
-        }
-        // The budget bounds the time spent waiting to retry, not the time spent transferring.
-        if (_waited + delay > _settings.RetryBudget)
+        TimeSpan delay = RetryAfter(response) ?? Backoff();
+        if (_clock.Elapsed + delay >= Budget(heardFrom))
         {
             return false;
         }
-        _waited += delay;
+        announce?.Invoke(delay);
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    private TimeSpan Budget(bool heardFrom) => (heardFrom ? _settings.RetryBudget : _settings.UnreachableBudget) + _transfer;
+
+    private TimeSpan Backoff()
     {
-        RetryConditionHeaderValue? header = response.Headers.RetryAfter;
+        double exponential = _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, _attempt - 1);
+        double capped = Math.Min(exponential, _settings.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        RetryConditionHeaderValue? header = response?.Headers.RetryAfter;
         if (header?.Delta is { } delta)
         {
             return delta;

@@ -1,17 +1,25 @@
 namespace ContainerTasks.Registry;
 
-/// <summary>A response body whose every read must make progress within a timeout; a stalled download fails instead of hanging.</summary>
+/// <summary>
+/// A response body whose every read must make progress within a timeout (a stalled download fails instead of
+/// hanging) and that may not run past the length expected (a body that never ends fails instead of filling a disk).
+/// </summary>
 internal sealed class IdleTimeoutStream : Stream
 {
     private readonly Stream _inner;
     private readonly IDisposable _owner;
     private readonly TimeSpan _timeout;
+    private readonly long _maxLength;
+    private readonly Func<Exception> _tooLong;
+    private long _read;
 
-    public IdleTimeoutStream(Stream inner, IDisposable owner, TimeSpan timeout)
+    public IdleTimeoutStream(Stream inner, IDisposable owner, TimeSpan timeout, long maxLength, Func<Exception> tooLong)
     {
         _inner = inner;
         _owner = owner;
         _timeout = timeout;
+        _maxLength = maxLength;
+        _tooLong = tooLong;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
@@ -20,7 +28,9 @@ internal sealed class IdleTimeoutStream : Stream
         timeout.CancelAfter(_timeout);
         try
         {
-            return await _inner.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            int read = await _inner.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            _read += read;
+            return _read <= _maxLength ? read : throw _tooLong();
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {

@@ -14,6 +14,7 @@ public sealed class RegistryTestKit : IDisposable
 {
     private readonly TempDirectory _home = new("ct-home-");
     private readonly List<string> _log = new();
+    private readonly List<string> _notices = new();
 
     public RegistryTestKit()
     {
@@ -38,6 +39,18 @@ public sealed class RegistryTestKit : IDisposable
         }
     }
 
+    /// <summary>The lines the client logged at normal verbosity (retries), also in <see cref="LogLines"/>.</summary>
+    public IReadOnlyList<string> NoticeLines
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _notices.ToList();
+            }
+        }
+    }
+
     /// <summary>An environment with a private HOME and fast retries, plus <paramref name="extra"/>.</summary>
     public Dictionary<string, string> Environment(params (string Key, string Value)[] extra)
     {
@@ -57,15 +70,21 @@ public sealed class RegistryTestKit : IDisposable
         return env;
     }
 
-    /// <summary>A session whose log lines are kept in <see cref="LogLines"/>.</summary>
+    /// <summary>A session whose log lines are kept in <see cref="LogLines"/> (and notices also in <see cref="NoticeLines"/>).</summary>
     public RegistrySession Session(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry)
-        => new(environment, baseRegistry, outputRegistry, line =>
+        => new(environment, baseRegistry, outputRegistry, line => Add(line, notice: false), notice: line => Add(line, notice: true));
+
+    private void Add(string line, bool notice)
+    {
+        lock (_log)
         {
-            lock (_log)
+            _log.Add(line);
+            if (notice)
             {
-                _log.Add(line);
+                _notices.Add(line);
             }
-        });
+        }
+    }
 
     /// <summary>Reads a base image from a registry.</summary>
     public async Task<SourceImage> PullAsync(RegistrySession session, string reference, Platform? platform = null)

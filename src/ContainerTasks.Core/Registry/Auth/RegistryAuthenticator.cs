@@ -19,13 +19,19 @@ internal sealed class RegistryAuthenticator
     private readonly RegistryTransport _transport;
     private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Action<string>? _notice;
     private AuthChallenge? _challenge;
 
-    public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport)
+    /// <param name="registry">The registry name, for messages.</param>
+    /// <param name="credential">The credentials, if any.</param>
+    /// <param name="transport">The build's shared transport.</param>
+    /// <param name="notice">Where retries of token requests are shown (normal verbosity).</param>
+    public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport, Action<string>? notice = null)
     {
         _registry = registry;
         _credential = credential;
         _transport = transport;
+        _notice = notice;
     }
 
     public RegistryCredential? Credential => _credential;
@@ -111,7 +117,7 @@ internal sealed class RegistryAuthenticator
     {
         if (!Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri) || (realmUri.Scheme != "https" && realmUri.Scheme != "http"))
         {
-            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{realm}' as its token service, which is not an http(s) URL.");
+            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
         }
         bool sendsSecret = _credential is not null;
         if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure($"{realmUri.Host}:{realmUri.Port}") && !_transport.Settings.IsInsecure(realmUri.Host) && !_transport.Settings.IsInsecure(_registry))
@@ -179,7 +185,7 @@ internal sealed class RegistryAuthenticator
             if (!response.IsSuccessStatusCode)
             {
                 throw new ContainerTasksException(ErrorCodes.TokenServiceError,
-                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}.");
             }
             string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -206,43 +212,66 @@ internal sealed class RegistryAuthenticator
     private Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
         => SendTokenRequestAsync(() => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
 
-    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx.
+    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx,
+    // within the same time bounds (see RetryPolicy); the answer is read only up to a small limit.
     private async Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         var retry = new RetryPolicy(_transport.Settings);
         while (true)
         {
             using HttpRequestMessage request = create();
+            Uri uri = request.RequestUri!;
+            bool heard = _transport.HasAnswered(uri.Authority);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_transport.Settings.ReadTimeout);
+            timeout.CancelAfter(retry.AttemptTimeout(heard));
             try
             {
-                HttpResponseMessage response = await _transport.Http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-                if (RetryPolicy.IsTransient(response.StatusCode) && await retry.WaitAsync(response, cancellationToken).ConfigureAwait(false))
+                HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, timeout.Token).ConfigureAwait(false);
+                if (RetryPolicy.IsTransient(response.StatusCode)
+                    && await retry.WaitAsync(response, cancellationToken, announce: delay => Retrying($"{(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}", delay, retry)).ConfigureAwait(false))
                 {
                     response.Dispose();
                     continue;
                 }
                 return response;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
+                NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
+                if (await retry.WaitAsync(null, cancellationToken, heard, delay => Retrying(failure.Cause, delay, retry)).ConfigureAwait(false))
                 {
                     continue;
                 }
-                throw new ContainerTasksException(ErrorCodes.RegistryTimeout, $"The token service of {_registry} did not answer within {_transport.Settings.ReadTimeout.TotalSeconds:0} s, even after retries.");
-            }
-            catch (HttpRequestException e)
-            {
-                if (await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
-                {
-                    continue;
-                }
-                throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
-                    $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) cannot be reached: {Secrets.Scrub(e.Message)}", e);
+                throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
+                    $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({retry.Attempts} attempts in {retry.Elapsed.TotalSeconds:0} s). The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
             }
         }
+    }
+
+    private void Retrying(string cause, TimeSpan delay, RetryPolicy retry)
+        => _notice?.Invoke($"getting a token for {_registry}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).");
+
+    private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, CancellationToken timeout)
+    {
+        HttpResponseMessage response = await _transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout).ConfigureAwait(false);
+        _transport.MarkAnswered(request.RequestUri!.Authority);
+        bool complete;
+        try
+        {
+            complete = await ResponseBody.BufferAsync(response, ResponseBody.SmallLimit, timeout).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+        if (!complete && response.IsSuccessStatusCode)
+        {
+            response.Dispose();
+            throw new ContainerTasksException(ErrorCodes.RegistryResponseTooLarge,
+                $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) answered with more than {ResponseBody.Describe(ResponseBody.SmallLimit)}; a token answer is a few kilobytes, so it was not read. Check the registry's status, and any proxy in between.");
+        }
+        return response;
     }
 
     /// <summary>Merges scopes per resource: <c>repository:a:pull</c> + <c>repository:a:push</c> = <c>repository:a:pull,push</c>.</summary>

@@ -344,7 +344,7 @@ internal static class HttpBody
 /// </summary>
 internal sealed class LoopbackListener : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<TcpClient, CancellationToken, Task> _handler;
     private readonly HashSet<TcpClient> _open = new();
@@ -352,9 +352,12 @@ internal sealed class LoopbackListener : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _disposed;
 
-    public LoopbackListener(Func<TcpClient, CancellationToken, Task> handler)
+    /// <param name="handler">Serves one connection.</param>
+    /// <param name="port">A port to listen on (e.g. one a stopped server used); 0: a free one.</param>
+    public LoopbackListener(Func<TcpClient, CancellationToken, Task> handler, int port = 0)
     {
         _handler = handler;
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start(backlog: 128);
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = Task.Run(AcceptLoopAsync);
