@@ -107,4 +107,50 @@ public sealed class HostileSourceTests(BaseImages bases)
         Assert.Equal("CT5002", error.Code);
         Assert.Contains("MiB of JSON metadata", error.Message);
     }
+
+    [Fact]
+    public async Task Archive_entries_nothing_references_are_not_kept_in_the_cache()
+    {
+        using var dir = new TempDirectory();
+        Run.Checked("skopeo", "copy", bases.Get("busybox"), $"oci-archive:{dir["full.tar"]}:b");
+        byte[] junk = System.Security.Cryptography.RandomNumberGenerator.GetBytes(4096);
+        Digest junkDigest = Digest.Sha256(junk);
+        File.WriteAllBytes(dir["junk"], junk);
+        Run.Process("python3", ["-c", """
+            import sys, tarfile
+            with tarfile.open(sys.argv[1]) as src, tarfile.open(sys.argv[2], "w") as dst:
+                for m in src.getmembers():
+                    dst.addfile(m, src.extractfile(m) if m.isreg() else None)
+                dst.add(sys.argv[3], arcname="blobs/sha256/" + sys.argv[4])
+                dst.add(sys.argv[3], arcname="extra/data.bin")
+            """, dir["full.tar"], dir["extra.tar"], dir["junk"], junkDigest.Hex]).EnsureSuccess("rewrite archive");
+        var store = new ContentStore(dir["store"]);
+        SourceImage image = await (await OciArchiveSource.OpenAsync(dir["extra.tar"], "b", store)).GetImageAsync(null);
+        Assert.False(store.Contains(junkDigest), "an unreferenced blob of the archive was kept in the cache");
+        Assert.All(image.Manifest.Layers, l => Assert.True(store.Contains(l.Digest)));
+        Assert.True(store.Contains(image.Manifest.Config.Digest));
+    }
+
+    [Fact]
+    public async Task An_archive_that_unpacks_to_far_more_than_its_size_is_refused()
+    {
+        using var dir = new TempDirectory();
+        // 256 MiB of zeros in a few hundred KiB: a gzip bomb as far as the cache's disk is concerned.
+        Run.Process("python3", ["-c", """
+            import io, sys, tarfile
+            class Zeros(io.RawIOBase):
+                def __init__(self, n): self.left = n
+                def readable(self): return True
+                def readinto(self, b):
+                    n = min(len(b), self.left); b[:n] = bytes(n); self.left -= n; return n
+            with tarfile.open(sys.argv[1], "w:gz", compresslevel=1) as tar:
+                info = tarfile.TarInfo("layer.tar"); info.size = 256 * 1024 * 1024
+                tar.addfile(info, io.BufferedReader(Zeros(info.size)))
+            """, dir["bomb.tar.gz"]]).EnsureSuccess("write archive");
+        var store = new ContentStore(dir["store"]);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => DockerArchiveSource.OpenAsync(dir["bomb.tar.gz"], null, store));
+        Assert.Equal("CT5002", error.Code);
+        Assert.Contains("unpacks to more than", error.Message);
+        Assert.DoesNotContain(Directory.EnumerateFiles(dir["store"], "*", SearchOption.AllDirectories), f => f.Contains("blobs", StringComparison.Ordinal) || f.EndsWith(".partial", StringComparison.Ordinal));
+    }
 }

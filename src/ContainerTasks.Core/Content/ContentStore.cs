@@ -260,13 +260,14 @@ public sealed class ContentStore
 
     /// <summary>
     /// Copies <paramref name="content"/> into the store, verifying it against <paramref name="expected"/>
-    /// (CT1007 on a mismatch, and nothing is stored). Returns the digest and size.
+    /// (CT1007 on a mismatch, and nothing is stored). Returns the digest, the size, and whether these bytes are
+    /// now the blob (false when the store had it already).
     /// </summary>
-    public async Task<(Digest Digest, long Size)> PutAsync(Stream content, Digest? expected = null, CancellationToken cancellationToken = default)
+    public async Task<(Digest Digest, long Size, bool WrittenNow)> PutAsync(Stream content, Digest? expected = null, CancellationToken cancellationToken = default)
     {
         if (expected is { } known && Contains(known))
         {
-            return (known, new FileInfo(PathOf(known)).Length);
+            return (known, new FileInfo(PathOf(known)).Length, false);
         }
         using PendingBlob pending = BeginWrite();
         using var hash = IncrementalHash.CreateHash(expected?.Algorithm == "sha512" ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256);
@@ -287,8 +288,7 @@ public sealed class ContentStore
         {
             throw Mismatch(wanted, actual.ToString());
         }
-        pending.Commit(actual);
-        return (actual, size);
+        return (actual, size, pending.Commit(actual));
     }
 
     /// <summary>Stores bytes already in memory (manifests, configs).</summary>

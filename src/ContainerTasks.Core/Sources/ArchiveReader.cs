@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Text.Json;
 using ContainerTasks.Content;
 using ContainerTasks.Model;
 
@@ -27,10 +28,12 @@ internal sealed class ArchiveReader
         {
             throw new ContainerTasksException(ErrorCodes.SourceNotFound, $"The archive '{path}' does not exist.");
         }
-        var result = new ArchiveReader();
+        var result = new ArchiveReader(path, store);
         try
         {
             await using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
+            // What an archive may unpack to: its own size many times over (gzip of plain tars), never a disk's worth.
+            result._unpackedLimit = file.Length * 64 + MetadataTotalLimit;
             Stream input = file;
             byte[] magic = new byte[2];
             int read = await file.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
@@ -45,34 +48,164 @@ internal sealed class ArchiveReader
                 TarEntry? entry;
                 while ((entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false)) is not null)
                 {
-                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
-                    {
-                        continue;
-                    }
-                    string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
-                    Digest? expected = null;
-                    string[] parts = name.Split('/');
-                    if (parts.Length == 3 && parts[0] == "blobs" && Digest.TryParse($"{parts[1]}:{parts[2]}", out Digest named))
-                    {
-                        expected = named;
-                    }
-                    if (expected is null && (name.EndsWith(".json", StringComparison.Ordinal) || name is "oci-layout" or "repositories") && entry.Length <= MetadataLimit)
-                    {
-                        result.AddMetadata(name, entry.Length, path);
-                        using var buffer = new MemoryStream();
-                        await entry.DataStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-                        result.Metadata[name] = buffer.ToArray();
-                        continue;
-                    }
-                    result.Files[name] = await store.PutAsync(entry.DataStream, expected, cancellationToken).ConfigureAwait(false);
+                    await result.AddAsync(entry, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
+            result.Retain(new HashSet<Digest>());
             throw new ContainerTasksException(ErrorCodes.InvalidSource, $"'{path}' is not a readable tar archive: {e.Message}", e);
         }
+        catch
+        {
+            result.Retain(new HashSet<Digest>());
+            throw;
+        }
         return result;
+    }
+
+    private ArchiveReader(string path, ContentStore store)
+    {
+        _path = path;
+        _store = store;
+    }
+
+    private readonly string _path;
+    private readonly ContentStore _store;
+    private readonly HashSet<Digest> _writtenNow = [];
+    private long _unpackedBytes;
+    private long _unpackedLimit;
+
+    private async Task AddAsync(TarEntry entry, CancellationToken cancellationToken)
+    {
+        if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+        {
+            return;
+        }
+        string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+        _unpackedBytes += entry.Length;
+        if (_unpackedBytes > _unpackedLimit)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"'{_path}' unpacks to more than {_unpackedLimit / (1024 * 1024)} MiB (at '{name}'), far more than an image archive of its size holds. Recreate the archive.");
+        }
+        Digest? expected = null;
+        string[] parts = name.Split('/');
+        if (parts.Length == 3 && parts[0] == "blobs" && Digest.TryParse($"{parts[1]}:{parts[2]}", out Digest named))
+        {
+            expected = named;
+        }
+        if (expected is null && (name.EndsWith(".json", StringComparison.Ordinal) || name is "oci-layout" or "repositories") && entry.Length <= MetadataLimit)
+        {
+            AddMetadata(name, entry.Length, _path);
+            using var buffer = new MemoryStream();
+            await entry.DataStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            Metadata[name] = buffer.ToArray();
+            return;
+        }
+        (Digest digest, long size, bool writtenNow) = await _store.PutAsync(entry.DataStream, expected, cancellationToken).ConfigureAwait(false);
+        Files[name] = (digest, size);
+        if (writtenNow)
+        {
+            _writtenNow.Add(digest);
+        }
+    }
+
+    /// <summary>
+    /// Keeps in the store only the blobs this archive wrote that <paramref name="referenced"/> names: an entry nothing
+    /// references (or any entry of an archive that turned out unreadable) leaves nothing behind. Blobs the store had
+    /// before are never removed.
+    /// </summary>
+    public void Retain(IReadOnlySet<Digest> referenced)
+    {
+        foreach (Digest digest in _writtenNow.Where(d => !referenced.Contains(d)))
+        {
+            _store.Discard(digest);
+        }
+        foreach (string name in Files.Where(f => !referenced.Contains(f.Value.Digest)).Select(f => f.Key).ToList())
+        {
+            Files.Remove(name);
+        }
+    }
+
+    /// <summary>
+    /// Every blob reachable from an OCI index (this archive's <c>index.json</c>): the manifests and indexes it lists,
+    /// and their configs, layers and manifests in turn, read from the store as this archive unpacked them.
+    /// </summary>
+    public IReadOnlySet<Digest> ReachableFrom(byte[] indexJson)
+    {
+        var reached = new HashSet<Digest>();
+        var pending = new Stack<JsonElement>();
+        using var root = JsonDocument.Parse(indexJson);
+        pending.Push(root.RootElement);
+        var documents = new List<JsonDocument>();
+        try
+        {
+            while (pending.Count > 0)
+            {
+                foreach (JsonElement descriptor in Descriptors(pending.Pop()))
+                {
+                    if (!descriptor.TryGetProperty("digest", out var d) || d.ValueKind != JsonValueKind.String || !Digest.TryParse(d.GetString()!, out Digest digest) || !reached.Add(digest))
+                    {
+                        continue;
+                    }
+                    if (ReadManifest(descriptor, digest) is { } document)
+                    {
+                        documents.Add(document);
+                        pending.Push(document.RootElement);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            documents.ForEach(d => d.Dispose());
+        }
+        return reached;
+    }
+
+    private static IEnumerable<JsonElement> Descriptors(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            yield break;
+        }
+        foreach (string list in new[] { "manifests", "layers" })
+        {
+            if (json.TryGetProperty(list, out var items) && items.ValueKind == JsonValueKind.Array)
+            {
+                foreach (JsonElement item in items.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.Object))
+                {
+                    yield return item;
+                }
+            }
+        }
+        if (json.TryGetProperty("config", out var config) && config.ValueKind == JsonValueKind.Object)
+        {
+            yield return config;
+        }
+    }
+
+    // A manifest or index this archive holds, parsed; null for anything else (layers, configs, blobs it lacks).
+    private JsonDocument? ReadManifest(JsonElement descriptor, Digest digest)
+    {
+        string mediaType = descriptor.TryGetProperty("mediaType", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+        bool manifest = mediaType.Contains("manifest", StringComparison.Ordinal) || mediaType.Contains("index", StringComparison.Ordinal);
+        var file = Files.Values.FirstOrDefault(f => f.Digest == digest);
+        if (!manifest || file.Size is 0 or > MetadataLimit || !_store.Contains(digest))
+        {
+            return null;
+        }
+        try
+        {
+            using Stream stream = _store.OpenRead(digest);
+            return JsonDocument.Parse(stream);
+        }
+        catch (JsonException)
+        {
+            return null; // Not JSON: the resolver reports it if the image needs it.
+        }
     }
 
     /// <summary>The blobs the archive itself holds: only these are served from the store for it (a warm cache must not hide a missing blob).</summary>

@@ -31,10 +31,32 @@ public sealed class DockerArchiveSource : IImageSource
         ArchiveReader archive = await ArchiveReader.ReadAsync(path, store, cancellationToken).ConfigureAwait(false);
         if (!archive.Metadata.ContainsKey("manifest.json"))
         {
+            archive.Retain(new HashSet<Digest>());
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
                 $"'{path}' is not a docker archive: it has no manifest.json. (An OCI archive is read with oci-archive:.)");
         }
+        archive.Retain(Referenced(archive));
         return new DockerArchiveSource($"docker-archive:{path}", archive, reference, store);
+    }
+
+    // What manifest.json names (configs, layers) and, in Docker 25+ archives, what index.json reaches.
+    private static IReadOnlySet<Digest> Referenced(ArchiveReader archive)
+    {
+        var referenced = archive.Metadata.TryGetValue("index.json", out byte[]? index) ? archive.ReachableFrom(index).ToHashSet() : [];
+        using JsonDocument document = JsonFormat.Parse(archive.Metadata["manifest.json"], "docker archive manifest.json");
+        var names = document.RootElement.ValueKind != JsonValueKind.Array ? [] : document.RootElement.EnumerateArray()
+            .Where(image => image.ValueKind == JsonValueKind.Object)
+            .SelectMany(image => new[] { image.TryGetProperty("Config", out var c) ? c : default }
+                .Concat(image.TryGetProperty("Layers", out var l) && l.ValueKind == JsonValueKind.Array ? l.EnumerateArray() : []))
+            .Where(name => name.ValueKind == JsonValueKind.String).Select(name => Normalize(name.GetString()!));
+        foreach (string name in names)
+        {
+            if (archive.Files.TryGetValue(name, out var file))
+            {
+                referenced.Add(file.Digest);
+            }
+        }
+        return referenced;
     }
 
     /// <inheritdoc />

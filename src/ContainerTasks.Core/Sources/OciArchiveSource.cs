@@ -25,9 +25,11 @@ public sealed class OciArchiveSource : IImageSource
         ArchiveReader archive = await ArchiveReader.ReadAsync(path, store, cancellationToken).ConfigureAwait(false);
         if (!archive.Metadata.TryGetValue("index.json", out byte[]? index) || !archive.Metadata.ContainsKey("oci-layout"))
         {
+            archive.Retain(new HashSet<Digest>());
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
                 $"'{path}' is not an OCI archive: it has no 'oci-layout' and 'index.json' at its root.");
         }
+        archive.Retain(archive.ReachableFrom(index));
         string name = $"oci-archive:{path}";
         return new OciArchiveSource(name, index, reference, new StoreBlobReader(store, name, archive.Contained));
     }
