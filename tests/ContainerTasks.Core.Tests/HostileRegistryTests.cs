@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text;
 using ContainerTasks.Model;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
@@ -185,6 +186,28 @@ public sealed class HostileRegistryTests(ITestOutputHelper output)
         output.WriteLine($"{error.Code}: {error.Message}; allocated {allocated / 1024 / 1024} MiB");
         Assert.True(allocated < BoundedBytes, $"allocated {allocated} bytes while refusing a body of {HugeBody}");
         return error;
+    }
+
+    [Fact]
+    public async Task A_blob_redirected_to_another_host_is_fetched_there_without_the_registry_credentials()
+    {
+        string text = Convert.ToHexString(RandomNumberGenerator.GetBytes(4096)); // the test server sends text bodies
+        byte[] blob = Encoding.UTF8.GetBytes(text);
+        var layer = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256(blob), blob.Length);
+        await using var cdn = new HostileServer((_, _) => HostileAnswer.Fixed(200, text, ("Content-Type", "application/octet-stream")));
+        await using var registry = new HostileServer((_, path) => path.Contains("/blobs/", StringComparison.Ordinal)
+            ? HostileAnswer.Fixed(307, "", ("Location", $"http://{cdn.Host}/storage/blob?signature=abc"))
+            : HostileAnswer.Fixed(200, "{}", ("Content-Type", "application/json"))) { RequireBasicAuthorization = true };
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(("DOTNET_CONTAINER_REGISTRY_UNAME", "builder"), ("DOTNET_CONTAINER_REGISTRY_PWORD", "s3cret-pass")), registry.Host, registry.Host);
+        await using (Stream stream = await new RegistryBlobReader(Client(session, registry), Repository, kit.Store).OpenBlobAsync(layer))
+        {
+            await stream.CopyToAsync(Stream.Null);
+        }
+        Assert.True(kit.Store.Contains(layer.Digest));
+        Assert.Contains(registry.Seen, r => r.Path.Contains("/blobs/", StringComparison.Ordinal) && r.HadAuthorization);
+        Assert.Contains(cdn.Seen, r => r.Path == "/storage/blob");
+        Assert.All(cdn.Seen, r => Assert.False(r.HadAuthorization, "the registry's credentials were sent to the redirect target"));
     }
 
     private static RegistryClient Client(RegistrySession session, HostileServer server) => session.Client(server.Host, Repository, RegistryRole.Pull);

@@ -58,6 +58,12 @@ public sealed class HostileServer : IAsyncDisposable
     /// <summary>Requests read so far.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>When set, a request without an <c>Authorization</c> header is answered 401 with a Basic challenge.</summary>
+    public bool RequireBasicAuthorization { get; init; }
+
+    /// <summary>Every request read: method, path, and whether it carried an <c>Authorization</c> header.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Method, string Path, bool HadAuthorization)> Seen { get; } = new();
+
     private async Task ServeAsync(TcpClient client, CancellationToken stop)
     {
         NetworkStream stream = client.GetStream();
@@ -66,7 +72,12 @@ public sealed class HostileServer : IAsyncDisposable
         {
             Interlocked.Increment(ref _requests);
             await HttpBody.CopyAsync(reader, request, request.RequestFraming, null, stop);
-            switch (Respond(request.Method, request.Path))
+            bool authorized = request.Get("Authorization") is not null;
+            Seen.Enqueue((request.Method, request.Path, authorized));
+            HostileAnswer answer0 = RequireBasicAuthorization && !authorized
+                ? HostileAnswer.Fixed(401, "", ("WWW-Authenticate", "Basic realm=\"registry\""))
+                : Respond(request.Method, request.Path);
+            switch (answer0)
             {
                 case HostileAnswer.FixedAnswer answer:
                     await HttpBody.WriteResponseAsync(stream, answer.Status, "Whatever", Encoding.UTF8.GetBytes(answer.Body), stop, answer.Headers);
