@@ -14,7 +14,7 @@ internal static class RegistryErrors
         // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
         // the credentials work but lack the right, which is a denial, not a login problem.
         bool insufficientScope = response.StatusCode == HttpStatusCode.Unauthorized && credential is not null
-            && response.Headers.WwwAuthenticate.Any(h => h.ToString().Contains("insufficient_scope", StringComparison.OrdinalIgnoreCase));
+            && Auth.AuthChallenge.FromResponse(response).Any(c => c.Parameters.TryGetValue("error", out string? error) && error == "insufficient_scope");
         if (insufficientScope)
         {
             return new ContainerTasksException(ErrorCodes.RegistryDenied,

@@ -56,8 +56,7 @@ internal sealed class RegistryAuthenticator
     /// </summary>
     public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
     {
-        AuthChallenge? challenge = response.Headers.WwwAuthenticate
-            .SelectMany(h => AuthChallenge.Parse(h.ToString()))
+        AuthChallenge? challenge = AuthChallenge.FromResponse(response)
             .OrderByDescending(c => c.IsBearer)
             .FirstOrDefault(c => c.IsBearer || c.IsBasic);
         if (challenge is null)
