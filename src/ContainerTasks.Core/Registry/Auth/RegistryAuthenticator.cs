@@ -113,11 +113,12 @@ internal sealed class RegistryAuthenticator
             throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{realm}' as its token service, which is not an http(s) URL.");
         }
         bool sendsSecret = _credential is not null;
-        if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure($"{realmUri.Host}:{realmUri.Port}") && !_transport.Settings.IsInsecure(realmUri.Host) && !_transport.Settings.IsInsecure(_registry))
+        // The realm's own host decides, not the registry's: a loopback or insecure registry may name a token service anywhere.
+        if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure(realmUri.Authority) && !_transport.Settings.IsInsecure(realmUri.Host))
         {
             throw new ContainerTasksException(ErrorCodes.InsecureCredentials,
                 $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({_credential}) were not sent. "
-                + "If that is intended (a test registry), list the registry in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
+                + $"If that is intended (a test token service), list {realmUri.Authority} in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
         }
 
         HttpResponseMessage response;
