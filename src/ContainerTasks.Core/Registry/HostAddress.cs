@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 
 namespace ContainerTasks.Registry;
@@ -14,21 +13,35 @@ public static partial class HostAddress
     /// <summary>
     /// Parses <paramref name="host"/> (brackets allowed around IPv6) as an IP address literal: IPv4 only as four dotted
     /// decimals (not <c>127.1</c>, <c>0x7f.0.0.1</c> or <c>2130706433</c>, which some resolvers read as addresses and
-    /// others as names), IPv6 with an optional zone (<c>fe80::1%eth0</c>).
+    /// others as names), IPv6 with an optional zone (<c>fe80::1%eth0</c>, or <c>%25eth0</c> as URIs escape it).
+    /// IPv4-mapped IPv6 addresses come back as IPv4.
     /// </summary>
-    public static bool TryParse(string host, out IPAddress address)
+    /// <param name="host">A host without port.</param>
+    /// <param name="address">The address, without its zone.</param>
+    /// <param name="zone">The zone (<c>eth0</c>), or empty: kept as text, since .NET maps unknown interface names to no zone at all.</param>
+    public static bool TryParse(string host, out IPAddress address, out string zone)
     {
         address = IPAddress.None;
+        zone = "";
         bool bracketed = host.StartsWith('[') && host.EndsWith(']');
         string literal = bracketed ? host[1..^1] : host;
+        int percent = literal.IndexOf('%');
+        if (percent >= 0 && literal.Contains(':'))
+        {
+            zone = Uri.UnescapeDataString(literal[percent..])[1..];
+            literal = literal[..percent];
+        }
         bool shaped = literal.Contains(':') || (!bracketed && DottedQuad().IsMatch(literal));
-        if (!shaped || !IPAddress.TryParse(literal, out IPAddress? parsed))
+        if (!shaped || !IPAddress.TryParse(literal, out IPAddress? parsed) || (zone.Length == 0 && percent >= 0))
         {
             return false;
         }
         address = parsed.IsIPv4MappedToIPv6 ? parsed.MapToIPv4() : parsed;
         return true;
     }
+
+    /// <summary>Parses an IP address literal, ignoring any zone; see <see cref="TryParse(string, out IPAddress, out string)"/>.</summary>
+    public static bool TryParse(string host, out IPAddress address) => TryParse(host, out address, out _);
 
     /// <summary>
     /// True for <c>localhost</c>, names under <c>.localhost</c> (RFC 6761 reserves them for loopback) and loopback
@@ -43,9 +56,6 @@ public static partial class HostAddress
         }
         return TryParse(host, out IPAddress address) && IPAddress.IsLoopback(address);
     }
-
-    /// <summary>True when <paramref name="address"/> is IPv6 with a zone (<c>%eth0</c>).</summary>
-    public static bool HasZone(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0;
 
     [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")]
     private static partial Regex DottedQuad();
