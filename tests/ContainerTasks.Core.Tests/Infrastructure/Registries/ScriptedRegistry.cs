@@ -25,7 +25,7 @@ public sealed class ScriptedRegistry : IAsyncDisposable
 {
     private readonly LoopbackListener _listener;
     private readonly Func<ScriptedRequest, ScriptedResponse> _script;
-    private readonly List<ScriptedRequest> _requests = new();
+    private readonly Recorded<ScriptedRequest> _requests = new();
 
     /// <summary>Starts answering with <paramref name="script"/>.</summary>
     public ScriptedRegistry(Func<ScriptedRequest, ScriptedResponse> script)
@@ -38,16 +38,7 @@ public sealed class ScriptedRegistry : IAsyncDisposable
     public string Host => _listener.Address;
 
     /// <summary>Every request so far, in order.</summary>
-    public IReadOnlyList<ScriptedRequest> Requests
-    {
-        get
-        {
-            lock (_requests)
-            {
-                return _requests.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ScriptedRequest> Requests => _requests.Snapshot();
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _listener.DisposeAsync();
@@ -59,10 +50,7 @@ public sealed class ScriptedRegistry : IAsyncDisposable
         {
             await HttpBody.ReadAsync(reader, head, cancellation);
             var request = new ScriptedRequest(head.Method, head.Target, head.Get("Authorization"));
-            lock (_requests)
-            {
-                _requests.Add(request);
-            }
+            _requests.Add(request);
             ScriptedResponse answer = _script(request);
             byte[] body = head.Method == "HEAD" ? [] : Encoding.UTF8.GetBytes(answer.Body);
             await HttpBody.WriteResponseAsync(reader.Stream, answer.Status, "Scripted", body, cancellation, answer.Headers);
