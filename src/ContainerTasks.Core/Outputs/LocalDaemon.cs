@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ContainerTasks.Processes;
 
 namespace ContainerTasks.Outputs;
 
@@ -57,7 +58,12 @@ public sealed class LocalDaemon
     private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(command)
+        // The build's PATH only: never a "docker" that happens to sit in the current folder.
+        if (ExecutableLookup.Find(command, environment) is not { } executable)
+        {
+            return (-1, "", $"{command} is not installed (not on PATH)");
+        }
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ContainerTasks.Processes;
 
 namespace ContainerTasks.Registry.Auth;
 
@@ -233,7 +234,9 @@ public sealed class CredentialStore
     {
         string program = "docker-credential-" + helper;
         string serverUrl = NormalizeKey(registry) == "docker.io" ? "https://index.docker.io/v1/" : registry;
-        var start = new ProcessStartInfo(FindOnPath(program) ?? program)
+        string executable = ExecutableLookup.Find(program, _environment) ?? throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
+            $"'{file}' names the credential helper '{helper}', but '{program}' is not on PATH (only absolute PATH folders are searched, never the current folder). Install it, or remove it from the file.");
+        var start = new ProcessStartInfo(executable)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -253,7 +256,7 @@ public sealed class CredentialStore
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
-                $"'{file}' names the credential helper '{helper}', but '{program}' is not on PATH. Install it, or remove it from the file.", e);
+                $"The credential helper '{executable}' named in '{file}' cannot be started: {e.Message}.", e);
         }
         using (process)
         {
@@ -295,27 +298,6 @@ public sealed class CredentialStore
                     $"The credential helper '{program}' printed something that is not {{\"Username\",\"Secret\"}} JSON.", e);
             }
         }
-    }
-
-    // The build's PATH, not this process's: MSBuild nodes outlive the shell that started them.
-    private string? FindOnPath(string program)
-    {
-        if (!_environment.TryGetValue("PATH", out string? path))
-        {
-            return null;
-        }
-        foreach (string directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (string candidate in OperatingSystem.IsWindows() ? new[] { program + ".exe", program + ".cmd", program } : [program])
-            {
-                string full = Path.Combine(directory, candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
-            }
-        }
-        return null;
     }
 
     /// <summary>
