@@ -44,6 +44,17 @@ internal static class RegistryErrors
         return limit.Length == 0 && remaining.Length == 0 ? "" : $" (ratelimit-limit: {limit}, ratelimit-remaining: {remaining})";
     }
 
+    // One entry of the distribution spec's {"errors":[{"code","message"}]}; entries of another shape are left out.
+    private static string Describe(JsonElement error)
+    {
+        string? Text(string name) => error.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        if (error.ValueKind != JsonValueKind.Object)
+        {
+            return "";
+        }
+        return $"{Text("code") ?? "?"}{(Text("message") is { Length: > 0 } message ? ": " + message : "")}";
+    }
+
     private static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
@@ -56,8 +67,7 @@ internal static class RegistryErrors
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             {
-                return string.Join("; ", errors.EnumerateArray().Select(e =>
-                    $"{(e.TryGetProperty("code", out var c) ? c.GetString() : "?")}{(e.TryGetProperty("message", out var m) && m.GetString() is { Length: > 0 } text ? ": " + text : "")}"));
+                return string.Join("; ", errors.EnumerateArray().Select(Describe).Where(e => e.Length > 0));
             }
         }
         catch (Exception e) when (e is JsonException or HttpRequestException or IOException)

@@ -193,7 +193,7 @@ internal sealed class RegistryAuthenticator
                 {
                     throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
                 }
-                int seconds = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out int s) && s > 0 ? s : 60;
+                int seconds = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int s) && s > 0 ? s : 60;
                 return (token, TimeSpan.FromSeconds(seconds));
             }
             catch (JsonException ex)
