@@ -90,6 +90,10 @@ public sealed partial record ImageReference
             registry = DockerHub;
             repository = rest;
         }
+        if (ContainerNames.IsImageId(repository))
+        {
+            throw Invalid(value, $"the repository '{repository}' is 64 hexadecimal characters, which reads as an image ID; use another name");
+        }
         if (registry == "index.docker.io" || registry == "registry-1.docker.io")
         {
             registry = DockerHub;
