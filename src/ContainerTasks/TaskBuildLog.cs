@@ -6,7 +6,7 @@ namespace ContainerTasks.MSBuild;
 
 /// <summary>
 /// Sends a build's progress to MSBuild: milestones at high importance (the terminal logger shows them),
-/// details at low importance (-v:d), and coded warnings and errors that link to the docs.
+/// notices at normal importance (-v:n), details at low importance (-v:d), and coded warnings and errors that link to the docs.
 /// </summary>
 internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
 {
@@ -16,6 +16,8 @@ internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
     public void Milestone(string message) => log.LogMessage(MessageImportance.High, message);
 
     public void Detail(string message) => log.LogMessage(MessageImportance.Low, message);
+
+    public void Notice(string message) => log.LogMessage(MessageImportance.Normal, message);
 
     public void Warning(string code, string message) => log.LogWarning(null, code, null, HelpLink, null, 0, 0, 0, 0, message);
 

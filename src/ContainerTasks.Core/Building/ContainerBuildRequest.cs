@@ -154,6 +154,9 @@ public interface IContainerBuildLog
     /// <summary>A line for detailed logs.</summary>
     void Detail(string message);
 
+    /// <summary>A line a user sees at normal verbosity that is no milestone (e.g. a certificate accepted unchecked); detail unless a log says otherwise.</summary>
+    void Notice(string message) => Detail(message);
+
     /// <summary>A warning with a stable code.</summary>
     void Warning(string code, string message);
 }

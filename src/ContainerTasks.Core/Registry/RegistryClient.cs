@@ -415,8 +415,9 @@ public sealed class RegistryClient
                     _transport.FallBackToHttp(ApiHost);
                     continue;
                 }
-                throw new ContainerTasksException(ErrorCodes.RegistryCertificate,
-                    $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
+                throw new ContainerTasksException(ErrorCodes.RegistryCertificate, _transport.RefusalFor(uri.Host) is { } problem
+                    ? $"The TLS certificate of {uri.Authority} was refused while {spec.Operation}: {problem.Reason}. {problem.Fix(uri.Authority)}"
+                    : $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
             }
             catch (Exception e) when ((e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null

@@ -18,10 +18,12 @@ public sealed class RegistrySession : IDisposable
     /// <param name="outputRegistry">The registry pushed to, if any.</param>
     /// <param name="log">Progress and diagnostics, one line each; never contains secrets.</param>
     /// <param name="stateDirectory">Where to remember, across builds, that an insecure registry speaks plain HTTP (see <see cref="RegistryTransport"/>).</param>
-    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null)
+    /// <param name="notice">Lines for normal verbosity (e.g. a loopback registry's certificate accepted unchecked); null: sent to <paramref name="log"/>.</param>
+    public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null,
+        Action<string>? notice = null)
     {
         Settings = RegistrySettings.FromEnvironment(environment);
-        Transport = new RegistryTransport(Settings, stateDirectory);
+        Transport = new RegistryTransport(Settings, stateDirectory, notice ?? log);
         Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
         Log = log;
     }
