@@ -415,9 +415,7 @@ public sealed class RegistryClient
                     _transport.FallBackToHttp(ApiHost);
                     continue;
                 }
-                throw new ContainerTasksException(ErrorCodes.RegistryCertificate, _transport.RefusalFor(uri.Host) is { } problem
-                    ? $"The TLS certificate of {uri.Authority} was refused while {spec.Operation}: {problem.Reason}. {problem.Fix(uri.Authority)}"
-                    : $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
+                throw TlsError(uri, spec.Operation, e);
             }
             catch (Exception e) when ((e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null
@@ -569,6 +567,12 @@ public sealed class RegistryClient
         byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return bytes.Length <= limit ? bytes : throw new ContainerTasksException(ErrorCodes.RegistryError, $"A manifest of {bytes.Length} bytes is larger than manifests can be.");
     }
+
+    // The reason the certificate was refused, when the transport saw one, chooses the fix; else the handshake's own error.
+    private ContainerTasksException TlsError(Uri uri, string operation, HttpRequestException e)
+        => new(ErrorCodes.RegistryCertificate, _transport.RefusalFor(uri.Host) is { } problem
+            ? $"The TLS certificate of {uri.Authority} was refused while {operation}: {problem.Reason}. {problem.Fix(uri.Authority)}"
+            : $"The TLS connection to {uri.Authority} failed while {operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
 
     private static bool IsTlsFailure(HttpRequestException e)
         => e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is System.Security.Authentication.AuthenticationException;
