@@ -155,6 +155,7 @@ public sealed class RegistryTransport : IDisposable
         CertificateProblem? problem = Check(host, certificate, chain, errors);
         if (problem is null)
         {
+            _refusals.TryRemove(host, out _);
             return true;
         }
         if (IsInsecureHost(host))
@@ -162,8 +163,8 @@ public sealed class RegistryTransport : IDisposable
             // Accepted anyway; said once, so that a CA set up for this registry is not believed to work because localhost did.
             if (_notified.TryAdd(host, true))
             {
-                _notice?.Invoke($"The TLS certificate of {host} is not checked ({(Settings.IsInsecure(host) && !Settings.InsecureRegistries.Contains(host) ? "a loopback registry" : "listed in DOTNET_CONTAINER_INSECURE_REGISTRIES")}); "
-                    + $"it would be refused: {problem.Reason}. Under another name the registry gets the full check.");
+                _notice?.Invoke($"The TLS certificate of {host} is not checked ({(HostAddress.IsLoopback(host) ? "a loopback registry" : "listed in DOTNET_CONTAINER_INSECURE_REGISTRIES")}); "
+                    + $"it would be refused: {problem.Reason}. Registries that are neither loopback nor listed as insecure get the full check.");
             }
             return true;
         }
