@@ -59,3 +59,27 @@ public sealed class SocksProxyTests(BaseImages bases, BasicAuthRegistryFixture b
         Assert.All(kit.LogLines, line => Assert.DoesNotContain("socks-secret-19", line));
     }
 }
+
+public sealed class SocksLoginTests
+{
+    [Fact]
+    public async Task A_SOCKS5_proxy_that_refuses_the_login_is_CT3013_at_once_without_showing_the_password()
+    {
+        await using var socks = new Socks5Proxy(new Infrastructure.Registries.RegistryCredential("socksuser", "right-secret"));
+        using var kit = new RegistryTestKit();
+        string registry = $"{ForwardProxy.TestHostName}:5000";
+        var wrong = new UriBuilder(socks.Uri) { Password = "wrong-secret-19" }.Uri;
+        using var session = kit.Session(kit.Environment(("ALL_PROXY", wrong.ToString())), registry, null);
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => kit.PullAsync(session, $"{registry}/app:1"));
+        Assert.Equal("CT3013", error.Code);
+        Assert.True(timer.Elapsed < TimeSpan.FromSeconds(10), $"took {timer.Elapsed}: a refused login is not worth retrying");
+        Assert.DoesNotContain("wrong-secret-19", error.Message);
+        Assert.Single(socks.Connections);
+
+        // No login at all where the proxy wants one: the same error.
+        var anonymous = new UriBuilder(socks.Uri) { UserName = "", Password = "" }.Uri;
+        using var without = kit.Session(kit.Environment(("ALL_PROXY", anonymous.ToString())), registry, null);
+        Assert.Equal("CT3013", (await Assert.ThrowsAsync<ContainerTasksException>(() => kit.PullAsync(without, $"{registry}/app:1"))).Code);
+    }
+}

@@ -427,10 +427,9 @@ public sealed class RegistryClient
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 bool timedOut = e is OperationCanceledException;
-                if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+                if (ProxyLoginError(e, uri) is { } proxyLogin)
                 {
-                    throw new ContainerTasksException(ErrorCodes.ProxyError,
-                        $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
+                    throw proxyLogin;
                 }
                 if (spec.Retry && await retry.WaitAsync(null, cancellationToken).ConfigureAwait(false))
                 {
@@ -566,6 +565,23 @@ public sealed class RegistryClient
     {
         byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return bytes.Length <= limit ? bytes : throw new ContainerTasksException(ErrorCodes.RegistryError, $"A manifest of {bytes.Length} bytes is larger than manifests can be.");
+    }
+
+    // A proxy that wants (other) credentials answers the same way every time: CT3013 at once, not retries.
+    private static ContainerTasksException? ProxyLoginError(Exception e, Uri uri)
+    {
+        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+        {
+            return new ContainerTasksException(ErrorCodes.ProxyError,
+                $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
+        }
+        // .NET's SocksException is internal; its messages about the login all speak of authentication.
+        bool socksLogin = e is HttpRequestException { HttpRequestError: HttpRequestError.ProxyTunnelError, InnerException: { } inner }
+            && inner.GetType().Name == "SocksException" && inner.Message.Contains("auth", StringComparison.OrdinalIgnoreCase);
+        return socksLogin
+            ? new ContainerTasksException(ErrorCodes.ProxyError,
+                $"The SOCKS proxy refused the login for the connection to {uri.Authority} ({Secrets.Scrub(e.InnerException!.Message)}). Put the proxy user and password in the proxy URL: ALL_PROXY=socks5://user:password@proxy:port.", e)
+            : null;
     }
 
     // The reason the certificate was refused, when the transport saw one, chooses the fix; else the handshake's own error.
