@@ -122,6 +122,43 @@ public class ContainerNamesTests
         Assert.Contains("255", error.Message);
     }
 
+    [Fact]
+    public void A_name_of_exactly_64_lower_case_hex_characters_is_CT4003_as_it_reads_as_an_image_id()
+    {
+        string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        var error = Assert.Throws<ContainerTasksException>(() => ContainerNames.NormalizeRepository(id, out _));
+        Assert.Equal(ErrorCodes.InvalidRepositoryName, error.Code);
+        Assert.Contains("image ID", error.Message);
+        // Upper-case hex is lower-cased first, so it is the same ambiguous name.
+        Assert.Equal(ErrorCodes.InvalidRepositoryName, Assert.Throws<ContainerTasksException>(() => ContainerNames.NormalizeRepository(id.ToUpperInvariant(), out _)).Code);
+        Assert.Equal(id[..63], ContainerNames.NormalizeRepository(id[..63], out _));
+        Assert.Equal(id + "0", ContainerNames.NormalizeRepository(id + "0", out _));
+        Assert.Equal($"team/{id}", ContainerNames.NormalizeRepository($"team/{id}", out _));
+    }
+
+    [Fact]
+    public void A_reference_whose_repository_is_64_hex_characters_is_CT1002_and_a_longer_path_is_not()
+    {
+        string id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        foreach (string reference in new[] { id, $"{id}:1", $"ghcr.io/{id}", $"localhost:5000/{id}:latest" })
+        {
+            var error = Assert.Throws<ContainerTasksException>(() => ImageReference.Parse(reference));
+            Assert.Equal(ErrorCodes.InvalidReference, error.Code);
+            Assert.Contains("image ID", error.Message);
+        }
+        Assert.Equal($"library/{id}", ImageReference.Parse($"library/{id}").Repository);
+        Assert.Equal($"o/{id}", ImageReference.Parse($"ghcr.io/o/{id}").Repository);
+    }
+
+    [Theory]
+    [InlineData("mcr.microsoft.com/dotnet/runtime: 8.0")]
+    [InlineData("my base:1")]
+    [InlineData("mcr.microsoft.com/dotnet/run time:8.0")]
+    public void A_base_image_with_a_space_is_CT1002_where_the_SDK_replaces_it_with_a_dash(string baseImage)
+    {
+        Assert.Equal(ErrorCodes.InvalidReference, Assert.Throws<ContainerTasksException>(() => ImageReference.Parse(baseImage)).Code);
+    }
+
     [Theory]
     // Built-in: valid tags.
     [InlineData("latest")]

@@ -154,7 +154,7 @@ public interface IContainerBuildLog
     /// <summary>A line for detailed logs.</summary>
     void Detail(string message);
 
-    /// <summary>A line a user waiting should see at normal verbosity, not at minimal: a retry and its cause.</summary>
+    /// <summary>A line a user sees at normal verbosity, not at minimal: a retry and its cause, a certificate accepted unchecked.</summary>
     void Notice(string message) => Detail(message);
 
     /// <summary>A warning with a stable code.</summary>

@@ -72,6 +72,11 @@ public static partial class ContainerNames
                 + "with only '-', '_' or '__' between letters and digits (no empty parts, no trailing '-', '_' or '/'). "
                 + "Set ContainerRepository (it defaults to AssemblyName) to a valid name, e.g. <ContainerRepository>my-app</ContainerRepository>.");
         }
+        if (IsImageId(normalized))
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidRepositoryName,
+                $"'{normalized}' cannot be a container repository name: 64 hexadecimal characters read as an image ID (docker and the distribution reference grammar refuse such names). Set another ContainerRepository.");
+        }
         if (normalized != name)
         {
             warning = $"'{name}' is not a valid container repository name; it was normalized to '{normalized}'. "
@@ -159,6 +164,9 @@ public static partial class ContainerNames
         }
         return $"it starts with '{tag[0]}'";
     }
+
+    /// <summary>True when <paramref name="name"/> is exactly 64 lower-case hex characters: the shape of an image ID, so never a repository.</summary>
+    public static bool IsImageId(string name) => name.Length == 64 && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
     private static bool IsValidRepository(string name) => name.Length > 0 && RepositoryPattern().IsMatch(name);
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ContainerTasks.Json;
 
 namespace ContainerTasks.Model;
 
@@ -32,35 +33,22 @@ public sealed record Descriptor(string MediaType, Digest Digest, long Size)
         }
         string mediaType = element.TryGetProperty("mediaType", out var m) && m.ValueKind == JsonValueKind.String
             ? m.GetString()!
-            : throw Invalid(what, "has no mediaType");
+            : throw Invalid(what, m.ValueKind == JsonValueKind.Undefined ? "has no mediaType" : "has a mediaType that is not a string");
         Digest digest = element.TryGetProperty("digest", out var d) && d.ValueKind == JsonValueKind.String
             ? Digest.Parse(d.GetString()!)
             : throw Invalid(what, "has no digest");
         long size = element.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long sz) && sz >= 0
             ? sz
             : throw Invalid(what, "has no valid size");
-        var descriptor = new Descriptor(mediaType, digest, size);
-        if (element.TryGetProperty("urls", out var urls) && urls.ValueKind == JsonValueKind.Array)
+        string member = $"descriptor in the {what}";
+        return new Descriptor(mediaType, digest, size)
         {
-            descriptor = descriptor with { Urls = urls.EnumerateArray().Select(u => u.GetString() ?? "").ToList() };
-        }
-        if (element.TryGetProperty("annotations", out var annotations) && annotations.ValueKind == JsonValueKind.Object)
-        {
-            descriptor = descriptor with { Annotations = ReadStringMap(annotations) };
-        }
-        if (element.TryGetProperty("platform", out var platform) && platform.ValueKind == JsonValueKind.Object)
-        {
-            descriptor = descriptor with { Platform = Platform.Read(platform) };
-        }
-        if (element.TryGetProperty("artifactType", out var artifactType) && artifactType.ValueKind == JsonValueKind.String)
-        {
-            descriptor = descriptor with { ArtifactType = artifactType.GetString() };
-        }
-        if (element.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String)
-        {
-            descriptor = descriptor with { Data = data.GetString() };
-        }
-        return descriptor;
+            Urls = JsonMembers.Strings(element, "urls", member),
+            Annotations = JsonMembers.Object(element, "annotations", member) is { } annotations ? ReadStringMap(annotations) : null,
+            Platform = JsonMembers.Object(element, "platform", member) is { } platform ? Platform.Read(platform) : null,
+            ArtifactType = JsonMembers.String(element, "artifactType", member),
+            Data = JsonMembers.String(element, "data", member),
+        };
     }
 
     /// <summary>Writes the descriptor; map keys in ordinal order so output is stable.</summary>

@@ -30,19 +30,15 @@ public sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Mani
             throw new ContainerTasksException(ErrorCodes.UnsupportedMediaType,
                 $"Expected an image index or manifest list but got '{mediaType ?? "(no media type)"}'.");
         }
-        var manifests = new List<Descriptor>();
-        if (root.TryGetProperty("manifests", out var list) && list.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var entry in list.EnumerateArray())
-            {
-                manifests.Add(Descriptor.Read(entry, "image index"));
-            }
-        }
+        const string what = "image index";
+        List<Descriptor> manifests = JsonMembers.Array(root, "manifests", what) is { } list
+            ? list.EnumerateArray().Select(entry => Descriptor.Read(entry, what)).ToList()
+            : [];
         return new ImageIndex(mediaType!, manifests)
         {
-            Annotations = root.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? Descriptor.ReadStringMap(a) : null,
-            ArtifactType = root.TryGetProperty("artifactType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
-            Subject = root.TryGetProperty("subject", out var s) && s.ValueKind == JsonValueKind.Object ? Descriptor.Read(s, "image index") : null,
+            Annotations = JsonMembers.Object(root, "annotations", what) is { } a ? Descriptor.ReadStringMap(a) : null,
+            ArtifactType = JsonMembers.String(root, "artifactType", what),
+            Subject = JsonMembers.Object(root, "subject", what) is { } s ? Descriptor.Read(s, what) : null,
         };
     }
 

@@ -41,19 +41,15 @@ public sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnl
         {
             throw new ContainerTasksException(ErrorCodes.InvalidManifest, "The image manifest has no config descriptor.");
         }
-        var layers = new List<Descriptor>();
-        if (root.TryGetProperty("layers", out var layersElement) && layersElement.ValueKind == JsonValueKind.Array)
+        const string what = "image manifest";
+        List<Descriptor> layers = JsonMembers.Array(root, "layers", what) is { } list
+            ? list.EnumerateArray().Select(layer => Descriptor.Read(layer, what)).ToList()
+            : [];
+        return new ImageManifest(mediaType!, Descriptor.Read(config, what), layers)
         {
-            foreach (var layer in layersElement.EnumerateArray())
-            {
-                layers.Add(Descriptor.Read(layer, "image manifest"));
-            }
-        }
-        return new ImageManifest(mediaType!, Descriptor.Read(config, "image manifest"), layers)
-        {
-            Annotations = root.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? Descriptor.ReadStringMap(a) : null,
-            Subject = root.TryGetProperty("subject", out var s) && s.ValueKind == JsonValueKind.Object ? Descriptor.Read(s, "image manifest") : null,
-            ArtifactType = root.TryGetProperty("artifactType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null,
+            Annotations = JsonMembers.Object(root, "annotations", what) is { } a ? Descriptor.ReadStringMap(a) : null,
+            Subject = JsonMembers.Object(root, "subject", what) is { } s ? Descriptor.Read(s, what) : null,
+            ArtifactType = JsonMembers.String(root, "artifactType", what),
         };
     }
 

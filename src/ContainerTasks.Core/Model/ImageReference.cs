@@ -90,6 +90,7 @@ public sealed partial record ImageReference
             registry = DockerHub;
             repository = rest;
         }
+        ValidateRepository(value, repository);
         if (registry == "index.docker.io" || registry == "registry-1.docker.io")
         {
             registry = DockerHub;
@@ -99,6 +100,20 @@ public sealed partial record ImageReference
             repository = "library/" + repository;
         }
 
+        if (registry.Length + 1 + repository.Length > 255)
+        {
+            throw Invalid(value, "the name is longer than 255 characters");
+        }
+        if (tag is null && digest is null)
+        {
+            tag = "latest";
+        }
+        return new ImageReference(registry, repository, tag, digest);
+    }
+
+    /// <summary>Checks the repository as written (before Docker Hub's <c>library/</c>), throwing CT1002 saying what is wrong.</summary>
+    private static void ValidateRepository(string value, string repository)
+    {
         if (repository.Length == 0)
         {
             throw Invalid(value, "it has no repository name");
@@ -111,15 +126,10 @@ public sealed partial record ImageReference
         {
             throw Invalid(value, $"the repository '{repository}' is not valid: path components of lower-case letters and digits, separated by '/', joined inside by '.', '_', '__' or '-'");
         }
-        if (registry.Length + 1 + repository.Length > 255)
+        if (ContainerNames.IsImageId(repository))
         {
-            throw Invalid(value, "the name is longer than 255 characters");
+            throw Invalid(value, $"the repository '{repository}' is 64 hexadecimal characters, which reads as an image ID; use another name");
         }
-        if (tag is null && digest is null)
-        {
-            tag = "latest";
-        }
-        return new ImageReference(registry, repository, tag, digest);
     }
 
     /// <summary>Parses without throwing.</summary>

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ContainerTasks.Processes;
 
 namespace ContainerTasks.Outputs;
 
@@ -57,48 +57,19 @@ public sealed class LocalDaemon
     private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(command)
+        // The build's PATH only: never a "docker" that happens to sit in the current folder.
+        if (ExecutableLookup.Find(command, environment) is not { } executable)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        foreach (var pair in environment)
-        {
-            start.Environment[pair.Key] = pair.Value;
+            return (-1, "", $"{command} is not installed (not on PATH)");
         }
         try
         {
-            using Process process = Process.Start(start)!;
-            if (input is not null)
-            {
-                process.StandardInput.Write(input);
-            }
-            process.StandardInput.Close();
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            Task<string> error = process.StandardError.ReadToEndAsync();
-            // Waits in short steps, so that a cancelled build (Ctrl+C) stops the engine's command too.
-            var deadline = DateTime.UtcNow + timeout;
-            while (!process.WaitForExit(200))
-            {
-                if (cancellationToken.IsCancellationRequested || DateTime.UtcNow > deadline)
-                {
-                    process.Kill(entireProcessTree: true);
-                    cancellationToken.ThrowIfCancellationRequested();
-                    return (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s");
-                }
-            }
-            process.WaitForExit();
-            return (process.ExitCode, output.Result, error.Result);
+            ToolResult result = ToolRunner.Run(executable, arguments, environment, input, timeout, cancellationToken);
+            return result.TimedOut ? (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s") : (result.ExitCode, result.Output, result.Error);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (System.ComponentModel.Win32Exception e)
         {
-            return (-1, "", $"{command} is not installed");
+            return (-1, "", $"{executable} cannot be started: {e.Message}");
         }
     }
 }

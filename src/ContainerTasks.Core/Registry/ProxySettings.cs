@@ -1,12 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace ContainerTasks.Registry;
 
 /// <summary>
-/// Proxies from <c>HTTPS_PROXY</c>/<c>HTTP_PROXY</c>/<c>ALL_PROXY</c> and exceptions from <c>NO_PROXY</c>, matched as
-/// curl and Go do: <c>corp</c> and <c>.corp</c> both cover <c>corp</c> and <c>myreg.corp</c>; <c>*</c> covers everything;
-/// IP addresses and CIDR ranges cover IP hosts; <c>host:port</c> covers that port only. Loopback never uses a proxy.
+/// Proxies from <c>HTTPS_PROXY</c> (https URLs), <c>HTTP_PROXY</c> (http URLs) and <c>ALL_PROXY</c> (either, when the
+/// first two are unset), upper case first; http, https and SOCKS (<c>socks4</c>, <c>socks4a</c>, <c>socks5</c>,
+/// <c>socks5h</c>) proxies. <c>NO_PROXY</c> is read as Go reads it (<see cref="NoProxyRule"/>). Loopback never uses a proxy.
 /// (.NET's own environment proxy sends loopback through the proxy and reads <c>corp</c> as an exact name.)
 /// </summary>
 public sealed class ProxySettings : IWebProxy, ICredentials
@@ -39,9 +38,7 @@ public sealed class ProxySettings : IWebProxy, ICredentials
         Uri? all = ParseProxy(Get("ALL_PROXY"), "ALL_PROXY");
         Uri? https = ParseProxy(Get("HTTPS_PROXY"), "HTTPS_PROXY") ?? all;
         Uri? http = ParseProxy(Get("HTTP_PROXY"), "HTTP_PROXY") ?? all;
-        var rules = (Get("NO_PROXY") ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(NoProxyRule.Parse);
-        return new ProxySettings(https, http, rules);
+        return new ProxySettings(https, http, NoProxyRule.ParseList(Get("NO_PROXY")));
     }
 
     /// <summary>True when a request to <paramref name="uri"/> goes direct.</summary>
@@ -51,13 +48,8 @@ public sealed class ProxySettings : IWebProxy, ICredentials
         {
             return true;
         }
-        string host = uri.IdnHost.Trim('[', ']');
-        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
-            || (IPAddress.TryParse(host, out IPAddress? ip) && IPAddress.IsLoopback(ip)))
-        {
-            return true;
-        }
-        return _noProxy.Any(rule => rule.Matches(host, uri.Port));
+        string host = uri.IdnHost;
+        return HostAddress.IsLoopback(host) || _noProxy.Any(rule => rule.Matches(host, uri.Port));
     }
 
     /// <summary>The proxy for <paramref name="destination"/>, or null to go direct.</summary>
@@ -94,86 +86,14 @@ public sealed class ProxySettings : IWebProxy, ICredentials
             return null;
         }
         string withScheme = value.Contains("://", StringComparison.Ordinal) ? value : "http://" + value;
-        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) || (uri.Scheme != "http" && uri.Scheme != "https"))
+        if (!Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) || uri.Host.Length == 0 || !SupportedSchemes.Contains(uri.Scheme))
         {
             throw new ContainerTasksException(ErrorCodes.InvalidRegistrySetting,
-                $"{name} is not a proxy URL (expected http://host:port or http://user:password@host:port).");
+                $"{name} is not a proxy URL (expected http://host:port, http://user:password@host:port, or socks5://host:port; schemes {string.Join(", ", SupportedSchemes)}).");
         }
-        return uri;
+        // .NET resolves names at a SOCKS5 proxy always: socks5h (curl's "resolve at the proxy") is what it does.
+        return uri.Scheme == "socks5h" ? new UriBuilder(uri) { Scheme = "socks5" }.Uri : uri;
     }
 
-    /// <summary>One NO_PROXY entry.</summary>
-    private sealed record NoProxyRule(string? Domain, IPAddress? Network, int PrefixLength, int? Port, bool Everything)
-    {
-        public static NoProxyRule Parse(string entry)
-        {
-            if (entry == "*")
-            {
-                return new NoProxyRule(null, null, 0, null, true);
-            }
-            string value = entry;
-            int? port = null;
-            int slash = value.IndexOf('/');
-            if (slash > 0 && IPAddress.TryParse(value[..slash], out IPAddress? network) && int.TryParse(value[(slash + 1)..], out int prefix))
-            {
-                return new NoProxyRule(null, network, prefix, null, false);
-            }
-            if (IPAddress.TryParse(value.Trim('[', ']'), out IPAddress? address))
-            {
-                return new NoProxyRule(null, address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128, null, false);
-            }
-            int colon = value.LastIndexOf(':');
-            if (colon > 0 && int.TryParse(value[(colon + 1)..], out int p) && !value.EndsWith(']'))
-            {
-                port = p;
-                value = value[..colon];
-                if (IPAddress.TryParse(value.Trim('[', ']'), out IPAddress? withPort))
-                {
-                    return new NoProxyRule(null, withPort, withPort.AddressFamily == AddressFamily.InterNetwork ? 32 : 128, port, false);
-                }
-            }
-            return new NoProxyRule(value.TrimStart('*').TrimStart('.').ToLowerInvariant(), null, 0, port, false);
-        }
-
-        public bool Matches(string host, int port)
-        {
-            if (Everything)
-            {
-                return true;
-            }
-            if (Port is int p && p != port)
-            {
-                return false;
-            }
-            if (Network is not null)
-            {
-                return IPAddress.TryParse(host, out IPAddress? ip) && InNetwork(ip, Network, PrefixLength);
-            }
-            string name = host.ToLowerInvariant();
-            return Domain!.Length > 0 && (name == Domain || name.EndsWith("." + Domain, StringComparison.Ordinal));
-        }
-
-        private static bool InNetwork(IPAddress ip, IPAddress network, int prefix)
-        {
-            if (ip.IsIPv4MappedToIPv6)
-            {
-                ip = ip.MapToIPv4();
-            }
-            byte[] a = ip.GetAddressBytes();
-            byte[] b = network.GetAddressBytes();
-            if (a.Length != b.Length)
-            {
-                return false;
-            }
-            for (int bit = 0; bit < prefix && bit < a.Length * 8; bit++)
-            {
-                int mask = 0x80 >> (bit % 8);
-                if ((a[bit / 8] & mask) != (b[bit / 8] & mask))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
+    private static readonly string[] SupportedSchemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"];
 }

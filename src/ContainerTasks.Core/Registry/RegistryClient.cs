@@ -440,8 +440,7 @@ public sealed class RegistryClient
                     _transport.FallBackToHttp(ApiHost);
                     continue;
                 }
-                throw new ContainerTasksException(ErrorCodes.RegistryCertificate,
-                    $"The TLS connection to {uri.Authority} failed while {spec.Operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
+                throw TlsError(uri, spec.Operation, e);
             }
             catch (Exception e) when ((e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 && uri.Scheme == "http" && IsRegistry(uri) && redirectTarget is null
@@ -539,10 +538,9 @@ public sealed class RegistryClient
     // A request that got no HTTP answer: one retry classification for every operation (see RetryPolicy), each retry shown.
     private async Task RetryOrThrowAsync(Exception e, Request spec, Uri uri, RetryPolicy retry, bool heard, CancellationToken cancellationToken)
     {
-        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+        if (ProxyLoginError(e, uri) is { } proxyLogin)
         {
-            throw new ContainerTasksException(ErrorCodes.ProxyError,
-                $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
+            throw proxyLogin;
         }
         NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
         if (spec.Retry && await retry.WaitAsync(null, cancellationToken, heard, delay => Retrying(spec, failure.Cause, delay, retry)).ConfigureAwait(false))
@@ -622,6 +620,29 @@ public sealed class RegistryClient
             throw await RegistryErrors.FromResponseAsync(response, Registry, repository, operation, Credential, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // A proxy that wants (other) credentials answers the same way every time: CT3013 at once, not retries.
+    private static ContainerTasksException? ProxyLoginError(Exception e, Uri uri)
+    {
+        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+        {
+            return new ContainerTasksException(ErrorCodes.ProxyError,
+                $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);
+        }
+        // .NET's SocksException is internal; its messages about the login all speak of authentication.
+        bool socksLogin = e is HttpRequestException { HttpRequestError: HttpRequestError.ProxyTunnelError, InnerException: { } inner }
+            && inner.GetType().Name == "SocksException" && inner.Message.Contains("auth", StringComparison.OrdinalIgnoreCase);
+        return socksLogin
+            ? new ContainerTasksException(ErrorCodes.ProxyError,
+                $"The SOCKS proxy refused the login for the connection to {uri.Authority} ({Secrets.Scrub(e.InnerException!.Message)}). Put the proxy user and password in the proxy URL: ALL_PROXY=socks5://user:password@proxy:port.", e)
+            : null;
+    }
+
+    // The reason the certificate was refused, when the transport saw one, chooses the fix; else the handshake's own error.
+    private ContainerTasksException TlsError(Uri uri, string operation, HttpRequestException e)
+        => new(ErrorCodes.RegistryCertificate, _transport.RefusalFor(uri.Host) is { } problem
+            ? $"The TLS certificate of {uri.Authority} was refused while {operation}: {problem.Reason}. {problem.Fix(uri.Authority)}"
+            : $"The TLS connection to {uri.Authority} failed while {operation}: {Innermost(e)}. If the registry uses a private CA, put it in /etc/docker/certs.d/{uri.Authority}/ca.crt or in the bundle SSL_CERT_FILE names; for a test registry, list it in DOTNET_CONTAINER_INSECURE_REGISTRIES.", e);
 
     private static bool IsTlsFailure(HttpRequestException e)
         => e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is System.Security.Authentication.AuthenticationException;

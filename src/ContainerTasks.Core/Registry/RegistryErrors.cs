@@ -14,7 +14,7 @@ internal static class RegistryErrors
         // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
         // the credentials work but lack the right, which is a denial, not a login problem.
         bool insufficientScope = response.StatusCode == HttpStatusCode.Unauthorized && credential is not null
-            && response.Headers.WwwAuthenticate.Any(h => h.ToString().Contains("insufficient_scope", StringComparison.OrdinalIgnoreCase));
+            && Auth.AuthChallenge.FromResponse(response).Any(c => c.Parameters.TryGetValue("error", out string? error) && error == "insufficient_scope");
         if (insufficientScope)
         {
             return new ContainerTasksException(ErrorCodes.RegistryDenied,
@@ -44,6 +44,17 @@ internal static class RegistryErrors
         return limit.Length == 0 && remaining.Length == 0 ? "" : $" (ratelimit-limit: {limit}, ratelimit-remaining: {remaining})";
     }
 
+    // One entry of the distribution spec's {"errors":[{"code","message"}]}; entries of another shape are left out.
+    private static string Describe(JsonElement error)
+    {
+        string? Text(string name) => error.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        if (error.ValueKind != JsonValueKind.Object)
+        {
+            return "";
+        }
+        return $"{Text("code") ?? "?"}{(Text("message") is { Length: > 0 } message ? ": " + message : "")}";
+    }
+
     // The registry's own words, cleaned: they end up in build logs and terminals.
     private static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -62,8 +73,7 @@ internal static class RegistryErrors
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
             {
-                return RegistryText.Clean(string.Join("; ", errors.EnumerateArray().Take(5).Select(e =>
-                    $"{(e.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : "?")}{(e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String && m.GetString() is { Length: > 0 } text ? ": " + text : "")}")));
+                return RegistryText.Clean(string.Join("; ", errors.EnumerateArray().Select(Describe).Where(e => e.Length > 0).Take(5)));
             }
         }
         catch (Exception e) when (e is JsonException or HttpRequestException or IOException or InvalidOperationException)

@@ -18,13 +18,13 @@ public sealed class RegistrySession : IDisposable
     /// <param name="outputRegistry">The registry pushed to, if any.</param>
     /// <param name="log">Progress and diagnostics, one line each; never contains secrets.</param>
     /// <param name="stateDirectory">Where to remember, across builds, that an insecure registry speaks plain HTTP (see <see cref="RegistryTransport"/>).</param>
-    /// <param name="notice">Lines a user waiting should see at normal verbosity: retries and their cause. Default: <paramref name="log"/>.</param>
+    /// <param name="notice">Lines a user sees at normal verbosity: retries and their cause, a loopback registry's certificate accepted unchecked. Default: <paramref name="log"/>.</param>
     public RegistrySession(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null, string? stateDirectory = null,
         Action<string>? notice = null)
     {
         Notice = notice ?? log;
         Settings = RegistrySettings.FromEnvironment(environment);
-        Transport = new RegistryTransport(Settings, stateDirectory);
+        Transport = new RegistryTransport(Settings, stateDirectory, notice ?? log);
         Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
         Log = log;
     }

@@ -141,8 +141,8 @@ public sealed record RegistrySettings
     }
 
     /// <summary>
-    /// True when <paramref name="registry"/> may use HTTP or an untrusted certificate: loopback names
-    /// always, others when listed in <c>DOTNET_CONTAINER_INSECURE_REGISTRIES</c>.
+    /// True when <paramref name="registry"/> may use HTTP or an untrusted certificate: loopback (<c>localhost</c>,
+    /// <c>*.localhost</c>, loopback addresses) always, others when listed in <c>DOTNET_CONTAINER_INSECURE_REGISTRIES</c>.
     /// </summary>
     public bool IsInsecure(string registry)
     {
@@ -150,8 +150,8 @@ public sealed record RegistrySettings
         {
             return true;
         }
-        string host = HostOf(registry);
-        return host is "localhost" or "127.0.0.1" or "[::1]" or "::1" || host.StartsWith("127.", StringComparison.Ordinal);
+        // Parsed, never matched by prefix: "127.evil.example" is a DNS name anyone can point anywhere.
+        return HostAddress.IsLoopback(HostOf(registry));
     }
 
     internal static string HostOf(string registry)
@@ -162,7 +162,8 @@ public sealed record RegistrySettings
             return end > 0 ? registry[..(end + 1)] : registry;
         }
         int colon = registry.LastIndexOf(':');
-        return colon > 0 ? registry[..colon] : registry;
+        // A bare IPv6 address (a TLS target host) has several colons and no port.
+        return colon > 0 && registry.IndexOf(':') == colon ? registry[..colon] : registry;
     }
 
     private static TimeSpan? Milliseconds(string? value, string name)

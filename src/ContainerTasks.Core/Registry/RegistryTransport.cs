@@ -20,6 +20,9 @@ public sealed class RegistryTransport : IDisposable
     private readonly string? _stateDirectory;
     private readonly ConcurrentDictionary<string, CertificateFolder?> _certificates = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _answered = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, CertificateProblem> _refusals = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, bool> _notified = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Action<string>? _notice;
 
     /// <summary>Creates the transport for <paramref name="settings"/>.</summary>
     /// <param name="settings">The build's registry settings.</param>
@@ -28,10 +31,12 @@ public sealed class RegistryTransport : IDisposable
     /// (a TLS attempt costs tens of milliseconds); a remembered registry that stops answering HTTP is tried with
     /// HTTPS again. Null: nothing is remembered.
     /// </param>
-    public RegistryTransport(RegistrySettings settings, string? stateDirectory = null)
+    /// <param name="notice">Lines a user should see at normal verbosity (a loopback registry's certificate accepted unchecked).</param>
+    public RegistryTransport(RegistrySettings settings, string? stateDirectory = null, Action<string>? notice = null)
     {
         Settings = settings;
         _stateDirectory = stateDirectory;
+        _notice = notice;
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = settings.ConnectTimeout,
@@ -143,23 +148,46 @@ public sealed class RegistryTransport : IDisposable
     /// <summary>Releases the connection pool.</summary>
     public void Dispose() => Http.Dispose();
 
+    /// <summary>Why the certificate of <paramref name="host"/> was last refused in this build; null when it never was.</summary>
+    internal CertificateProblem? RefusalFor(string host) => _refusals.TryGetValue(host.Trim('[', ']'), out CertificateProblem? problem) ? problem : null;
+
     private bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
+        string? host = (sender as SslStream)?.TargetHostName;
         if (errors == SslPolicyErrors.None)
         {
             return true;
         }
-        string? host = (sender as SslStream)?.TargetHostName;
         if (host is null)
         {
             return false;
         }
-        if (IsInsecureHost(host))
+        CertificateProblem? problem = Check(host, certificate, chain, errors);
+        if (problem is null)
         {
+            _refusals.TryRemove(host, out _);
             return true;
         }
-        // A certs.d CA for this registry may complete the chain the system trust could not.
-        if (errors == SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && FindFolder(host) is { CaCertificates.Count: > 0 } folder)
+        if (IsInsecureHost(host))
+        {
+            // Accepted anyway; said once, so that a CA set up for this registry is not believed to work because localhost did.
+            if (_notified.TryAdd(host, true))
+            {
+                _notice?.Invoke($"The TLS certificate of {host} is not checked ({(HostAddress.IsLoopback(host) ? "a loopback registry" : "listed in DOTNET_CONTAINER_INSECURE_REGISTRIES")}); "
+                    + $"it would be refused: {problem.Reason}. Registries that are neither loopback nor listed as insecure get the full check.");
+            }
+            return true;
+        }
+        _refusals[host] = problem;
+        return false;
+    }
+
+    /// <summary>The problem left once a certs.d CA for <paramref name="host"/> has had its chance to complete the chain; null when none is left.</summary>
+    private CertificateProblem? Check(string host, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        X509Certificate2? leaf = certificate is null ? null : certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        IEnumerable<X509ChainStatus> status = chain?.ChainStatus ?? [];
+        if (errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors) && leaf is not null && FindFolder(host) is { CaCertificates.Count: > 0 } folder)
         {
             using var custom = new X509Chain();
             custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
@@ -173,9 +201,11 @@ public sealed class RegistryTransport : IDisposable
                     custom.ChainPolicy.ExtraStore.Add(element.Certificate);
                 }
             }
-            return custom.Build(new X509Certificate2(certificate));
+            bool trusted = custom.Build(leaf);
+            errors = trusted ? errors & ~SslPolicyErrors.RemoteCertificateChainErrors : errors;
+            status = trusted ? [] : custom.ChainStatus.ToArray();
         }
-        return false;
+        return errors == SslPolicyErrors.None ? null : CertificateProblem.Of(host, leaf, errors, status);
     }
 
     // Returning null (no client certificate) is allowed by TLS; the delegate's annotation says otherwise.

@@ -6,6 +6,9 @@ namespace ContainerTasks.Registry.Auth;
 /// </summary>
 public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, string> Parameters)
 {
+    /// <summary>The token68 form of a challenge (<c>Negotiate YIIB...</c>), which has no parameters.</summary>
+    public string? Token68 { get; init; }
+
     /// <summary>True for Bearer (token) authentication.</summary>
     public bool IsBearer => Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase);
 
@@ -23,84 +26,17 @@ public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, st
         ? v.Split(' ', StringSplitOptions.RemoveEmptyEntries)
         : [];
 
-    /// <summary>Parses every challenge in a header value (several may be comma-separated).</summary>
-    public static IReadOnlyList<AuthChallenge> Parse(string header)
-    {
-        var challenges = new List<AuthChallenge>();
-        int i = 0;
-        while (i < header.Length)
-        {
-            SkipSeparators(header, ref i);
-            int start = i;
-            while (i < header.Length && !char.IsWhiteSpace(header[i]) && header[i] != ',')
-            {
-                i++;
-            }
-            if (i == start)
-            {
-                break;
-            }
-            string scheme = header[start..i];
-            var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            while (true)
-            {
-                int save = i;
-                SkipSeparators(header, ref i);
-                int nameStart = i;
-                while (i < header.Length && header[i] != '=' && header[i] != ',' && !char.IsWhiteSpace(header[i]))
-                {
-                    i++;
-                }
-                if (i >= header.Length || header[i] != '=' || i == nameStart)
-                {
-                    // Not "name=": the start of the next challenge (or the end).
-                    i = save;
-                    break;
-                }
-                string name = header[nameStart..i];
-                i++; // '='
-                string value;
-                if (i < header.Length && header[i] == '"')
-                {
-                    i++;
-                    var builder = new System.Text.StringBuilder();
-                    while (i < header.Length && header[i] != '"')
-                    {
-                        if (header[i] == '\\' && i + 1 < header.Length)
-                        {
-                            i++;
-                        }
-                        builder.Append(header[i]);
-                        i++;
-                    }
-                    i++; // closing quote
-                    value = builder.ToString();
-                }
-                else
-                {
-                    int valueStart = i;
-                    while (i < header.Length && header[i] != ',' && !char.IsWhiteSpace(header[i]))
-                    {
-                        i++;
-                    }
-                    value = header[valueStart..i];
-                }
-                parameters[name] = parameters.TryGetValue(name, out string? previous) ? previous + " " + value : value;
-                if (i >= header.Length)
-                {
-                    break;
-                }
-            }
-            challenges.Add(new AuthChallenge(scheme, parameters));
-        }
-        return challenges;
-    }
+    /// <summary>
+    /// Parses every challenge in a header value (RFC 9110 §11.6.1): several per header, <c>name = value</c> with
+    /// optional spaces, quoted values with <c>\"</c> escapes, token68 forms. Malformed parts are skipped, never read
+    /// as another challenge.
+    /// </summary>
+    public static IReadOnlyList<AuthChallenge> Parse(string header) => new AuthChallengeReader(header).ReadAll();
 
-    private static void SkipSeparators(string s, ref int i)
-    {
-        while (i < s.Length && (s[i] == ',' || char.IsWhiteSpace(s[i])))
-        {
-            i++;
-        }
-    }
+    /// <summary>Every challenge of a response's <c>WWW-Authenticate</c> headers, read from the raw header values.</summary>
+    public static IReadOnlyList<AuthChallenge> FromResponse(HttpResponseMessage response)
+        // Raw values: .NET's typed header drops a challenge it cannot parse (e.g. "realm = ...").
+        => response.Headers.TryGetValues("WWW-Authenticate", out IEnumerable<string>? values)
+            ? values.SelectMany(Parse).ToList()
+            : [];
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using ContainerTasks.Processes;
 
 namespace ContainerTasks.Registry.Auth;
 
@@ -193,15 +193,15 @@ public sealed class CredentialStore
             return null;
         }
         string source = $"'{file}'";
-        if (value.TryGetProperty("identitytoken", out var identity) && identity.GetString() is { Length: > 0 } token)
+        if (Text(value, "identitytoken") is { Length: > 0 } token)
         {
             return RegistryCredential.FromIdentityToken(token, null, source);
         }
-        if (value.TryGetProperty("registrytoken", out var registryToken) && registryToken.GetString() is { Length: > 0 } bearer)
+        if (Text(value, "registrytoken") is { Length: > 0 } bearer)
         {
             return RegistryCredential.FromBearerToken(bearer, source);
         }
-        if (value.TryGetProperty("auth", out var auth) && auth.GetString() is { Length: > 0 } encoded)
+        if (Text(value, "auth") is { Length: > 0 } encoded)
         {
             string decoded;
             try
@@ -221,101 +221,74 @@ public sealed class CredentialStore
             }
             return RegistryCredential.FromUserPassword(decoded[..colon], decoded[(colon + 1)..], source);
         }
-        if (value.TryGetProperty("username", out var user) && user.GetString() is { Length: > 0 } u
-            && value.TryGetProperty("password", out var pass) && pass.GetString() is { Length: > 0 } p)
+        if (Text(value, "username") is { Length: > 0 } u && Text(value, "password") is { Length: > 0 } p)
         {
             return RegistryCredential.FromUserPassword(u, p, source);
         }
         return null;
     }
 
+    // Values of another JSON type (a number where a string belongs) are as good as absent, never a crash.
+    private static string? Text(JsonElement element, string name)
+        => element.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
     private RegistryCredential? FromHelper(string helper, string registry, string file)
     {
         string program = "docker-credential-" + helper;
         string serverUrl = NormalizeKey(registry) == "docker.io" ? "https://index.docker.io/v1/" : registry;
-        var start = new ProcessStartInfo(FindOnPath(program) ?? program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("get");
-        foreach (var pair in _environment)
-        {
-            start.Environment[pair.Key] = pair.Value;
-        }
-        Process process;
+        string executable = ExecutableLookup.Find(program, _environment) ?? throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
+            $"'{file}' names the credential helper '{helper}', but '{program}' is not on PATH (only absolute PATH folders are searched, never the current folder). Install it, or remove it from the file.");
+        ToolResult result;
         try
         {
-            process = Process.Start(start)!;
+            result = ToolRunner.Run(executable, ["get"], _environment, serverUrl, TimeSpan.FromSeconds(30));
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
-                $"'{file}' names the credential helper '{helper}', but '{program}' is not on PATH. Install it, or remove it from the file.", e);
+                $"The credential helper '{executable}' named in '{file}' cannot be started: {e.Message}.", e);
         }
-        using (process)
+        if (result.TimedOut)
         {
-            process.StandardInput.Write(serverUrl);
-            process.StandardInput.Close();
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            Task<string> error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(30_000))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new ContainerTasksException(ErrorCodes.CredentialSourceError, $"The credential helper '{program}' did not answer within 30 s.");
-            }
-            string stdout = output.Result;
-            if (process.ExitCode != 0)
-            {
-                string message = (stdout + error.Result).Trim();
-                if (message.Contains("credentials not found", StringComparison.OrdinalIgnoreCase) || message.Contains("not found in", StringComparison.OrdinalIgnoreCase))
-                {
-                    return null;
-                }
-                throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
-                    $"The credential helper '{program}' failed (exit {process.ExitCode}) for {registry}. Run '{program} get' by hand to see why.");
-            }
-            try
-            {
-                using var json = JsonDocument.Parse(stdout);
-                string user = json.RootElement.GetProperty("Username").GetString() ?? "";
-                string secret = json.RootElement.GetProperty("Secret").GetString() ?? "";
-                if (secret.Length == 0)
-                {
-                    return null;
-                }
-                string source = $"credential helper '{program}'";
-                return user == "<token>" ? RegistryCredential.FromIdentityToken(secret, null, source) : RegistryCredential.FromUserPassword(user, secret, source);
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
-                    $"The credential helper '{program}' printed something that is not {{\"Username\",\"Secret\"}} JSON.", e);
-            }
+            throw new ContainerTasksException(ErrorCodes.CredentialSourceError, $"The credential helper '{program}' did not answer within 30 s.");
         }
+        if (result.ExitCode != 0)
+        {
+            string message = (result.Output + result.Error).Trim();
+            if (message.Contains("credentials not found", StringComparison.OrdinalIgnoreCase) || message.Contains("not found in", StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+            throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
+                $"The credential helper '{program}' failed (exit {result.ExitCode}) for {registry}. Run '{program} get' by hand to see why.");
+        }
+        return ParseHelperAnswer(result.Output, program);
     }
 
-    // The build's PATH, not this process's: MSBuild nodes outlive the shell that started them.
-    private string? FindOnPath(string program)
+    private static RegistryCredential? ParseHelperAnswer(string output, string program)
     {
-        if (!_environment.TryGetValue("PATH", out string? path))
+        // A helper that succeeds without a word (it may not even have read the server name) has nothing for this registry.
+        if (output.Trim().Length == 0)
         {
             return null;
         }
-        foreach (string directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        try
         {
-            foreach (string candidate in OperatingSystem.IsWindows() ? new[] { program + ".exe", program + ".cmd", program } : [program])
+            using var json = JsonDocument.Parse(output);
+            string user = json.RootElement.GetProperty("Username").GetString() ?? "";
+            string secret = json.RootElement.GetProperty("Secret").GetString() ?? "";
+            if (secret.Length == 0)
             {
-                string full = Path.Combine(directory, candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
+                return null;
             }
+            string source = $"credential helper '{program}'";
+            return user == "<token>" ? RegistryCredential.FromIdentityToken(secret, null, source) : RegistryCredential.FromUserPassword(user, secret, source);
         }
-        return null;
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
+                $"The credential helper '{program}' printed something that is not {{\"Username\",\"Secret\"}} JSON.", e);
+        }
     }
 
     /// <summary>

@@ -62,8 +62,7 @@ internal sealed class RegistryAuthenticator
     /// </summary>
     public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
     {
-        AuthChallenge? challenge = response.Headers.WwwAuthenticate
-            .SelectMany(h => AuthChallenge.Parse(h.ToString()))
+        AuthChallenge? challenge = AuthChallenge.FromResponse(response)
             .OrderByDescending(c => c.IsBearer)
             .FirstOrDefault(c => c.IsBearer || c.IsBasic);
         if (challenge is null)
@@ -120,11 +119,12 @@ internal sealed class RegistryAuthenticator
             throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
         }
         bool sendsSecret = _credential is not null;
-        if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure($"{realmUri.Host}:{realmUri.Port}") && !_transport.Settings.IsInsecure(realmUri.Host) && !_transport.Settings.IsInsecure(_registry))
+        // The realm's own host decides, not the registry's: a loopback or insecure registry may name a token service anywhere.
+        if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure(realmUri.Authority) && !_transport.Settings.IsInsecure(realmUri.Host))
         {
             throw new ContainerTasksException(ErrorCodes.InsecureCredentials,
                 $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({_credential}) were not sent. "
-                + "If that is intended (a test registry), list the registry in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
+                + $"If that is intended (a test token service), list {realmUri.Authority} in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
         }
 
         HttpResponseMessage response;
@@ -199,7 +199,7 @@ internal sealed class RegistryAuthenticator
                 {
                     throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
                 }
-                int seconds = root.TryGetProperty("expires_in", out var e) && e.TryGetInt32(out int s) && s > 0 ? s : 60;
+                int seconds = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int s) && s > 0 ? s : 60;
                 return (token, TimeSpan.FromSeconds(seconds));
             }
             catch (JsonException ex)

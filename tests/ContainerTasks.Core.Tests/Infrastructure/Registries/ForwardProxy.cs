@@ -23,7 +23,7 @@ public sealed class ForwardProxy : IAsyncDisposable
 {
     private readonly LoopbackListener _listener;
     private readonly Dictionary<string, string> _hosts;
-    private readonly List<ForwardProxyRequest> _requests = new();
+    private readonly Recorded<ForwardProxyRequest> _requests = new();
 
     /// <summary>Starts a proxy; <paramref name="hostMap"/> maps host names to addresses (default: registry.test → 127.0.0.1).</summary>
     public ForwardProxy(IReadOnlyDictionary<string, string>? hostMap = null, RegistryCredential? requiredCredential = null)
@@ -52,16 +52,7 @@ public sealed class ForwardProxy : IAsyncDisposable
         : Uri;
 
     /// <summary>Every request so far, in order.</summary>
-    public IReadOnlyList<ForwardProxyRequest> Requests
-    {
-        get
-        {
-            lock (_requests)
-            {
-                return _requests.ToArray();
-            }
-        }
-    }
+    public IReadOnlyList<ForwardProxyRequest> Requests => _requests.Snapshot();
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _listener.DisposeAsync();
@@ -182,18 +173,7 @@ public sealed class ForwardProxy : IAsyncDisposable
             await origin.WriteAsync(clientReader.Buffered, cancellation);
             clientReader.DiscardBuffered();
         }
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Task up = client.CopyToAsync(origin, done.Token);
-        Task down = origin.CopyToAsync(client, done.Token);
-        await Task.WhenAny(up, down);
-        done.Cancel();
-        try
-        {
-            await Task.WhenAll(up, down);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-        }
+        await Sockets.RelayAsync(client, origin, cancellation);
     }
 
     private static async Task DiscardAndAnswerAsync(HttpReader reader, HttpMessageHead request, int status, string reason, string message,
@@ -221,9 +201,6 @@ public sealed class ForwardProxy : IAsyncDisposable
 
     private void Record(ForwardProxyRequest request)
     {
-        lock (_requests)
-        {
-            _requests.Add(request);
-        }
+        _requests.Add(request);
     }
 }

@@ -471,6 +471,23 @@ internal static class Sockets
         client.Dispose();
     }
 
+    /// <summary>Relays bytes both ways until either side closes (a proxy's tunnel).</summary>
+    public static async Task RelayAsync(Stream client, Stream origin, CancellationToken cancellation)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        Task up = client.CopyToAsync(origin, done.Token);
+        Task down = origin.CopyToAsync(client, done.Token);
+        await Task.WhenAny(up, down);
+        done.Cancel();
+        try
+        {
+            await Task.WhenAll(up, down);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+    }
+
     /// <summary>A free TCP port on 127.0.0.1 at the time of the call (another process may still take it).</summary>
     public static int FreePort()
     {
