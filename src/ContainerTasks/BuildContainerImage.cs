@@ -133,7 +133,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            Log.LogError(null, ErrorCodes.Cancelled, null, null, 0, 0, 0, 0, "The container build was cancelled.");
+            log.Error(ErrorCodes.Cancelled, "The container build was cancelled.");
             return false;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
@@ -161,7 +161,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             }
             else
             {
-                Log.LogWarning(null, ErrorCodes.RepositoryNameNormalized, null, null, 0, 0, 0, 0, warning);
+                log.Warning(ErrorCodes.RepositoryNameNormalized, warning);
             }
         }
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);

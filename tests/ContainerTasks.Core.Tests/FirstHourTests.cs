@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ContainerTasks.Tests.Infrastructure;
 
 namespace ContainerTasks.Tests;
@@ -12,6 +13,26 @@ public sealed class FirstHourTests(PackageFeed feed) : IClassFixture<PackageFeed
     private ProcessResult Publish(string project, IEnumerable<string> extra, IDictionary<string, string?>? environment = null)
         => feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
             "-p:ContainerBaseImage=scratch", .. extra], environment);
+
+    [Fact]
+    public void The_package_names_its_source_and_readme_and_an_error_links_to_its_row_in_docs_errors()
+    {
+        using var dir = new TempDirectory();
+        System.IO.Compression.ZipFile.ExtractToDirectory(Path.Combine(feed.FeedDirectory, $"ContainerTasks.{feed.Version}.nupkg"), dir["package"]);
+        string nuspec = File.ReadAllText(Directory.EnumerateFiles(dir["package"], "*.nuspec").Single());
+        string projectUrl = Regex.Match(nuspec, "<projectUrl>(https://[^<]+)</projectUrl>").Groups[1].Value;
+        Assert.NotEqual("", projectUrl);
+        Assert.Matches("<repository type=\"git\" url=\"https://[^\"]+\"", nuspec);
+        Assert.Contains("<readme>README.md</readme>", nuspec);
+        Assert.Contains("dotnet add package ContainerTasks --prerelease", File.ReadAllText(dir["package/README.md"]));
+
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        // The terminal logger renders an error's help link as a hyperlink on its code.
+        var result = Publish(project, ["-p:ContainerImageFormat=Zip", "-tl:on"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("CT4109", result.StandardOutput);
+        Assert.Contains($"{projectUrl}/blob/main/docs/errors.md#ct4109", result.StandardOutput);
+    }
 
     [Fact]
     public void Clean_removes_the_files_a_publish_wrote_in_obj_and_a_later_build_leaves_them()
