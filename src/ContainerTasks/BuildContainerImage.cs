@@ -88,6 +88,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     /// ArchiveOutputPath and ProjectDirectory metadata): none may write one of this project's names or its archive.
     /// </summary>
     public ITaskItem[] OtherProjects { get; set; } = [];
+    /// <summary><c>$(MSBuildProjectName)</c>: starts the result line, as in the build's own "MyApp -> …" lines.</summary>
+    public string? ProjectName { get; set; }
     /// <summary>Where the image goes when nothing else is set, and where the result file is written.</summary>
     [Required] public string IntermediateDirectory { get; set; } = "";
     /// <summary><c>ContainerCacheDirectory</c>: the content store; empty for the user's default.</summary>
@@ -150,7 +152,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         // The environment is read once, here: MSBuild nodes are reused across builds, so nothing is kept in statics.
         IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
         Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
-        log.Milestone($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
+        log.Progress($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
         string repository = ContainerNames.NormalizeRepository(Repository, out string? warning);
         if (warning is not null)
         {
@@ -175,6 +177,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         if (!string.IsNullOrWhiteSpace(Registry))
         {
+            CheckRegistry(Registry.Trim());
             _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
         }
         DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
@@ -218,7 +221,15 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         };
 
         ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
+        // "<project> -> …", as the build's own output line: the terminal logger shows it as the project's result.
+        log.Milestone($"{(string.IsNullOrWhiteSpace(ProjectName) ? Repository : ProjectName)} -> {result.Summary}");
 
+        SetOutputs(result);
+        return !Log.HasLoggedErrors;
+    }
+
+    private void SetOutputs(ContainerBuildResult result)
+    {
         GeneratedContainerDigest = result.ManifestDigest.ToString();
         GeneratedContainerManifest = System.Text.Encoding.UTF8.GetString(result.Manifest);
         GeneratedContainerConfiguration = System.Text.Encoding.UTF8.GetString(result.Config);
@@ -240,7 +251,6 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             files.Add(new TaskItem(result.ArchivePath));
         }
         GeneratedFiles = files.ToArray();
-        return !Log.HasLoggedErrors;
     }
 
     private static string DefaultCache(IReadOnlyDictionary<string, string> environment)
@@ -332,8 +342,25 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         catch (ContainerTasksException e)
         {
-            throw new ContainerTasksException(ErrorCodes.InvalidPort, $"ContainerPort '{item.ItemSpec}' (Type '{type}'): {e.Message}", e);
+            string typed = string.IsNullOrWhiteSpace(type) ? "" : $" (Type '{type}')";
+            throw new ContainerTasksException(ErrorCodes.InvalidPort, $"ContainerPort '{item.ItemSpec}'{typed}: {e.Message}", e);
         }
+    }
+
+    // "http://localhost:5000" is the usual first try; the reference parser would only say the name is malformed.
+    private static void CheckRegistry(string registry)
+    {
+        int scheme = registry.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return;
+        }
+        string host = registry[(scheme + 3)..].TrimEnd('/');
+        string insecure = registry.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            ? $" A registry that speaks plain HTTP is named without the scheme too: loopback registries (localhost, 127.0.0.1) are insecure already; list others in DOTNET_CONTAINER_INSECURE_REGISTRIES (see docs/registries.md)."
+            : "";
+        throw new ContainerTasksException(ErrorCodes.RegistryWithScheme,
+            $"ContainerRegistry is '{registry}', a URL. Give the registry host without the scheme: ContainerRegistry={host}.{insecure}");
     }
 
     private static ImageFormat ParseFormat(string? format) => (format ?? "").Trim().ToLowerInvariant() switch

@@ -6,8 +6,8 @@ using Microsoft.Build.Utilities;
 namespace ContainerTasks.MSBuild;
 
 /// <summary>
-/// Sends a build's progress to MSBuild: milestones at high importance (the terminal logger shows them),
-/// details at low importance (-v:d), and coded warnings and errors that link to the docs.
+/// Sends a build's progress to MSBuild: the result line at high importance (-v:m and the terminal logger), steps at
+/// normal importance (-v:n), details at low importance (-v:d), and coded warnings and errors that link to the docs.
 /// </summary>
 internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
 {
@@ -19,6 +19,8 @@ internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
     public static string? HelpLink(string? code) => ErrorsPage is null || string.IsNullOrEmpty(code) ? null : $"{ErrorsPage}#{code.ToLowerInvariant()}";
 
     public void Milestone(string message) => log.LogMessage(MessageImportance.High, message);
+
+    public void Progress(string message) => log.LogMessage(MessageImportance.Normal, message);
 
     public void Detail(string message) => log.LogMessage(MessageImportance.Low, message);
 
