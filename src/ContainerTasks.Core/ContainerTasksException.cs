@@ -149,6 +149,10 @@ public static class ErrorCodes
     public const string RegistryAndArchive = "CT4119";
     /// <summary>ContainerRegistry is a URL (with a scheme) rather than a registry host.</summary>
     public const string RegistryWithScheme = "CT4120";
+    /// <summary>A file going into the image looks like a credential store (warning, or error with ContainerCredentialFileCheck=Error).</summary>
+    public const string CredentialFileInImage = "CT4121";
+    /// <summary>ContainerCredentialFileCheck is not Warning, Error or None.</summary>
+    public const string UnknownCredentialFileCheck = "CT4122";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

@@ -96,6 +96,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? CacheDirectory { get; set; }
     /// <summary><c>ContainerCacheMaxSize</c> in MiB; 0 for the default (5 GiB or <c>CONTAINERTASKS_CACHE_MAX_MB</c>).</summary>
     public long CacheMaxSizeMegabytes { get; set; }
+    /// <summary><c>ContainerCredentialFileCheck</c>: Warning (default), Error or None, for published files that look like credential stores.</summary>
+    public string? CredentialFileCheck { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -218,6 +220,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? DefaultCache(environment) : CacheDirectory,
             CacheMaxBytes = CacheMaxSizeMegabytes > 0 ? CacheMaxSizeMegabytes * 1024 * 1024 : Content.ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
+            CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
         };
 
         ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
@@ -362,6 +365,14 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         throw new ContainerTasksException(ErrorCodes.RegistryWithScheme,
             $"ContainerRegistry is '{registry}', a URL. Give the registry host without the scheme: ContainerRegistry={host}.{insecure}");
     }
+
+    private static CredentialFileCheck ParseCredentialFileCheck(string? check) => (check ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "warning" => Building.CredentialFileCheck.Warning,
+        "error" => Building.CredentialFileCheck.Error,
+        "none" => Building.CredentialFileCheck.None,
+        _ => throw new ContainerTasksException(ErrorCodes.UnknownCredentialFileCheck, $"ContainerCredentialFileCheck is '{check}'. Use Warning (the default), Error or None."),
+    };
 
     private static ImageFormat ParseFormat(string? format) => (format ?? "").Trim().ToLowerInvariant() switch
     {

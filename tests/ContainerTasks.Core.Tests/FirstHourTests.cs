@@ -134,4 +134,38 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
         Assert.Contains("/udp", port.StandardOutput);
         Assert.DoesNotContain("(Type '')", port.StandardOutput);
     }
+
+    [Fact]
+    public void A_web_project_folders_nuget_config_with_feed_credentials_is_flagged_without_showing_the_secret()
+    {
+        const string secret = "feed-cleartext-2718";
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloWeb", dir["web"]);
+        string nugetConfig = Path.Combine(dir["web"], "nuget.config");
+        File.WriteAllText(nugetConfig, File.ReadAllText(nugetConfig).Replace("</configuration>", $"""
+              <packageSourceCredentials>
+                <private-feed>
+                  <add key="Username" value="ci" />
+                  <add key="ClearTextPassword" value="{secret}" />
+                </private-feed>
+              </packageSourceCredentials>
+            </configuration>
+            """, StringComparison.Ordinal));
+        string[] archive = [$"-p:ContainerArchiveOutputPath={dir["out"]}/"];
+
+        var warned = Publish(project, archive).EnsureSuccess("web publish with a nuget.config");
+        Assert.Matches(@"warning CT4121: The image contains /app/nuget\.config \(NuGet feed credentials", warned.StandardOutput);
+        Assert.Contains("<Content Update=\"nuget.config\" CopyToPublishDirectory=\"Never\" />", warned.StandardOutput);
+        Assert.DoesNotContain(secret, warned.StandardOutput + warned.StandardError);
+
+        var stopped = Publish(project, [.. archive, "-p:ContainerCredentialFileCheck=Error"]);
+        Assert.NotEqual(0, stopped.ExitCode);
+        Assert.Contains("error CT4121", stopped.StandardOutput);
+        Assert.DoesNotContain(secret, stopped.StandardOutput + stopped.StandardError);
+
+        // The fix the message gives works.
+        File.WriteAllText(Path.Combine(dir["web"], "Directory.Build.targets"), "<Project><ItemGroup><Content Update=\"nuget.config\" CopyToPublishDirectory=\"Never\" /></ItemGroup></Project>");
+        var fixedUp = Publish(project, [.. archive, "-p:ContainerCredentialFileCheck=Error"]).EnsureSuccess("web publish without the nuget.config");
+        Assert.DoesNotContain("CT4121", fixedUp.StandardOutput);
+    }
 }

@@ -37,6 +37,7 @@ public sealed class MessageTextTests
     {
         string errors = File.ReadAllText(Path.Combine(Repo.Root, "docs", "errors.md"));
         var codes = typeof(ErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
+        Assert.Contains("CT4121", codes);
         foreach (string code in codes)
         {
             Assert.Matches(new Regex($"<a id=\"{code.ToLowerInvariant()}\"></a>{code}"), errors);

@@ -87,6 +87,20 @@ public sealed record ContainerBuildRequest
 
     /// <summary>The build's environment (credentials, proxies, registry settings) as a snapshot.</summary>
     public required IReadOnlyDictionary<string, string> EnvironmentSnapshot { get; init; }
+
+    /// <summary>What to do when a file going into the image looks like a credential store (<c>ContainerCredentialFileCheck</c>).</summary>
+    public CredentialFileCheck CredentialFileCheck { get; init; } = CredentialFileCheck.Warning;
+}
+
+/// <summary>What to do when a file going into the image looks like a credential store.</summary>
+public enum CredentialFileCheck
+{
+    /// <summary>Warning CT4121 (the default).</summary>
+    Warning,
+    /// <summary>Error CT4121: nothing is built or pushed.</summary>
+    Error,
+    /// <summary>No check.</summary>
+    None,
 }
 
 /// <summary>One platform of a multi-platform build: its publish output and what classifies it.</summary>

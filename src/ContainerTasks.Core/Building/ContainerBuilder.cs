@@ -207,6 +207,7 @@ public static class ContainerBuilder
         string workingDirectory = "/" + LayerPath.Normalize(request.WorkingDirectory) + "/";
         List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
             platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
+        CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, log);
         timer.Mark("plan");
         var (built, reused) = await BuildLayersAsync(plan, store, new LayerOptions { ModificationTime = time }, log, cancellationToken).ConfigureAwait(false);
         timer.Mark("layers");
