@@ -65,6 +65,17 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
     }
 
     [Fact]
+    public void The_digest_for_scripts_comes_from_getProperty()
+    {
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        var result = Publish(project, [$"-p:ContainerArchiveOutputPath={dir["out"]}/", "-getProperty:GeneratedContainerDigest"]);
+        result.EnsureSuccess("dotnet publish -getProperty:GeneratedContainerDigest");
+        Assert.Matches($"^{Digest}$", result.StandardOutput.Trim());
+        Assert.Equal(PackageFeed.ImageJson(project).GetProperty("digest").GetString(), result.StandardOutput.Trim());
+    }
+
+    [Fact]
     public async Task Default_output_is_one_line_per_image_normal_shows_layers_credentials_and_retries_and_image_json_lists_layers()
     {
         const string password = "push-secret-0815";
