@@ -360,7 +360,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         string host = registry[(scheme + 3)..].TrimEnd('/');
         string insecure = registry.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-            ? $" A registry that speaks plain HTTP is named without the scheme too: loopback registries (localhost, 127.0.0.1) are insecure already; list others in DOTNET_CONTAINER_INSECURE_REGISTRIES (see docs/registries.md)."
+            ? " A registry that speaks plain HTTP is named without the scheme too: loopback registries (localhost, 127.0.0.1) are insecure already; list others in DOTNET_CONTAINER_INSECURE_REGISTRIES (see docs/registries.md)."
             : "";
         throw new ContainerTasksException(ErrorCodes.RegistryWithScheme,
             $"ContainerRegistry is '{registry}', a URL. Give the registry host without the scheme: ContainerRegistry={host}.{insecure}");
