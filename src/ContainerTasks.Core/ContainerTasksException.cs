@@ -9,7 +9,7 @@ public sealed class ContainerTasksException : Exception
 {
     /// <summary>Creates an error with a stable code and a message that says what to do.</summary>
     public ContainerTasksException(string code, string message, Exception? inner = null)
-        : base(message, inner)
+        : base(SingleStops(message), inner)
     {
         Code = code;
     }
@@ -19,6 +19,11 @@ public sealed class ContainerTasksException : Exception
 
     /// <summary>The code and message on one line, as printed to users.</summary>
     public override string ToString() => $"{Code}: {Message}";
+
+    // Messages often quote an inner exception's sentence ("…: Access denied.") before their own ". Do this":
+    // one stop, not two. An ellipsis ("...") and paths ("../") are kept.
+    private static string SingleStops(string message)
+        => System.Text.RegularExpressions.Regex.Replace(message, @"(?<!\.)\.\.(?=\s|$)", ".");
 }
 
 /// <summary>Stable error codes. Numbers are never reused; docs/errors.md explains each.</summary>
@@ -144,6 +149,14 @@ public static class ErrorCodes
     public const string Cancelled = "CT4117";
     /// <summary>Two projects of one build write the same image name or archive.</summary>
     public const string SameDestination = "CT4118";
+    /// <summary>Both ContainerRegistry and ContainerArchiveOutputPath are set: only the archive is written (warning).</summary>
+    public const string RegistryAndArchive = "CT4119";
+    /// <summary>ContainerRegistry is a URL (with a scheme) rather than a registry host.</summary>
+    public const string RegistryWithScheme = "CT4120";
+    /// <summary>A file going into the image looks like a credential store (warning, or error with ContainerCredentialFileCheck=Error).</summary>
+    public const string CredentialFileInImage = "CT4121";
+    /// <summary>ContainerCredentialFileCheck is not Warning, Error or None.</summary>
+    public const string UnknownCredentialFileCheck = "CT4122";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

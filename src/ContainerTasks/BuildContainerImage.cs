@@ -88,12 +88,16 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     /// ArchiveOutputPath and ProjectDirectory metadata): none may write one of this project's names or its archive.
     /// </summary>
     public ITaskItem[] OtherProjects { get; set; } = [];
+    /// <summary><c>$(MSBuildProjectName)</c>: starts the result line, as in the build's own "MyApp -> …" lines.</summary>
+    public string? ProjectName { get; set; }
     /// <summary>Where the image goes when nothing else is set, and where the result file is written.</summary>
     [Required] public string IntermediateDirectory { get; set; } = "";
     /// <summary><c>ContainerCacheDirectory</c>: the content store; empty for the user's default.</summary>
     public string? CacheDirectory { get; set; }
     /// <summary><c>ContainerCacheMaxSize</c> in MiB; 0 for the default (5 GiB or <c>CONTAINERTASKS_CACHE_MAX_MB</c>).</summary>
     public long CacheMaxSizeMegabytes { get; set; }
+    /// <summary><c>ContainerCredentialFileCheck</c>: Warning (default), Error or None, for published files that look like credential stores.</summary>
+    public string? CredentialFileCheck { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -133,7 +137,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {
-            Log.LogError(null, ErrorCodes.Cancelled, null, null, 0, 0, 0, 0, "The container build was cancelled.");
+            log.Error(ErrorCodes.Cancelled, "The container build was cancelled.");
             return false;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
@@ -150,7 +154,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         // The environment is read once, here: MSBuild nodes are reused across builds, so nothing is kept in statics.
         IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
         Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
-        log.Milestone($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
+        log.Progress($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
         string repository = ContainerNames.NormalizeRepository(Repository, out string? warning);
         if (warning is not null)
         {
@@ -161,7 +165,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             }
             else
             {
-                Log.LogWarning(null, ErrorCodes.RepositoryNameNormalized, null, null, 0, 0, 0, 0, warning);
+                log.Warning(ErrorCodes.RepositoryNameNormalized, warning);
             }
         }
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
@@ -175,6 +179,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         if (!string.IsNullOrWhiteSpace(Registry))
         {
+            CheckRegistry(Registry.Trim());
             _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
         }
         DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
@@ -215,10 +220,19 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? DefaultCache(environment) : CacheDirectory,
             CacheMaxBytes = CacheMaxSizeMegabytes > 0 ? CacheMaxSizeMegabytes * 1024 * 1024 : Content.ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
+            CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
         };
 
         ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
+        // "<project> -> …", as the build's own output line: the terminal logger shows it as the project's result.
+        log.Milestone($"{(string.IsNullOrWhiteSpace(ProjectName) ? Repository : ProjectName)} -> {result.Summary}");
 
+        SetOutputs(result);
+        return !Log.HasLoggedErrors;
+    }
+
+    private void SetOutputs(ContainerBuildResult result)
+    {
         GeneratedContainerDigest = result.ManifestDigest.ToString();
         GeneratedContainerManifest = System.Text.Encoding.UTF8.GetString(result.Manifest);
         GeneratedContainerConfiguration = System.Text.Encoding.UTF8.GetString(result.Config);
@@ -240,7 +254,6 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             files.Add(new TaskItem(result.ArchivePath));
         }
         GeneratedFiles = files.ToArray();
-        return !Log.HasLoggedErrors;
     }
 
     private static string DefaultCache(IReadOnlyDictionary<string, string> environment)
@@ -332,9 +345,34 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         catch (ContainerTasksException e)
         {
-            throw new ContainerTasksException(ErrorCodes.InvalidPort, $"ContainerPort '{item.ItemSpec}' (Type '{type}'): {e.Message}", e);
+            string typed = string.IsNullOrWhiteSpace(type) ? "" : $" (Type '{type}')";
+            throw new ContainerTasksException(ErrorCodes.InvalidPort, $"ContainerPort '{item.ItemSpec}'{typed}: {e.Message}", e);
         }
     }
+
+    // "http://localhost:5000" is the usual first try; the reference parser would only say the name is malformed.
+    private static void CheckRegistry(string registry)
+    {
+        int scheme = registry.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return;
+        }
+        string host = registry[(scheme + 3)..].TrimEnd('/');
+        string insecure = registry.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            ? " A registry that speaks plain HTTP is named without the scheme too: loopback registries (localhost, 127.0.0.1) are insecure already; list others in DOTNET_CONTAINER_INSECURE_REGISTRIES (see docs/registries.md)."
+            : "";
+        throw new ContainerTasksException(ErrorCodes.RegistryWithScheme,
+            $"ContainerRegistry is '{registry}', a URL. Give the registry host without the scheme: ContainerRegistry={host}.{insecure}");
+    }
+
+    private static CredentialFileCheck ParseCredentialFileCheck(string? check) => (check ?? "").Trim().ToLowerInvariant() switch
+    {
+        "" or "warning" => Building.CredentialFileCheck.Warning,
+        "error" => Building.CredentialFileCheck.Error,
+        "none" => Building.CredentialFileCheck.None,
+        _ => throw new ContainerTasksException(ErrorCodes.UnknownCredentialFileCheck, $"ContainerCredentialFileCheck is '{check}'. Use Warning (the default), Error or None."),
+    };
 
     private static ImageFormat ParseFormat(string? format) => (format ?? "").Trim().ToLowerInvariant() switch
     {

@@ -42,7 +42,7 @@ public sealed class ResolveContainerBaseImage : MSBuildTask
         }
         catch (ContainerTasksException e)
         {
-            Log.LogError(null, e.Code, null, null, 0, 0, 0, 0, e.Message);
+            new TaskBuildLog(Log).Error(e);
             return false;
         }
     }

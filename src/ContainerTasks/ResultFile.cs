@@ -34,19 +34,36 @@ internal static class ResultFile
             writer.WriteString("baseDigest", result.BaseDigest.ToString());
             writer.WriteString("archive", result.ArchivePath);
             writer.WriteString("destination", result.Destination);
-            writer.WriteStartArray("platforms");
-            foreach (var platform in result.Platforms)
+            WritePlatforms(writer, result.Platforms);
+            writer.WriteEndObject();
+        }
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    // Each platform image and its layers (base layers first), so a script sees what was built and what came from the base or the layer cache.
+    private static void WritePlatforms(Utf8JsonWriter writer, IReadOnlyList<PlatformResult> platforms)
+    {
+        writer.WriteStartArray("platforms");
+        foreach (var platform in platforms)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("runtimeIdentifier", platform.RuntimeIdentifier);
+            writer.WriteString("platform", platform.Platform);
+            writer.WriteString("digest", platform.ManifestDigest.ToString());
+            writer.WriteStartArray("layers");
+            foreach (var layer in platform.Layers)
             {
                 writer.WriteStartObject();
-                writer.WriteString("runtimeIdentifier", platform.RuntimeIdentifier);
-                writer.WriteString("platform", platform.Platform);
-                writer.WriteString("digest", platform.ManifestDigest.ToString());
+                writer.WriteString("name", layer.Name);
+                writer.WriteString("digest", layer.Digest.ToString());
+                writer.WriteNumber("size", layer.Size);
+                writer.WriteString("source", layer.Source);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
             writer.WriteEndObject();
         }
-        File.Move(temp, path, overwrite: true);
-        return path;
+        writer.WriteEndArray();
     }
 }

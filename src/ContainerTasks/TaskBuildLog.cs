@@ -1,3 +1,4 @@
+using System.Reflection;
 using ContainerTasks.Building;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -5,22 +6,30 @@ using Microsoft.Build.Utilities;
 namespace ContainerTasks.MSBuild;
 
 /// <summary>
-/// Sends a build's progress to MSBuild: milestones at high importance (the terminal logger shows them),
-/// notices (retries) at normal importance (-v:n), details at low importance (-v:d), and coded warnings and errors that link to the docs.
+/// Sends a build's progress to MSBuild: the result line at high importance (-v:m and the terminal logger), steps,
+/// retries and notices at normal importance (-v:n), details at low importance (-v:d), and coded warnings and errors that link to the docs.
 /// </summary>
 internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
 {
-    // Codes are explained in the package's docs/errors.md; the messages themselves say what to do.
-    private const string? HelpLink = null;
+    // docs/errors.md of the package's repository (the csproj's ErrorsHelpUrl metadata): each code has an anchor there.
+    private static readonly string? ErrorsPage = typeof(TaskBuildLog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "ErrorsHelpUrl")?.Value;
+
+    /// <summary>The page that explains <paramref name="code"/>, e.g. <c>…/docs/errors.md#ct4107</c>.</summary>
+    public static string? HelpLink(string? code) => ErrorsPage is null || string.IsNullOrEmpty(code) ? null : $"{ErrorsPage}#{code.ToLowerInvariant()}";
 
     public void Milestone(string message) => log.LogMessage(MessageImportance.High, message);
+
+    public void Progress(string message) => log.LogMessage(MessageImportance.Normal, message);
 
     public void Detail(string message) => log.LogMessage(MessageImportance.Low, message);
 
     // Normal importance: shown at normal verbosity (-v:n) and above, not at minimal.
     public void Notice(string message) => log.LogMessage(MessageImportance.Normal, message);
 
-    public void Warning(string code, string message) => log.LogWarning(null, code, null, HelpLink, null, 0, 0, 0, 0, message);
+    public void Warning(string code, string message) => log.LogWarning(null, code, null, HelpLink(code), null, 0, 0, 0, 0, message);
 
-    public void Error(ContainerTasksException error) => log.LogError(null, error.Code, null, HelpLink, null, 0, 0, 0, 0, error.Message);
+    public void Error(ContainerTasksException error) => Error(error.Code, error.Message);
+
+    public void Error(string code, string message) => log.LogError(null, code, null, HelpLink(code), null, 0, 0, 0, 0, message);
 }

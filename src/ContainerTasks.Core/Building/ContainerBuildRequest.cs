@@ -87,6 +87,20 @@ public sealed record ContainerBuildRequest
 
     /// <summary>The build's environment (credentials, proxies, registry settings) as a snapshot.</summary>
     public required IReadOnlyDictionary<string, string> EnvironmentSnapshot { get; init; }
+
+    /// <summary>What to do when a file going into the image looks like a credential store (<c>ContainerCredentialFileCheck</c>).</summary>
+    public CredentialFileCheck CredentialFileCheck { get; init; } = CredentialFileCheck.Warning;
+}
+
+/// <summary>What to do when a file going into the image looks like a credential store.</summary>
+public enum CredentialFileCheck
+{
+    /// <summary>Warning CT4121 (the default).</summary>
+    Warning,
+    /// <summary>Error CT4121: nothing is built or pushed.</summary>
+    Error,
+    /// <summary>No check.</summary>
+    None,
 }
 
 /// <summary>One platform of a multi-platform build: its publish output and what classifies it.</summary>
@@ -100,7 +114,26 @@ public sealed record PlatformInput(string RuntimeIdentifier, Platform Platform, 
     IReadOnlyList<Layers.PublishedFile> PublishedFiles, IReadOnlyList<string> RuntimePackageIds);
 
 /// <summary>One platform image of a build.</summary>
-public sealed record PlatformResult(string RuntimeIdentifier, string Platform, Digest ManifestDigest, byte[] Manifest, byte[] Config);
+public sealed record PlatformResult(string RuntimeIdentifier, string Platform, Digest ManifestDigest, byte[] Manifest, byte[] Config)
+{
+    /// <summary>The manifest's layers, base layers first.</summary>
+    public IReadOnlyList<LayerResult> Layers { get; init; } = [];
+}
+
+/// <summary>One layer of a built image, for the result file.</summary>
+/// <param name="Digest">The blob digest.</param>
+/// <param name="Size">The blob (compressed) size.</param>
+/// <param name="Name">"base" for the base image's layers, else the planned layer's name (app, app host, packages, …).</param>
+/// <param name="Source">How it was made: <see cref="FromBase"/>, <see cref="Built"/> or <see cref="FromCache"/>.</param>
+public sealed record LayerResult(Digest Digest, long Size, string Name, string Source)
+{
+    /// <summary>A layer of the base image.</summary>
+    public const string FromBase = "base";
+    /// <summary>Written by this build.</summary>
+    public const string Built = "built";
+    /// <summary>Taken from the layer cache: the same content was built before.</summary>
+    public const string FromCache = "cache";
+}
 
 /// <summary>What a build produced.</summary>
 public sealed record ContainerBuildResult
@@ -135,6 +168,9 @@ public sealed record ContainerBuildResult
     /// <summary>Where the image went, for messages: "pushed to …", "written to …", "loaded into …".</summary>
     public required string Destination { get; init; }
 
+    /// <summary>The image in one line: <c>name@digest (layers, destination)</c>.</summary>
+    public string Summary { get; init; } = "";
+
     /// <summary>The base image's manifest digest (of the first platform).</summary>
     public required Digest BaseDigest { get; init; }
 
@@ -145,11 +181,14 @@ public sealed record ContainerBuildResult
     public byte[]? Index { get; init; }
 }
 
-/// <summary>Where a build reports progress: a few milestones for everyone, details for diagnostics, coded warnings.</summary>
+/// <summary>
+/// Where a build reports progress: steps (base, layers, credential sources, retries), details for diagnostics, coded
+/// warnings. The one-line result is <see cref="ContainerBuildResult.Summary"/>, for the caller to print.
+/// </summary>
 public interface IContainerBuildLog
 {
-    /// <summary>A line a user sees at normal verbosity.</summary>
-    void Milestone(string message);
+    /// <summary>A step a user sees at normal verbosity (-v:n), never a secret.</summary>
+    void Progress(string message);
 
     /// <summary>A line for detailed logs.</summary>
     void Detail(string message);

@@ -138,7 +138,7 @@ public sealed class ImagePusher
             }
             Interlocked.Increment(ref uploaded);
             Interlocked.Add(ref bytes, blob.Size);
-            _log?.Invoke($"Uploaded {blob.Digest} ({blob.Size} bytes) to {_client.Registry}/{repository}.");
+            _log?.Invoke($"Uploaded {blob.Digest} ({Sizes.Format(blob.Size)}) to {_client.Registry}/{repository}.");
         }).ConfigureAwait(false);
 
         if (images.Index is { } index)

@@ -96,6 +96,13 @@ public sealed class PackageFeed : IDisposable
         return Path.Combine(destination, sample + ".csproj");
     }
 
+    /// <summary>The <c>obj/…/container/image.json</c> the last image build of <paramref name="project"/> wrote.</summary>
+    public static System.Text.Json.JsonElement ImageJson(string project)
+    {
+        string file = Directory.EnumerateFiles(Path.Combine(Path.GetDirectoryName(project)!, "obj"), "image.json", SearchOption.AllDirectories).Single();
+        return System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)).RootElement.Clone();
+    }
+
     /// <summary>Runs <c>dotnet ARGS</c> for a project with the run's environment.</summary>
     public ProcessResult Dotnet(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
     {
