@@ -1,4 +1,3 @@
-using System.Reflection;
 using ContainerTasks.Building;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -11,9 +10,16 @@ namespace ContainerTasks.MSBuild;
 /// </summary>
 internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
 {
-    // docs/errors.md of the package's repository (the csproj's ErrorsHelpUrl metadata): each code has an anchor there.
-    private static readonly string? ErrorsPage = typeof(TaskBuildLog).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .FirstOrDefault(a => a.Key == "ErrorsHelpUrl")?.Value;
+    // docs/errors.md inside the installed package (tasks/<tfm>/ -> docs/): the page of this very version, offline too.
+    // Each code has an anchor there.
+    private static readonly string? ErrorsPage = FindErrorsPage();
+
+    private static string? FindErrorsPage()
+    {
+        string? tasks = Path.GetDirectoryName(typeof(TaskBuildLog).Assembly.Location);
+        string? page = tasks is null ? null : Path.GetFullPath(Path.Combine(tasks, "..", "..", "docs", "errors.md"));
+        return page is not null && File.Exists(page) ? new Uri(page).AbsoluteUri : null;
+    }
 
     /// <summary>The page that explains <paramref name="code"/>, e.g. <c>…/docs/errors.md#ct4107</c>.</summary>
     public static string? HelpLink(string? code) => ErrorsPage is null || string.IsNullOrEmpty(code) ? null : $"{ErrorsPage}#{code.ToLowerInvariant()}";

@@ -25,23 +25,25 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
 
 
     [Fact]
-    public void The_package_names_its_source_and_readme_and_an_error_links_to_its_row_in_docs_errors()
+    public void The_package_carries_its_readme_and_docs_and_an_error_links_to_its_row_in_the_packaged_errors_page()
     {
         using var dir = new TempDirectory();
         System.IO.Compression.ZipFile.ExtractToDirectory(Path.Combine(feed.FeedDirectory, $"ContainerTasks.{feed.Version}.nupkg"), dir["package"]);
         string nuspec = File.ReadAllText(Directory.EnumerateFiles(dir["package"], "*.nuspec").Single());
-        string projectUrl = Regex.Match(nuspec, "<projectUrl>(https://[^<]+)</projectUrl>").Groups[1].Value;
-        Assert.NotEqual("", projectUrl);
-        Assert.Matches("<repository type=\"git\" url=\"https://[^\"]+\"", nuspec);
         Assert.Contains("<readme>README.md</readme>", nuspec);
         Assert.Contains("dotnet add package ContainerTasks --prerelease", File.ReadAllText(dir["package/README.md"]));
+        Assert.Contains("<a id=\"ct4109\"></a>", File.ReadAllText(dir["package/docs/errors.md"]));
+        // No made-up address: a project URL only when the package was packed from a clone with a remote.
+        Assert.DoesNotContain("<projectUrl>", nuspec);
 
         string project = feed.CopySample("HelloContainer", dir["app"]);
-        // The terminal logger renders an error's help link as a hyperlink on its code.
+        // The terminal logger renders an error's help link as a hyperlink on its code: the packaged page, this version's.
         var result = Publish(project, ["-p:ContainerImageFormat=Zip", "-tl:on"]);
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("CT4109", result.StandardOutput);
-        Assert.Contains($"{projectUrl}/blob/main/docs/errors.md#ct4109", result.StandardOutput);
+        string installed = Path.Combine(feed.PackagesDirectory, "containertasks", feed.Version, "docs", "errors.md");
+        Assert.True(File.Exists(installed), installed);
+        Assert.Contains(new Uri(installed).AbsoluteUri + "#ct4109", result.StandardOutput);
     }
 
     [Fact]
