@@ -79,6 +79,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? ImageTags { get; set; }
     /// <summary><c>ContainerRegistry</c>.</summary>
     public string? Registry { get; set; }
+    /// <summary>The project being built (<c>$(MSBuildProjectFullPath)</c>): relative paths of its settings are resolved against its folder.</summary>
+    public string? ProjectPath { get; set; }
+
     /// <summary><c>ContainerArchiveOutputPath</c>.</summary>
     public string? ArchiveOutputPath { get; set; }
     /// <summary><c>LocalRegistry</c>: Docker or Podman.</summary>
@@ -171,7 +174,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
         if (OtherProjects.Length > 0)
         {
-            string project = BuildEngine?.ProjectFileOfTaskNode ?? "";
+            // Not BuildEngine.ProjectFileOfTaskNode: that is the file declaring the task, our .targets in the package.
+            string project = string.IsNullOrEmpty(ProjectPath) ? Path.Combine(Directory.GetCurrentDirectory(), "project") : ProjectPath;
             ProjectDestinations.ThrowOnClash(
                 new ProjectDestination(project, Path.GetDirectoryName(Path.GetFullPath(project)) ?? Directory.GetCurrentDirectory(), Repository, ImageTag, ImageTags, Registry, ArchiveOutputPath),
                 OtherProjects.Select(i => new ProjectDestination(i.ItemSpec, i.GetMetadata("ProjectDirectory"), i.GetMetadata("Repository"), i.GetMetadata("ImageTag"),

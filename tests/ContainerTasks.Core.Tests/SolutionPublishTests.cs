@@ -57,6 +57,20 @@ public sealed class SolutionPublishTests(BaseImages bases, PackageFeed feed, Htt
     }
 
     [Fact]
+    public async Task Two_projects_whose_relative_archive_paths_name_one_file_fail_with_CT4118()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        var (solution, _, _) = MakeSolution(dir, "slnx", "samples/twin", "samples/twin");
+        // "../images/" from a/ and from b/ is one folder, so one archive file: each path is resolved against its own project.
+        var result = feed.Dotnet(["publish", solution, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            "-p:ContainerArchiveOutputPath=../images/", $"-p:ContainerBaseImage={baseImage}"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("error CT4118", result.StandardOutput + result.StandardError);
+        Assert.Contains(Path.Combine(dir.Path, "images", "samples-twin.tar"), result.StandardOutput + result.StandardError);
+    }
+
+    [Fact]
     public async Task Two_projects_with_their_own_repositories_in_a_solution_publish_both_images()
     {
         RegistryServer server = http.Server;
