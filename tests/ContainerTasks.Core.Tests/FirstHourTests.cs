@@ -62,8 +62,12 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
         feed.Dotnet(["build", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}"]).EnsureSuccess("dotnet build");
         Assert.All(written, f => Assert.True(File.Exists(f), $"{f} deleted by a build"));
         // ...but clean does.
+        // A line planted in the list that names a file outside obj/ is not deleted.
+        File.WriteAllText(dir["precious.txt"], "keep me");
+        File.AppendAllLines(Path.Combine(obj, "container", "FileWrites.txt"), [dir["precious.txt"]]);
         feed.Dotnet(["clean", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}"]).EnsureSuccess("dotnet clean");
         Assert.All(written, f => Assert.False(File.Exists(f), $"{f} left by dotnet clean"));
+        Assert.True(File.Exists(dir["precious.txt"]), "dotnet clean deleted a file outside obj/ named in FileWrites.txt");
     }
 
     [Fact]

@@ -210,6 +210,21 @@ public sealed class HostileRegistryTests(ITestOutputHelper output)
         Assert.All(cdn.Seen, r => Assert.False(r.HadAuthorization, "the registry's credentials were sent to the redirect target"));
     }
 
+    [Fact]
+    public void A_descriptor_claiming_an_absurd_size_gets_a_bounded_time_not_an_overflow()
+    {
+        var settings = RegistrySettings.FromEnvironment(new Dictionary<string, string>());
+        foreach (long size in new[] { long.MaxValue, 1L << 62, 1L << 40 })
+        {
+            var policy = new RetryPolicy(settings, bodyBytes: size);
+            TimeSpan attempt = policy.AttemptTimeout(heardFrom: true);
+            Assert.True(attempt <= RetryPolicy.MaxTransfer + settings.ReadTimeout + settings.RetryBudget, $"{attempt} for {size} bytes");
+            using CancellationTokenSource deadline = policy.Deadline(CancellationToken.None);
+            using var timeout = new CancellationTokenSource();
+            timeout.CancelAfter(attempt);
+        }
+    }
+
     private static RegistryClient Client(RegistrySession session, HostileServer server) => session.Client(server.Host, Repository, RegistryRole.Pull);
 
     // The shipped retry timings, not the test kit's fast ones: what a user waits.

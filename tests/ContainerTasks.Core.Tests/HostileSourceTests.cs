@@ -153,4 +153,26 @@ public sealed class HostileSourceTests(BaseImages bases)
         Assert.Contains("unpacks to more than", error.Message);
         Assert.DoesNotContain(Directory.EnumerateFiles(dir["store"], "*", SearchOption.AllDirectories), f => f.Contains("blobs", StringComparison.Ordinal) || f.EndsWith(".partial", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_archive_with_a_damaged_index_is_a_coded_error_and_leaves_nothing_in_the_cache()
+    {
+        using var dir = new TempDirectory();
+        Run.Checked("skopeo", "copy", bases.Get("busybox"), $"oci-archive:{dir["full.tar"]}:b");
+        Run.Process("python3", ["-c", """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1]) as src, tarfile.open(sys.argv[2], "w") as dst:
+                for m in src.getmembers():
+                    if m.name == "index.json":
+                        data = b'{"manifests": [ {"digest": '
+                        m.size = len(data)
+                        dst.addfile(m, io.BytesIO(data))
+                    else:
+                        dst.addfile(m, src.extractfile(m) if m.isreg() else None)
+            """, dir["full.tar"], dir["broken.tar"]]).EnsureSuccess("rewrite archive");
+        var store = new ContentStore(dir["store"]);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => OciArchiveSource.OpenAsync(dir["broken.tar"], "b", store));
+        Assert.NotEqual("CT9999", error.Code);
+        Assert.DoesNotContain(Directory.EnumerateFiles(dir["store"], "*", SearchOption.AllDirectories), f => f.Contains("blobs", StringComparison.Ordinal));
+    }
 }

@@ -141,4 +141,50 @@ public sealed class SourceFolderTests
         Assert.Equal(FileKind.Directory, FileIdentity.Of(dir.Path).Kind);
         Assert.Equal(FileKind.Special, FileIdentity.Of("/dev/null").Kind);
     }
+
+    [Fact]
+    public void A_file_swapped_for_a_link_or_a_fifo_after_the_folder_was_listed_is_never_read()
+    {
+        using var dir = new TempDirectory();
+        Write(dir["secret.txt"], "top secret!");
+        Write(dir["publish/app.dll"], "harmless!!!"); // the same size as the secret
+        List<LayerEntry> listed = DirectoryEntries.FromDirectory(dir["publish"], "/app");
+        File.Delete(dir["publish/app.dll"]);
+        File.CreateSymbolicLink(dir["publish/app.dll"], dir["secret.txt"]);
+        var error = Assert.Throws<ContainerTasksException>(() => LayerCache.ComputeKey(listed, new LayerOptions()));
+        Assert.Equal("CT2003", error.Code);
+        Assert.Throws<ContainerTasksException>(() => new LayerWriter().Write(listed, Stream.Null));
+
+        File.Delete(dir["publish/app.dll"]);
+        Run.Checked("mkfifo", dir["publish/app.dll"]);
+        var task = Task.Run(() => LayerCache.ComputeKey(listed, new LayerOptions()));
+        Assert.True(((IAsyncResult)task).AsyncWaitHandle.WaitOne(Bound), "opening a FIFO put in a listed file's place blocked");
+        Assert.Equal("CT2005", Assert.Throws<ContainerTasksException>(() => task.GetAwaiter().GetResult()).Code);
+    }
+
+    [Fact]
+    public void Folder_links_that_point_at_each_other_or_multiply_are_coded_errors_not_a_hang()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["loop/x"]);
+        Directory.CreateDirectory(dir["loop/y"]);
+        Directory.CreateSymbolicLink(dir["loop/x/l"], "../y");
+        Directory.CreateSymbolicLink(dir["loop/y/l"], "../x");
+        var loop = Assert.Throws<ContainerTasksException>(() => DirectoryEntries.FromDirectory(dir["loop"], "/app"));
+        Assert.Equal("CT2004", loop.Code);
+
+        // Each level links twice to the next: 2^30 paths without a single loop.
+        for (int i = 0; i < 30; i++)
+        {
+            Write(dir[$"dag/d{i}/f"], "x");
+            if (i > 0)
+            {
+                Directory.CreateSymbolicLink(dir[$"dag/d{i - 1}/a"], $"../d{i}");
+                Directory.CreateSymbolicLink(dir[$"dag/d{i - 1}/b"], $"../d{i}");
+            }
+        }
+        var task = Task.Run(() => DirectoryEntries.FromDirectory(dir["dag"], "/app"));
+        Assert.True(((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromMinutes(2)), "walking multiplying folder links did not end");
+        Assert.Equal("CT2005", Assert.Throws<ContainerTasksException>(() => task.GetAwaiter().GetResult()).Code);
+    }
 }

@@ -36,7 +36,7 @@ public sealed class TlsRefusalTests(BaseImages bases, BasicAuthRegistryFixture b
         string registry = $"other.test:{server.Port}";
         string certs = CertsDirectory(kit, registry, File.ReadAllText(server.CaCertificatePath!));
         var error = await RefusalAsync(kit, registry, $"{registry}/{shapes.Oci.Repository}:{shapes.Oci.Tag}", [.. Puller, ("HTTPS_PROXY", proxy.Uri.ToString()), ("CONTAINERTASKS_CERTS_DIR", certs)]);
-        Assert.Contains("localhost, registry.test, 127.0.0.1, not other.test", error.Message);
+        Assert.True(error.Message.Contains("localhost, registry.test, 127.0.0.1, not other.test", StringComparison.Ordinal), error.Message);
         Assert.Contains("re-issued", error.Message);
         Assert.DoesNotContain("certs.d", error.Message);
     }

@@ -72,12 +72,9 @@ public static class CredentialFiles
     {
         try
         {
-            var file = new FileInfo(sourcePath);
-            if (!file.Exists || file.Length > MaxReadBytes)
-            {
-                return false;
-            }
-            string text = File.ReadAllText(sourcePath);
+            // Only a small regular file is read: a FIFO named nuget.config must not hang the build (the layer refuses it anyway).
+            byte[]? bytes = FileSystem.RegularFile.TryReadAll(sourcePath, MaxReadBytes);
+            string text = bytes is null ? "" : new StreamReader(new MemoryStream(bytes), detectEncodingFromByteOrderMarks: true).ReadToEnd();
             return markers.Any(m => text.Contains(m, StringComparison.OrdinalIgnoreCase));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace ContainerTasks.FileSystem;
 
 /// <summary>
-/// The two file system calls .NET does not offer: statx (file type, inode, status-change time without
-/// opening the file) and realpath (a path with every link resolved). Linux only; elsewhere each reports
-/// that it is unavailable and callers use what .NET offers.
+/// The file system calls .NET does not offer: statx (file type, inode, status-change time, of a path or an open
+/// file), realpath (a path with every link resolved), and open with O_NONBLOCK|O_NOFOLLOW (a FIFO put in a file's
+/// place cannot block the build). Linux only; elsewhere each reports that it is unavailable and callers use what
+/// .NET offers.
 /// </summary>
 internal static class NativeFiles
 {
@@ -41,11 +42,58 @@ internal static class NativeFiles
         {
             throw Failure(path, "read the status of");
         }
+        identity = ToIdentity(buffer);
+        return true;
+    }
+
+    private static FileIdentity ToIdentity(StatxBuffer buffer)
+    {
         int type = buffer.Mode & FileTypeMask;
         FileKind kind = type == RegularType ? FileKind.Regular : type == DirectoryType ? FileKind.Directory : FileKind.Special;
         ulong device = ((ulong)buffer.DeviceMajor << 32) | buffer.DeviceMinor;
-        identity = new FileIdentity(kind, (long)buffer.Size, Nanoseconds(buffer.ModifiedSeconds, buffer.ModifiedNanoseconds),
+        return new FileIdentity(kind, (long)buffer.Size, Nanoseconds(buffer.ModifiedSeconds, buffer.ModifiedNanoseconds),
             Nanoseconds(buffer.ChangedSeconds, buffer.ChangedNanoseconds), buffer.Inode, device, Complete: true);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading without blocking on a FIFO (O_NONBLOCK) and without following a link
+    /// in its last part (O_NOFOLLOW); null where that is unavailable. An <see cref="IOException"/> when it cannot be opened.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle? TryOpenRead(string path)
+    {
+        int? noFollow = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 or Architecture.X86 => 0x20000,  // 0400000 in linux/fcntl.h for x86
+            Architecture.Arm64 or Architecture.Arm => 0x8000, // 0100000 in the arm headers
+            _ => null,
+        };
+        if (s_unavailable || noFollow is null)
+        {
+            return null;
+        }
+        const int ReadOnly = 0, NonBlocking = 0x800, CloseOnExec = 0x80000;
+        int fd;
+        try
+        {
+            fd = open(path, ReadOnly | NonBlocking | CloseOnExec | noFollow.Value);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+        return fd >= 0 ? new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true) : throw Failure(path, "open");
+    }
+
+    /// <summary>The identity of an open file (fstat); false where statx is unavailable.</summary>
+    public static bool TryStat(Microsoft.Win32.SafeHandles.SafeFileHandle handle, out FileIdentity identity)
+    {
+        identity = default;
+        const int EmptyPath = 0x1000;
+        if (s_unavailable || statx((int)handle.DangerousGetHandle(), "", EmptyPath, BasicStats, out StatxBuffer buffer) != 0)
+        {
+            return false;
+        }
+        identity = ToIdentity(buffer);
         return true;
     }
 
@@ -132,6 +180,9 @@ internal static class NativeFiles
 
     [DllImport("libc")]
     private static extern uint geteuid();
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 #pragma warning restore SYSLIB1054
 
     // struct statx from linux/stat.h: the same layout on every architecture.

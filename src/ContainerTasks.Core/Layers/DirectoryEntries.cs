@@ -37,11 +37,33 @@ public static class DirectoryEntries
             {
                 AddChild(child, folder, root, imageDirectory, modeFor, entries, pending);
             }
+            if (entries.Count > MaxEntries)
+            {
+                throw new ContainerTasksException(ErrorCodes.UnsupportedSourceFile,
+                    $"'{hostDirectory}' holds more than a million files and folders (links to folders repeat what they point at). Remove the folder links, or the files that should not be in the image.");
+            }
         }
         return entries;
     }
 
-    private sealed record Folder(string HostPath, string RealPath, string Relative, int Depth);
+    /// <summary>More entries than this are refused (CT2005): folder links that repeat folders could otherwise multiply without end.</summary>
+    public const int MaxEntries = 1_000_000;
+
+    private sealed record Folder(string HostPath, string RealPath, string Relative, int Depth, Folder? Parent = null)
+    {
+        // A link to a folder that is being walked already (this one or one above it, however reached) would never end.
+        public bool IsWithinWalk(string real)
+        {
+            for (Folder? folder = this; folder is not null; folder = folder.Parent)
+            {
+                if (folder.RealPath == real)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     private static void AddChild(FileSystemInfo child, Folder parent, string root, string imageDirectory, Func<string, int?>? modeFor,
         List<LayerEntry> entries, Stack<Folder> pending)
@@ -53,7 +75,7 @@ public static class DirectoryEntries
         switch (identity.Kind)
         {
             case FileKind.Directory:
-                if (child.LinkTarget is not null && CanonicalPath.IsWithin(parent.RealPath, real))
+                if (child.LinkTarget is not null && (CanonicalPath.IsWithin(parent.RealPath, real) || parent.IsWithinWalk(real)))
                 {
                     throw new ContainerTasksException(ErrorCodes.InvalidLink,
                         $"'{child.FullName}' links back to a folder that contains it. Remove the link loop from the folder.");
@@ -64,10 +86,12 @@ public static class DirectoryEntries
                         $"'{child.FullName}' is nested more than {MaxDepth} folders deep under '{root}'. Flatten the folder tree (or remove what created it).");
                 }
                 entries.Add(LayerEntry.Directory(imagePath));
-                pending.Push(new Folder(child.FullName, real, relative, parent.Depth + 1));
+                // Listed by its resolved path: a folder link swapped after this check is not followed.
+                pending.Push(new Folder(real, real, relative, parent.Depth + 1, parent));
                 break;
             case FileKind.Regular:
-                entries.Add(LayerEntry.File(child.LinkTarget is null ? child.FullName : real, imagePath, modeFor?.Invoke(relative)));
+                // The identity seen now is the one every later read must find (see LayerSource).
+                entries.Add(LayerEntry.File(child.LinkTarget is null ? child.FullName : real, imagePath, modeFor?.Invoke(relative)) with { Identity = identity });
                 break;
             default:
                 throw new ContainerTasksException(ErrorCodes.UnsupportedSourceFile,

@@ -72,7 +72,8 @@ public sealed class LayerCache
             {
                 continue;
             }
-            planned[i] = planned[i] with { Identity = LayerWriter.IdentifyRegular(planned[i]) };
+            // The identity recorded when the folder was listed (or now, for entries made by hand): the hash and the bytes written must be of that file.
+            planned[i] = planned[i] with { Identity = planned[i].Identity ?? LayerSource.Identify(planned[i]) };
             if (!StatCache.TryGet(statDirectory, planned[i], planned[i].Identity!.Value, out lines[i]))
             {
                 toHash.Add(i);
@@ -117,14 +118,14 @@ public sealed class LayerCache
     // The hash belongs to the identity the entry carries: a file changed while it was read is an error, not a wrong key.
     private static string HashFile(LayerEntry entry, byte[] buffer, CancellationToken cancellationToken)
     {
-        string line = HashContent(entry, buffer, cancellationToken);
-        LayerWriter.CheckUnchanged(entry, "while it was read");
+        using FileStream file = LayerSource.Open(entry, "since it was listed");
+        string line = HashContent(entry, file, buffer, cancellationToken);
+        LayerSource.Check(entry, file, "while it was read");
         return line;
     }
 
-    private static string HashContent(LayerEntry entry, byte[] buffer, CancellationToken cancellationToken)
+    private static string HashContent(LayerEntry entry, FileStream file, byte[] buffer, CancellationToken cancellationToken)
     {
-        using var file = OpenForKey(entry);
         using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> magic = stackalloc byte[4];
         int magicLength = -1;
@@ -141,18 +142,6 @@ public sealed class LayerCache
         }
         int mode = LayerWriter.ModeFor(entry, magic[..Math.Max(magicLength, 0)]);
         return $"f {entry.Path} {mode} {file.Length} {Convert.ToHexString(content.GetHashAndReset())}";
-    }
-
-    private static FileStream OpenForKey(LayerEntry entry)
-    {
-        try
-        {
-            return new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable, $"Cannot read '{entry.SourcePath}' for '/{entry.Path}': {e.Message}", e);
-        }
     }
 
     private static BuiltLayer? TryRead(string path)

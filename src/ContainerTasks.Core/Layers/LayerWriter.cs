@@ -170,59 +170,20 @@ public sealed class LayerWriter
                     tar.WriteSymlink(entry.Path, entry.LinkTarget!, linkUid, linkGid);
                     break;
                 default:
-                    LayerEntry checkedEntry = entry.Identity is null ? entry with { Identity = IdentifyRegular(entry) } : entry;
-                    CheckUnchanged(checkedEntry, "since it was hashed");
-                    using (FileStream source = OpenSource(entry))
+                    LayerEntry listed = entry.Identity is null ? entry with { Identity = LayerSource.Identify(entry) } : entry;
+                    using (FileStream source = LayerSource.Open(listed, "since it was hashed"))
                     {
                         int read = source.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
                         int mode = ModeFor(entry, magic[..read]);
                         source.Position = 0;
                         (int uid, int gid) = _options.OwnerOf(entry.Path);
-                        tar.WriteFile(entry.Path, mode, uid, gid, source.Length, source, cancellationToken);
+                        tar.WriteFile(entry.Path, mode, uid, gid, listed.Identity!.Value.Size, source, cancellationToken);
+                        LayerSource.Check(listed, source, "while it was written");
                     }
-                    CheckUnchanged(checkedEntry, "while it was written");
                     break;
             }
         }
         tar.Finish();
-    }
-
-    /// <summary>
-    /// CT2003 when the file is no longer the one <see cref="LayerEntry.Identity"/> describes (rewritten, replaced),
-    /// CT2005 when it is no longer a regular file. Checked before opening, so a FIFO put in its place is never opened.
-    /// </summary>
-    internal static void CheckUnchanged(LayerEntry entry, string when)
-    {
-        FileIdentity now = IdentifyRegular(entry);
-        if (entry.Identity is { } expected && now != expected)
-        {
-            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
-                $"'{entry.SourcePath}' (for '/{entry.Path}') changed {when}. Make sure nothing writes to the folder during the build, then build again.");
-        }
-    }
-
-    private static ContainerTasksException NotRegular(LayerEntry entry)
-        => new(ErrorCodes.UnsupportedSourceFile,
-            $"'{entry.SourcePath}' (for '/{entry.Path}') is not a regular file (a FIFO, socket or device). Only files and folders can go into a layer: remove it.");
-
-    internal static FileIdentity IdentifyRegular(LayerEntry entry)
-    {
-        FileIdentity identity = SourceRoot.Identify(entry.SourcePath!, entry.SourcePath!);
-        return identity.Kind == FileKind.Regular ? identity : throw NotRegular(entry);
-    }
-
-    private static FileStream OpenSource(LayerEntry entry)
-    {
-        try
-        {
-            // Opening follows symbolic links, so a linked file's content is what goes in the layer.
-            return new FileStream(entry.SourcePath!, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
-                $"Cannot read '{entry.SourcePath}' for '/{entry.Path}': {e.Message}", e);
-        }
     }
 
     private static void CheckLinkTarget(LayerEntry entry)

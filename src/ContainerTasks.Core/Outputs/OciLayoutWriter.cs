@@ -41,7 +41,9 @@ internal static class OciLayoutWriter
             var entries = new List<Descriptor>();
             if (File.Exists(indexPath))
             {
-                ImageIndex existing = ImageIndex.Parse(await File.ReadAllBytesAsync(indexPath, cancellationToken).ConfigureAwait(false), MediaTypes.OciIndex);
+                byte[] current = RegularFile.TryReadAll(indexPath, Sources.ArchiveReader.MetadataLimit) ?? throw new ContainerTasksException(ErrorCodes.OutputFailed,
+                    $"'{indexPath}' is not a regular file of at most {Sources.ArchiveReader.MetadataLimit / (1024 * 1024)} MiB; refusing to write into that layout. Choose a new folder.");
+                ImageIndex existing = ImageIndex.Parse(current, MediaTypes.OciIndex);
                 var newRefs = names.Where(n => n.Tag is not null).Select(n => n.Tag).ToHashSet(StringComparer.Ordinal);
                 entries.AddRange(existing.Manifests.Where(m =>
                     !(m.Annotations is { } a && a.TryGetValue(Sources.LayoutResolver.RefNameAnnotation, out string? r) && newRefs.Contains(r))
@@ -84,13 +86,17 @@ internal static class OciLayoutWriter
         {
             return false;
         }
-        if (info.LinkTarget is not null || FileIdentity.Of(path).Kind != FileKind.Regular || info.Length != blob.Size)
+        FileIdentity identity = default;
+        FileStream? stream = info.LinkTarget is null ? RegularFile.TryOpen(path, out identity) : null;
+        await using (stream)
         {
-            File.Delete(path);
-            return false;
+            if (stream is not null && identity.Size == blob.Size)
+            {
+                return await blob.Digest.IsDigestOfAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
         }
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        return await blob.Digest.IsDigestOfAsync(stream, cancellationToken).ConfigureAwait(false);
+        File.Delete(path);
+        return false;
     }
 }
 

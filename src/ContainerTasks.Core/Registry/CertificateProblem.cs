@@ -19,7 +19,10 @@ internal sealed record CertificateProblem(string Host, SslPolicyErrors Errors, I
         {
             return new CertificateProblem(host, errors, flags, "", [], DateTime.MinValue, DateTime.MaxValue);
         }
-        return new CertificateProblem(host, errors, flags, certificate.Issuer, NamesOf(certificate), certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+        // The certificate is the registry's words too: cleaned and capped before they reach a message.
+        List<string> names = NamesOf(certificate).Select(name => RegistryText.Clean(name)).ToList();
+        List<string> shown = names.Count > 10 ? [.. names.Take(10), $"and {names.Count - 10} more"] : names;
+        return new CertificateProblem(host, errors, flags, RegistryText.Clean(certificate.Issuer), shown, certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
     }
 
     /// <summary>What is wrong, e.g. "it is for localhost, 127.0.0.1, not other.test".</summary>

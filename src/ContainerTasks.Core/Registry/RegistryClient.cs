@@ -624,7 +624,10 @@ public sealed class RegistryClient
     // A proxy that wants (other) credentials answers the same way every time: CT3013 at once, not retries.
     private static ContainerTasksException? ProxyLoginError(Exception e, Uri uri)
     {
-        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired } || e.Message.Contains("407", StringComparison.Ordinal))
+        // A CONNECT refused with 407 comes back as a proxy-tunnel error whose message quotes the status ('407'); nothing
+        // else is taken for it (a port 40712 or a host reg407 in another error must not read as a proxy login).
+        if (e is HttpRequestException { StatusCode: HttpStatusCode.ProxyAuthenticationRequired }
+            || (e is HttpRequestException { HttpRequestError: HttpRequestError.ProxyTunnelError } && e.Message.Contains("'407'", StringComparison.Ordinal)))
         {
             return new ContainerTasksException(ErrorCodes.ProxyError,
                 $"The HTTP proxy refused the connection to {uri.Authority} with 407 (proxy authentication required). Put the proxy user and password in the proxy URL: HTTPS_PROXY=http://user:password@proxy:port.", e);

@@ -17,6 +17,9 @@ internal sealed class RetryPolicy
     /// <summary>The slowest transfer accepted: a body may add one second per this many bytes to the deadlines.</summary>
     public const double SlowestBytesPerSecond = 256 * 1024;
 
+    /// <summary>The most time any body is allowed, however large its descriptor says it is.</summary>
+    public static readonly TimeSpan MaxTransfer = TimeSpan.FromDays(1);
+
     /// <summary>Attempts of an operation in all, unless it asks for fewer.</summary>
     public const int DefaultMaxAttempts = 10;
 
@@ -33,7 +36,8 @@ internal sealed class RetryPolicy
     {
         _settings = settings;
         _maxAttempts = maxAttempts;
-        _transfer = TimeSpan.FromSeconds(Math.Max(0, bodyBytes) / SlowestBytesPerSecond);
+        // Bounded whatever size a (hostile) descriptor claims: a day at the slowest rate covers 21 GiB.
+        _transfer = TimeSpan.FromSeconds(Math.Min(Math.Max(0, bodyBytes) / SlowestBytesPerSecond, MaxTransfer.TotalSeconds));
     }
 
     /// <summary>Attempts made so far.</summary>

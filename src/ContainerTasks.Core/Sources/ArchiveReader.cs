@@ -129,6 +129,20 @@ internal sealed class ArchiveReader
         }
     }
 
+    /// <summary>Keeps what <paramref name="reachable"/> finds; when finding it fails (a damaged index), keeps nothing this archive wrote.</summary>
+    public void RetainReachable(Func<IReadOnlySet<Digest>> reachable)
+    {
+        try
+        {
+            Retain(reachable());
+        }
+        catch
+        {
+            Retain(new HashSet<Digest>());
+            throw;
+        }
+    }
+
     /// <summary>
     /// Every blob reachable from an OCI index (this archive's <c>index.json</c>): the manifests and indexes it lists,
     /// and their configs, layers and manifests in turn, read from the store as this archive unpacked them.
@@ -137,7 +151,7 @@ internal sealed class ArchiveReader
     {
         var reached = new HashSet<Digest>();
         var pending = new Stack<JsonElement>();
-        using var root = JsonDocument.Parse(indexJson);
+        using JsonDocument root = ContainerTasks.Json.JsonFormat.Parse(indexJson, "archive's index.json");
         pending.Push(root.RootElement);
         var documents = new List<JsonDocument>();
         try

@@ -35,7 +35,7 @@ public sealed class DockerArchiveSource : IImageSource
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
                 $"'{path}' is not a docker archive: it has no manifest.json. (An OCI archive is read with oci-archive:.)");
         }
-        archive.Retain(Referenced(archive));
+        archive.RetainReachable(() => Referenced(archive));
         return new DockerArchiveSource($"docker-archive:{path}", archive, reference, store);
     }
 

@@ -29,7 +29,7 @@ public sealed class OciArchiveSource : IImageSource
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
                 $"'{path}' is not an OCI archive: it has no 'oci-layout' and 'index.json' at its root.");
         }
-        archive.Retain(archive.ReachableFrom(index));
+        archive.RetainReachable(() => archive.ReachableFrom(index));
         string name = $"oci-archive:{path}";
         return new OciArchiveSource(name, index, reference, new StoreBlobReader(store, name, archive.Contained));
     }

@@ -36,7 +36,7 @@ public sealed class OciLayoutSource : IImageSource, IBlobReader
     /// <inheritdoc />
     public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
-        byte[] index = await File.ReadAllBytesAsync(Path.Combine(_directory, "index.json"), cancellationToken).ConfigureAwait(false);
+        byte[] index = ReadIndex(Path.Combine(_directory, "index.json"));
         return await new LayoutResolver($"oci:{_directory}", this).ResolveAsync(index, _reference, platform, cancellationToken).ConfigureAwait(false);
     }
 
@@ -49,7 +49,12 @@ public sealed class OciLayoutSource : IImageSource, IBlobReader
     public async Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
     {
         string path = CheckedBlobPath(descriptor);
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        FileStream? stream = RegularFile.TryOpen(path, out FileIdentity opened);
+        if (stream is null || opened.Size != descriptor.Size)
+        {
+            stream?.Dispose();
+            throw NotABlob(descriptor);
+        }
         try
         {
             if (!await descriptor.Digest.IsDigestOfAsync(stream, cancellationToken).ConfigureAwait(false))
@@ -84,9 +89,26 @@ public sealed class OciLayoutSource : IImageSource, IBlobReader
         }
         if (!CanonicalPath.IsWithin(real, _realDirectory.Value) || identity.Kind != FileKind.Regular || identity.Size != descriptor.Size)
         {
-            throw new ContainerTasksException(ErrorCodes.InvalidSource,
-                $"The OCI layout '{_directory}' has a blob {descriptor.Digest} that is not a regular file of {descriptor.Size} bytes inside the layout (a link out of it, a device, or the wrong size). Recreate the layout.");
+            throw NotABlob(descriptor);
         }
         return real;
+    }
+
+    private ContainerTasksException NotABlob(Descriptor descriptor)
+        => new(ErrorCodes.InvalidSource,
+            $"The OCI layout '{_directory}' has a blob {descriptor.Digest} that is not a regular file of {descriptor.Size} bytes inside the layout (a link out of it, a device, or the wrong size). Recreate the layout.");
+
+    // index.json is metadata: a regular file of a bounded size (a FIFO or /dev/zero in its place must not hang the build).
+    private byte[] ReadIndex(string path)
+    {
+        try
+        {
+            return RegularFile.TryReadAll(path, ArchiveReader.MetadataLimit) ?? throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"The index.json of the OCI layout '{_directory}' is not a regular file of at most {ArchiveReader.MetadataLimit / (1024 * 1024)} MiB. Recreate the layout.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource, $"Cannot read the index.json of the OCI layout '{_directory}': {e.Message}", e);
+        }
     }
 }
