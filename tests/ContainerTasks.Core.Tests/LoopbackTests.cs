@@ -11,7 +11,6 @@ public class LoopbackTests
     [Theory]
     [InlineData("localhost", true)]
     [InlineData("LocalHost:5000", true)]
-    [InlineData("registry.localhost:5000", true)]
     [InlineData("127.0.0.1:5000", true)]
     [InlineData("127.1.2.3", true)]
     [InlineData("[::1]:5000", true)]
@@ -28,6 +27,24 @@ public class LoopbackTests
     public void Only_real_loopback_addresses_and_localhost_names_are_loopback(string registry, bool loopback)
     {
         Assert.Equal(loopback, RegistrySettings.FromEnvironment(new Dictionary<string, string>()).IsInsecure(registry));
+    }
+
+    [Fact]
+    public void A_name_under_localhost_is_loopback_only_when_it_resolves_to_loopback_addresses_only()
+    {
+        // glibc sends "x.localhost" to DNS (a search domain can make it remote); the exemption follows what it resolves to.
+        bool resolvesToLoopback;
+        try
+        {
+            var addresses = System.Net.Dns.GetHostAddresses("registry.localhost");
+            resolvesToLoopback = addresses.Length > 0 && addresses.All(System.Net.IPAddress.IsLoopback);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            resolvesToLoopback = false;
+        }
+        Assert.Equal(resolvesToLoopback, RegistrySettings.FromEnvironment(new Dictionary<string, string>()).IsInsecure("registry.localhost:5000"));
+        Assert.True(HostAddress.IsLoopbackName("registry.localhost"));
     }
 
     [Fact]

@@ -44,18 +44,43 @@ public static partial class HostAddress
     public static bool TryParse(string host, out IPAddress address) => TryParse(host, out address, out _);
 
     /// <summary>
-    /// True for <c>localhost</c>, names under <c>.localhost</c> (RFC 6761 reserves them for loopback) and loopback
-    /// addresses (<c>127.0.0.0/8</c>, <c>::1</c>, and IPv4-mapped forms). <paramref name="host"/> has no port.
+    /// True for loopback addresses (<c>127.0.0.0/8</c>, <c>::1</c>, and IPv4-mapped forms), and for <c>localhost</c> and
+    /// names under <c>.localhost</c> (RFC 6761 reserves them for loopback) when they do resolve to loopback addresses
+    /// only: not every resolver keeps that promise (glibc sends <c>x.localhost</c> to DNS, where a search domain can make
+    /// it a remote host), and what is exempt as loopback gets any certificate and plain HTTP. <paramref name="host"/> has no port.
     /// </summary>
     public static bool IsLoopback(string host)
+        => IsLocalhostName(host) ? ResolvesToLoopbackOnly(host.TrimEnd('.').ToLowerInvariant()) : IsLoopbackAddress(host);
+
+    /// <summary>
+    /// True for loopback addresses and for <c>localhost</c> and <c>*.localhost</c> by name alone: where nothing is exempted
+    /// but a proxy is skipped (a proxy could not reach the build machine's loopback anyway).
+    /// </summary>
+    public static bool IsLoopbackName(string host) => IsLocalhostName(host) || IsLoopbackAddress(host);
+
+    private static bool IsLocalhostName(string host)
     {
         string name = host.TrimEnd('.');
-        if (name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        return TryParse(host, out IPAddress address) && IPAddress.IsLoopback(address);
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
     }
+
+    private static bool IsLoopbackAddress(string host) => TryParse(host, out IPAddress address) && IPAddress.IsLoopback(address);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_loopbackNames = new(StringComparer.Ordinal);
+
+    // Whether a name resolves, here and now, to loopback addresses and nothing else (remembered per process).
+    private static bool ResolvesToLoopbackOnly(string name) => s_loopbackNames.GetOrAdd(name, n =>
+    {
+        try
+        {
+            IPAddress[] addresses = Dns.GetHostAddresses(n);
+            return addresses.Length > 0 && addresses.All(IPAddress.IsLoopback);
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false; // Unresolvable: not loopback, so no exemption; connecting reports the name.
+        }
+    });
 
     [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$")]
     private static partial Regex DottedQuad();

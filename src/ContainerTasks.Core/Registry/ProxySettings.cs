@@ -49,7 +49,7 @@ public sealed class ProxySettings : IWebProxy, ICredentials
             return true;
         }
         string host = uri.IdnHost;
-        return HostAddress.IsLoopback(host) || _noProxy.Any(rule => rule.Matches(host, uri.Port));
+        return HostAddress.IsLoopbackName(host) || _noProxy.Any(rule => rule.Matches(host, uri.Port));
     }
 
     /// <summary>The proxy for <paramref name="destination"/>, or null to go direct.</summary>
