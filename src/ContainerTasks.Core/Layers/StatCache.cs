@@ -46,7 +46,7 @@ internal static class StatCache
 
     public static void Put(string? directory, LayerEntry entry, FileIdentity identity, string line)
     {
-        if (directory is null || !identity.Complete)
+        if (directory is null || !identity.Complete || IsRacy(identity))
         {
             return;
         }
@@ -69,4 +69,13 @@ internal static class StatCache
         => Path.Combine(directory, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(entry.SourcePath + "\0" + entry.Path + "\0" + entry.Mode))).ToLowerInvariant()[..40]);
 
     private static string Stamp(FileIdentity identity) => $"{Version} {identity}";
+
+    // git's "racily clean" rule: a file changed within the last second could change again within the same tick of a coarse
+    // file-system clock (a few ms on older kernels) and keep its identity, so its hash is not remembered; the next build hashes it.
+    private static bool IsRacy(FileIdentity identity)
+    {
+        long now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+        const long Window = 1_000_000_000; // 1 s in nanoseconds: well over a coarse clock tick, and over FAT-like 1 s stamps
+        return now - identity.ModifiedNs < Window || now - identity.ChangedNs < Window;
+    }
 }
