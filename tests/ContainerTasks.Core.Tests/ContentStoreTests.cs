@@ -92,10 +92,12 @@ public class ContentStoreTests
         using var dir = new TempDirectory();
         _ = new ContentStore(dir["new/cache"]);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir["new/cache"]));
-        Directory.CreateDirectory(dir["old"]);
+        Directory.CreateDirectory(dir["old/layers"]);
+        File.WriteAllText(dir["old/layers/planted.json"], "{}"); // an entry someone else could have written while it was open
         File.SetUnixFileMode(dir["old"], (UnixFileMode)0x1FF); // 0777, as older versions or a umask could leave it
         _ = new ContentStore(dir["old"]);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir["old"]));
+        Assert.False(File.Exists(dir["old/layers/planted.json"]), "an index entry from while the cache was open was kept");
     }
 
     [Fact]

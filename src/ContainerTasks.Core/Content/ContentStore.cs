@@ -139,7 +139,8 @@ public sealed class ContentStore
         {
             TryDelete(partial);
         }
-        var files = BlobAlgorithms.SelectMany(a => OwnFiles(Path.Combine(Root, "blobs", a), name => IsBlobName(a, name))).ToList();
+        bool linkedBlobs = new DirectoryInfo(Path.Combine(Root, "blobs")).LinkTarget is not null;
+        var files = linkedBlobs ? [] : BlobAlgorithms.SelectMany(a => OwnFiles(Path.Combine(Root, "blobs", a), name => IsBlobName(a, name))).ToList();
         long total = files.Sum(f => f.Length);
         if (total <= maxBytes)
         {

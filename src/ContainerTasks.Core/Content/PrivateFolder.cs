@@ -5,7 +5,8 @@ namespace ContainerTasks.Content;
 /// <summary>
 /// The content cache decides what a cache hit puts into an image, so only its owner may write it, and what
 /// it holds (app layers) is nobody else's to read: the folder is created owner-only (0700), an existing one of
-/// ours is tightened to that, and one owned by another user is refused. Unix only; Windows keeps its ACLs.
+/// ours is tightened to that (and the indexes others could have written are forgotten), and one owned by another
+/// user is refused. Unix only; Windows keeps its ACLs; without statx (macOS) the owner is not checked.
 /// </summary>
 internal static class PrivateFolder
 {
@@ -34,6 +35,33 @@ internal static class PrivateFolder
         if ((File.GetUnixFileMode(root) & OthersAccess) != 0)
         {
             File.SetUnixFileMode(root, OwnerOnly);
+            ForgetIndexes(root);
+        }
+    }
+
+    // While the folder was open to others, they could have planted index entries (a layer key pointing at a blob of
+    // their choosing, a stat line, a "pushed" marker): those are forgotten. Blobs stay: every read checks their digest.
+    private static void ForgetIndexes(string root)
+    {
+        foreach (string folder in new[] { "layers", "stat", "pushed", "registries" })
+        {
+            string path = Path.Combine(root, folder);
+            try
+            {
+                if (new DirectoryInfo(path).LinkTarget is not null)
+                {
+                    File.Delete(path); // the link itself, never what it points to
+                }
+                else if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ContainerTasksException(ErrorCodes.CacheNotPrivate,
+                    $"The content cache '{root}' was open to other users and its index '{folder}' cannot be cleared: {e.Message}. Delete the folder, or use another cache (ContainerCacheDirectory).", e);
+            }
         }
     }
 }

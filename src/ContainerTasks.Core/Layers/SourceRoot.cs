@@ -37,7 +37,7 @@ internal static class SourceRoot
         if (!CanonicalPath.IsWithin(real, root))
         {
             throw new ContainerTasksException(ErrorCodes.InvalidLink,
-                $"The link '{link.FullName}' points to '{real}', outside the folder '{root}'. Links may only point inside the folder that is put in the image: copy the file in instead of linking to it.");
+                $"The link '{link.FullName}' points to '{real}', outside the folder '{root}'. Links may only point inside the folder that is put in the image: copy the file in instead of linking to it (publishing with CreateSymbolicLinksForPublishFilesIfPossible=true makes such links: set it to false for container publishes).");
         }
         return real;
     }
