@@ -301,7 +301,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         string packageId = item.GetMetadata("NuGetPackageId");
         return new Layers.PublishedFile(relative.Replace('\\', '/'), packageId.Length > 0 ? packageId : null,
             item.GetMetadata("NuGetPackageVersion") is { Length: > 0 } v ? v : null,
-            item.GetMetadata("ReferenceSourceTarget").Equals("ProjectReference", StringComparison.OrdinalIgnoreCase));
+            item.GetMetadata("ReferenceSourceTarget").Equals("ProjectReference", StringComparison.OrdinalIgnoreCase), item.GetMetadata("FullPath"));
     }
 
     private static Layers.ExtraLayer ToExtraLayer(ITaskItem item)

@@ -51,6 +51,29 @@ public sealed class PublishOrderTests(BaseImages bases, PackageFeed feed, HttpRe
         Assert.Contains("app/stamp.txt", ArchiveFiles(dir["image.tar"]));
     }
 
+    [Fact]
+    public async Task Links_that_publish_itself_makes_to_the_files_it_published_are_followed_and_others_refused()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        string[] publish = ["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", $"-p:ContainerBaseImage={baseImage}",
+            "-p:CreateSymbolicLinksForPublishFilesIfPossible=true", "-p:PublishContainer=true"];
+        feed.Dotnet([.. publish, $"-p:ContainerArchiveOutputPath={dir["image.tar"]}"]).EnsureSuccess("publish with symbolic links");
+        string publishDir = Path.Combine(dir["app"], "bin", "Release", "net10.0", "publish");
+        Assert.NotNull(new FileInfo(Path.Combine(publishDir, "HelloContainer.dll")).LinkTarget); // not hollow: publish did link
+        Assert.Contains("app/HelloContainer.dll", ArchiveFiles(dir["image.tar"]));
+
+        // A link of one's own out of the folder is still refused.
+        File.WriteAllText(dir["secret.txt"], "not for the image");
+        File.CreateSymbolicLink(Path.Combine(publishDir, "secret.txt"), dir["secret.txt"]);
+        var result = feed.Dotnet(["msbuild", project, "-t:PublishContainer", "-p:Configuration=Release", "-p:NoBuild=true", $"-p:ContainerTasksVersion={feed.Version}",
+            $"-p:ContainerBaseImage={baseImage}", "-p:CreateSymbolicLinksForPublishFilesIfPossible=true", $"-p:ContainerArchiveOutputPath={dir["second.tar"]}"]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("CT2004", result.StandardOutput);
+        Assert.Contains("secret.txt", result.StandardOutput);
+    }
+
     // Every path of every layer of a docker archive, read with Python's tarfile.
     private static string[] ArchiveFiles(string archive)
     {

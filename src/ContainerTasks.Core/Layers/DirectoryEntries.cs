@@ -18,7 +18,8 @@ public static class DirectoryEntries
     /// <param name="hostDirectory">The folder to read.</param>
     /// <param name="imageDirectory">Where it lands in the image, e.g. <c>/app</c>.</param>
     /// <param name="modeFor">An optional explicit mode per relative path ('/' separators), e.g. 0755 for an app host.</param>
-    public static List<LayerEntry> FromDirectory(string hostDirectory, string imageDirectory, Func<string, int?>? modeFor = null)
+    /// <param name="linkTargetAllowed">Says whether a link may point at a (canonical) path outside the folder: for files publish itself linked in.</param>
+    public static List<LayerEntry> FromDirectory(string hostDirectory, string imageDirectory, Func<string, int?>? modeFor = null, Func<string, bool>? linkTargetAllowed = null)
     {
         if (!Directory.Exists(hostDirectory))
         {
@@ -35,7 +36,7 @@ public static class DirectoryEntries
             Folder folder = pending.Pop();
             foreach (FileSystemInfo child in List(folder.HostPath))
             {
-                AddChild(child, folder, root, imageDirectory, modeFor, entries, pending);
+                AddChild(child, folder, root, imageDirectory, modeFor, linkTargetAllowed, entries, pending);
             }
             if (entries.Count > MaxEntries)
             {
@@ -66,11 +67,11 @@ public static class DirectoryEntries
     }
 
     private static void AddChild(FileSystemInfo child, Folder parent, string root, string imageDirectory, Func<string, int?>? modeFor,
-        List<LayerEntry> entries, Stack<Folder> pending)
+        Func<string, bool>? linkTargetAllowed, List<LayerEntry> entries, Stack<Folder> pending)
     {
         string relative = parent.Relative.Length == 0 ? child.Name : parent.Relative + "/" + child.Name;
         string imagePath = LayerPath.Combine(imageDirectory, relative);
-        string real = child.LinkTarget is null ? Path.Join(parent.RealPath, child.Name) : SourceRoot.ResolveLink(child, root);
+        string real = child.LinkTarget is null ? Path.Join(parent.RealPath, child.Name) : SourceRoot.ResolveLink(child, root, linkTargetAllowed);
         FileIdentity identity = SourceRoot.Identify(real, child.FullName);
         switch (identity.Kind)
         {

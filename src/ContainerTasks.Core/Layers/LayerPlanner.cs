@@ -29,7 +29,8 @@ public enum LayerKind
 /// <param name="PackageId">The NuGet package it comes from, if any.</param>
 /// <param name="PackageVersion">That package's version.</param>
 /// <param name="FromProjectReference">True for outputs of project references.</param>
-public sealed record PublishedFile(string RelativePath, string? PackageId, string? PackageVersion, bool FromProjectReference);
+/// <param name="SourcePath">The file publish copied (or linked) from: a link in the publish folder may point at it.</param>
+public sealed record PublishedFile(string RelativePath, string? PackageId, string? PackageVersion, bool FromProjectReference, string? SourcePath = null);
 
 /// <summary>How the publish output is cut into layers.</summary>
 public enum LayeringMode
@@ -71,8 +72,10 @@ public static class LayerPlanner
         bool trimForeignRuntimeAssets = false, string? runtimeIdentifier = null)
     {
         string? appHostPath = appHost?.Replace('\\', '/');
+        // Publish itself may link files in (CreateSymbolicLinksForPublishFilesIfPossible): links to what it published are build inputs.
+        var sources = new Lazy<HashSet<string>>(() => PublishSources(files));
         List<LayerEntry> all = DirectoryEntries.FromDirectory(publishDirectory, workingDirectory,
-            relative => relative == appHostPath ? LayerWriter.ExecutableMode : null);
+            relative => relative == appHostPath ? LayerWriter.ExecutableMode : null, target => sources.Value.Contains(target));
         string prefix = LayerPath.Normalize(workingDirectory) + "/";
         if (trimForeignRuntimeAssets && runtimeIdentifier is not null)
         {
@@ -130,6 +133,23 @@ public static class LayerPlanner
             layers.Add(new PlannedLayer(LayerKind.Extra, $"extra {LayerPath.Normalize(extra.Destination)}", entries));
         }
         return layers;
+    }
+
+    private static HashSet<string> PublishSources(IEnumerable<PublishedFile> files)
+    {
+        var sources = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string path in files.Select(f => f.SourcePath).OfType<string>())
+        {
+            try
+            {
+                sources.Add(FileSystem.CanonicalPath.Resolve(path));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone since publish: nothing links to it then.
+            }
+        }
+        return sources;
     }
 
     /// <summary>The layer of one published file.</summary>

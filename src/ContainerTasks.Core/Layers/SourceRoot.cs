@@ -22,7 +22,7 @@ internal static class SourceRoot
     }
 
     /// <summary>Where the link <paramref name="link"/> finally leads; CT2004 when it dangles, loops or leaves <paramref name="root"/>.</summary>
-    public static string ResolveLink(FileSystemInfo link, string root)
+    public static string ResolveLink(FileSystemInfo link, string root, Func<string, bool>? targetAllowed = null)
     {
         string real;
         try
@@ -34,10 +34,10 @@ internal static class SourceRoot
             throw new ContainerTasksException(ErrorCodes.InvalidLink,
                 $"The link '{link.FullName}' -> '{link.LinkTarget}' cannot be followed (it dangles or loops): {e.Message} Remove the link or restore its target.", e);
         }
-        if (!CanonicalPath.IsWithin(real, root))
+        if (!CanonicalPath.IsWithin(real, root) && !(targetAllowed?.Invoke(real) ?? false))
         {
             throw new ContainerTasksException(ErrorCodes.InvalidLink,
-                $"The link '{link.FullName}' points to '{real}', outside the folder '{root}'. Links may only point inside the folder that is put in the image: copy the file in instead of linking to it (publishing with CreateSymbolicLinksForPublishFilesIfPossible=true makes such links: set it to false for container publishes).");
+                $"The link '{link.FullName}' points to '{real}', outside the folder '{root}'. Links may only point inside the folder that is put in the image: copy the file in instead of linking to it.");
         }
         return real;
     }
