@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution. Installs the machine prerequisites first (build/bootstrap.sh, a no-op
 # when they are present); tests themselves never install anything and fail, never skip, when a tool is missing.
-# Ends with one summary line: "tests: N passed, N failed, N skipped".
+# Ends with one summary line: "tests: N passed, N failed, N skipped"; fails when any test failed or was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +26,8 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     failed += int(counters.get("failed")) + int(counters.get("error")) + int(counters.get("timeout")) + int(counters.get("aborted"))
     skipped += int(counters.get("notExecuted"))
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-if passed == 0:
+# A skipped test is not a passing one: a missing tool or a skip attribute fails the run.
+if passed == 0 or skipped > 0:
     sys.exit(1)
 PY
 exit $status
