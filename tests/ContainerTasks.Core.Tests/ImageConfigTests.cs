@@ -176,6 +176,7 @@ public class ImageConfigTests
     [InlineData("""{"architecture":"amd64","os":"linux","config":{"User":"app","user":"root"},"rootfs":{"type":"layers","diff_ids":[]}}""", "user")]
     [InlineData("""{"architecture":"amd64","os":"linux","config":{"Entrypoint":["a"],"Entrypoint":["b"]},"rootfs":{"type":"layers","diff_ids":[]}}""", "Entrypoint")]
     [InlineData("""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]},"RootFS":{"type":"layers","diff_ids":[]}}""", "RootFS")]
+    [InlineData("""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[],"Diff_IDs":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}""", "Diff_IDs")]
     public void A_base_config_with_a_member_repeated_in_another_case_is_refused(string json, string name)
     {
         // Go clients match names case-insensitively and keep the last: the base would override what the build sets.

@@ -24,6 +24,10 @@ public sealed class ImageConfig
         var config = new ImageConfig(RawJsonObject.Parse(json, "image config"));
         RefuseDuplicates(config._root, "the image config");
         RefuseDuplicates(config.Section, "the image config's config section");
+        if (config._root.GetRaw("rootfs") is { } rootfs && rootfs.Span.TrimStart(" \t\r\n"u8).StartsWith("{"u8))
+        {
+            RefuseDuplicates(RawJsonObject.Parse(rootfs, "image config's rootfs"), "the image config's rootfs");
+        }
         return config;
     }
 

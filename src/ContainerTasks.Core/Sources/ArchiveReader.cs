@@ -79,17 +79,15 @@ internal sealed class ArchiveReader
 
     private async Task AddAsync(TarEntry entry, CancellationToken cancellationToken)
     {
+        string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+        // Every entry counts, its header too: a bomb of skipped entries costs time as well.
+        _unpackedBytes += 512 + Math.Max(0, entry.Length);
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
         {
+            CheckUnpacked(name);
             return;
         }
-        string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
-        _unpackedBytes += entry.Length;
-        if (_unpackedBytes > _unpackedLimit)
-        {
-            throw new ContainerTasksException(ErrorCodes.InvalidSource,
-                $"'{_path}' unpacks to more than {_unpackedLimit / (1024 * 1024)} MiB (at '{name}'), far more than an image archive of its size holds. Recreate the archive.");
-        }
+        CheckUnpacked(name);
         Digest? expected = null;
         string[] parts = name.Split('/');
         if (parts.Length == 3 && parts[0] == "blobs" && Digest.TryParse($"{parts[1]}:{parts[2]}", out Digest named))
@@ -109,6 +107,15 @@ internal sealed class ArchiveReader
         if (writtenNow)
         {
             _writtenNow.Add(digest);
+        }
+    }
+
+    private void CheckUnpacked(string name)
+    {
+        if (_unpackedBytes > _unpackedLimit)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"'{_path}' unpacks to more than {_unpackedLimit / (1024 * 1024)} MiB (at '{name}'), far more than an image archive of its size holds. Recreate the archive.");
         }
     }
 
