@@ -127,10 +127,6 @@ public sealed class RegistryClient
         return true;
     }
 
-    /// <summary>Opens a blob's bytes (redirects followed without credentials). The caller verifies the digest.</summary>
-    public Task<Stream> OpenBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default)
-        => OpenBlobAsync(repository, new Descriptor("application/octet-stream", digest, long.MaxValue), cancellationToken);
-
     /// <summary>
     /// Opens a blob's bytes; more bytes than <paramref name="blob"/>'s size stop the read with CT3014 (a registry that
     /// streams forever must not fill the disk). The caller verifies the digest.
