@@ -30,8 +30,8 @@ internal sealed class TaskBuildLog(TaskLoggingHelper log) : IContainerBuildLog
 
     public void Detail(string message) => log.LogMessage(MessageImportance.Low, message);
 
-    // Normal importance: shown at normal verbosity (-v:n) and above, not at minimal.
-    public void Notice(string message) => log.LogMessage(MessageImportance.Normal, message);
+    // A retry or a notice is a step a user waiting should see: the same importance as progress (-v:n and above).
+    public void Notice(string message) => Progress(message);
 
     public void Warning(string code, string message) => log.LogWarning(null, code, null, HelpLink(code), null, 0, 0, 0, 0, message);
 
