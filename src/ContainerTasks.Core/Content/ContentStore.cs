@@ -239,6 +239,26 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>True when this machine pushed the image (or index) with <paramref name="digest"/>: its layers may be reused by diff_id.</summary>
+    public bool WasPushedHere(Digest digest) => File.Exists(PushedMarker(digest));
+
+    /// <summary>Records that this machine pushed <paramref name="digest"/>; failing to write it only loses reuse next time.</summary>
+    public void MarkPushedHere(Digest digest)
+    {
+        try
+        {
+            string marker = PushedMarker(digest);
+            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+            File.WriteAllBytes(marker, []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only enables reuse next time.
+        }
+    }
+
+    private string PushedMarker(Digest digest) => Path.Combine(Root, "pushed", digest.Hex);
+
     /// <summary>The default size limit of the store: 5 GiB, or <c>CONTAINERTASKS_CACHE_MAX_MB</c>.</summary>
     public static long DefaultMaxBytes(IReadOnlyDictionary<string, string> environment)
         => environment.TryGetValue("CONTAINERTASKS_CACHE_MAX_MB", out string? value) && long.TryParse(value, out long mb) && mb > 0

@@ -68,7 +68,7 @@ public sealed class ImagePusher
         // Only when no tag has this build's image yet (else it would move that tag), and only from an image this
         // machine pushed: a blob someone else put under a diff_id is never taken on trust.
         if (ReuseThrough is not null && !existing.Values.Any(d => d is not null && d.Digest == images.Root.Digest)
-            && existing.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty) is { } previous && WasPushedHere(ReuseThrough, previous.Digest))
+            && existing.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty) is { } previous && ReuseThrough.WasPushedHere(previous.Digest))
         {
             (images, reused) = await ReuseLayersAsync(images, repository, previous, ReuseThrough, cancellationToken).ConfigureAwait(false);
         }
@@ -87,7 +87,7 @@ public sealed class ImagePusher
         {
             if (ReuseThrough is not null)
             {
-                MarkPushedHere(ReuseThrough, root);   // this build's own digest (or one already trusted)
+                ReuseThrough.MarkPushedHere(root);   // this build's own digest (or one already trusted)
             }
             return new PushResult(root, [], 0, 0, 0, 0) { Images = images, LayersReused = reused };
         }
@@ -174,27 +174,9 @@ public sealed class ImagePusher
             {
                 ReuseThrough.Put(pushedIndex.Bytes);
             }
-            MarkPushedHere(ReuseThrough, root);
+            ReuseThrough.MarkPushedHere(root);
         }
         return new PushResult(root, pending, uploaded, bytes, mounted, present) { Images = images, LayersReused = reused };
-    }
-
-    private static string PushedMarker(ContentStore store, Digest digest) => Path.Combine(store.Root, "pushed", digest.Hex);
-
-    private static bool WasPushedHere(ContentStore store, Digest digest) => File.Exists(PushedMarker(store, digest));
-
-    private static void MarkPushedHere(ContentStore store, Digest digest)
-    {
-        try
-        {
-            string marker = PushedMarker(store, digest);
-            Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
-            File.WriteAllBytes(marker, []);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Only enables reuse next time.
-        }
     }
 
     /// <summary>
