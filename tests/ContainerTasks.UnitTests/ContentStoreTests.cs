@@ -101,17 +101,6 @@ public class ContentStoreTests
     }
 
     [Fact]
-    public void A_cache_owned_by_another_user_is_refused()
-    {
-        using var dir = new TempDirectory();
-        Directory.CreateDirectory(dir["theirs"]);
-        Run.Checked("chown", "1234:1234", dir["theirs"]);
-        var error = Assert.Throws<ContainerTasksException>(() => new ContentStore(dir["theirs"]));
-        Assert.Equal("CT5008", error.Code);
-        Assert.Contains("ContainerCacheDirectory", error.Message);
-    }
-
-    [Fact]
     public void Pruning_follows_no_link_and_deletes_only_names_the_store_writes()
     {
         using var dir = new TempDirectory();

@@ -31,14 +31,9 @@ public sealed class BaseImages : IDisposable
         }
     }
 
+    /// <summary>The name of the test collection that shares one set of base images.</summary>
+    public const string CollectionName = "images";
+
     /// <summary>Deletes the images.</summary>
     public void Dispose() => _directory.Dispose();
-}
-
-/// <summary>Shares <see cref="BaseImages"/> across the test classes that need real images.</summary>
-[CollectionDefinition(Name)]
-public sealed class ImageCollection : ICollectionFixture<BaseImages>
-{
-    /// <summary>The collection name.</summary>
-    public const string Name = "images";
 }
