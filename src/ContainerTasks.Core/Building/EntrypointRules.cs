@@ -38,11 +38,30 @@ public static class EntrypointRules
     /// <summary>Resolves ENTRYPOINT and CMD; contradictions are CT4101/CT4102.</summary>
     public static Resolution Resolve(EntrypointInputs inputs, IReadOnlyList<string>? baseEntrypoint)
     {
-        var warnings = new List<(string, string)>();
+        string instruction = Instruction(inputs);
+        var warnings = CheckItems(inputs);
+        bool baseIsDotnet = baseEntrypoint is ["dotnet"] or ["/usr/bin/dotnet"];
+        var (entrypoint, cmd) = instruction switch
+        {
+            "Entrypoint" => AppAsEntrypoint(inputs),
+            "DefaultArgs" => AppAsDefaultArgs(inputs, baseIsDotnet),
+            _ => NoApp(inputs),
+        };
+        if (baseEntrypoint is { Count: > 0 } && !baseIsDotnet && entrypoint is not null && !entrypoint.SequenceEqual(baseEntrypoint))
+        {
+            warnings.Add((ErrorCodes.BaseEntrypointReplaced,
+                $"The base image's ENTRYPOINT [{string.Join(", ", baseEntrypoint)}] is replaced by [{string.Join(", ", entrypoint)}]. Set ContainerAppCommandInstruction=DefaultArgs to keep it and pass the app as its arguments."));
+        }
+        return new Resolution(entrypoint, cmd, warnings);
+    }
+
+    // Entrypoint, DefaultArgs or None; the default is DefaultArgs when deprecated ContainerEntrypoint items exist.
+    private static string Instruction(EntrypointInputs inputs)
+    {
         string instruction = string.IsNullOrWhiteSpace(inputs.Instruction)
             ? (inputs.Entrypoint.Count > 0 ? "DefaultArgs" : "Entrypoint")
             : inputs.Instruction.Trim();
-        instruction = instruction.ToLowerInvariant() switch
+        return instruction.ToLowerInvariant() switch
         {
             "entrypoint" => "Entrypoint",
             "defaultargs" => "DefaultArgs",
@@ -50,6 +69,11 @@ public static class EntrypointRules
             _ => throw new ContainerTasksException(ErrorCodes.UnknownAppCommandInstruction,
                 $"ContainerAppCommandInstruction is '{inputs.Instruction}'. Use Entrypoint (the default), DefaultArgs or None."),
         };
+    }
+
+    // Arguments without their command are contradictions; the deprecated items are a warning.
+    private static List<(string Code, string Message)> CheckItems(EntrypointInputs inputs)
+    {
         if (inputs.EntrypointArgs.Count > 0 && inputs.Entrypoint.Count == 0)
         {
             throw Conflict("ContainerEntrypointArgs are set but ContainerEntrypoint is not. Use ContainerAppCommandArgs (with ContainerAppCommand) instead.");
@@ -58,45 +82,36 @@ public static class EntrypointRules
         {
             throw Conflict("ContainerAppCommandArgs are set but ContainerAppCommand is not. Set ContainerAppCommand, or use ContainerDefaultArgs.");
         }
+        var warnings = new List<(string, string)>();
         if (inputs.Entrypoint.Count > 0 || inputs.EntrypointArgs.Count > 0)
         {
             warnings.Add((ErrorCodes.DeprecatedEntrypointItems,
                 "ContainerEntrypoint and ContainerEntrypointArgs are deprecated. Use ContainerAppCommand, ContainerAppCommandArgs and ContainerDefaultArgs."));
         }
+        return warnings;
+    }
 
-        bool baseIsDotnet = baseEntrypoint is ["dotnet"] or ["/usr/bin/dotnet"];
-        bool baseHasEntrypoint = baseEntrypoint is { Count: > 0 } && !baseIsDotnet;
-        IReadOnlyList<string>? entrypoint;
-        IReadOnlyList<string>? cmd;
-        switch (instruction)
+    private static (IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd) AppAsEntrypoint(EntrypointInputs inputs)
+    {
+        if (inputs.Entrypoint.Count > 0)
         {
-            case "Entrypoint":
-                if (inputs.Entrypoint.Count > 0)
-                {
-                    throw Conflict("ContainerEntrypoint items are set while ContainerAppCommandInstruction is Entrypoint. Remove the ContainerEntrypoint items and use ContainerAppCommand.");
-                }
-                entrypoint = [.. inputs.AppCommand, .. inputs.AppCommandArgs];
-                cmd = inputs.DefaultArgs.ToList();
-                break;
-            case "DefaultArgs":
-                entrypoint = inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : baseIsDotnet ? [] : null;
-                cmd = [.. inputs.AppCommand, .. inputs.AppCommandArgs, .. inputs.DefaultArgs];
-                break;
-            default:
-                if (inputs.AppCommand.Count > 0)
-                {
-                    throw Conflict("ContainerAppCommand is set while ContainerAppCommandInstruction is None. Remove one of them.");
-                }
-                entrypoint = inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : null;
-                cmd = inputs.DefaultArgs.Count > 0 ? inputs.DefaultArgs.ToList() : null;
-                break;
+            throw Conflict("ContainerEntrypoint items are set while ContainerAppCommandInstruction is Entrypoint. Remove the ContainerEntrypoint items and use ContainerAppCommand.");
         }
-        if (baseHasEntrypoint && entrypoint is not null && !entrypoint.SequenceEqual(baseEntrypoint!))
+        return ([.. inputs.AppCommand, .. inputs.AppCommandArgs], inputs.DefaultArgs.ToList());
+    }
+
+    // A base ENTRYPOINT of just dotnet is dropped: with the app command as CMD it would run dotnet twice.
+    private static (IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd) AppAsDefaultArgs(EntrypointInputs inputs, bool baseIsDotnet)
+        => (inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : baseIsDotnet ? [] : null,
+            [.. inputs.AppCommand, .. inputs.AppCommandArgs, .. inputs.DefaultArgs]);
+
+    private static (IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd) NoApp(EntrypointInputs inputs)
+    {
+        if (inputs.AppCommand.Count > 0)
         {
-            warnings.Add((ErrorCodes.BaseEntrypointReplaced,
-                $"The base image's ENTRYPOINT [{string.Join(", ", baseEntrypoint!)}] is replaced by [{string.Join(", ", entrypoint)}]. Set ContainerAppCommandInstruction=DefaultArgs to keep it and pass the app as its arguments."));
+            throw Conflict("ContainerAppCommand is set while ContainerAppCommandInstruction is None. Remove one of them.");
         }
-        return new Resolution(entrypoint, cmd, warnings);
+        return (inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : null, inputs.DefaultArgs.Count > 0 ? inputs.DefaultArgs.ToList() : null);
     }
 
     private static ContainerTasksException Conflict(string message) => new(ErrorCodes.ConflictingEntrypoint, message);

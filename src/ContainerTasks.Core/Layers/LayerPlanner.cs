@@ -81,58 +81,70 @@ public static class LayerPlanner
         {
             all = all.Where(e => !e.Path.StartsWith(prefix, StringComparison.Ordinal) || !IsForeignRuntimeAsset(e.Path[prefix.Length..], runtimeIdentifier)).ToList();
         }
-        var layers = new List<PlannedLayer>();
-        if (mode == LayeringMode.Single)
-        {
-            layers.Add(new PlannedLayer(LayerKind.App, "app", all));
-        }
-        else
-        {
-            var metadata = new Dictionary<string, PublishedFile>(StringComparer.Ordinal);
-            foreach (PublishedFile file in files)
-            {
-                metadata[file.RelativePath.Replace('\\', '/')] = file;
-            }
-            var runtimeIds = new HashSet<string>(runtimePackageIds, StringComparer.OrdinalIgnoreCase);
-            var byKind = new Dictionary<LayerKind, List<LayerEntry>>();
-            foreach (LayerEntry entry in all)
-            {
-                string relative = entry.Path.Length > prefix.Length - 1 && entry.Path.StartsWith(prefix, StringComparison.Ordinal) ? entry.Path[prefix.Length..] : "";
-                LayerKind kind = entry.Kind == LayerEntryKind.Directory
-                    ? LayerKind.App
-                    : Classify(relative, metadata.GetValueOrDefault(relative), runtimeIds, appHostPath);
-                if (!byKind.TryGetValue(kind, out var list))
-                {
-                    byKind[kind] = list = new List<LayerEntry>();
-                }
-                list.Add(entry);
-            }
-            // Directories go with the app layer only when empty; the others are re-created by each layer's parents.
-            if (byKind.TryGetValue(LayerKind.App, out var appEntries))
-            {
-                var filePaths = byKind.Values.SelectMany(l => l).Where(e => e.Kind != LayerEntryKind.Directory).Select(e => e.Path).ToList();
-                byKind[LayerKind.App] = appEntries.Where(e => e.Kind != LayerEntryKind.Directory
-                    || !filePaths.Any(p => p.StartsWith(e.Path + "/", StringComparison.Ordinal))).ToList();
-            }
-            foreach (LayerKind kind in Enum.GetValues<LayerKind>())
-            {
-                if (byKind.TryGetValue(kind, out var entries) && entries.Count > 0)
-                {
-                    layers.Add(new PlannedLayer(kind, Name(kind), entries));
-                }
-            }
-        }
-        foreach (ExtraLayer extra in extraLayers ?? [])
-        {
-            var entries = Directory.Exists(extra.Source)
-                ? DirectoryEntries.FromDirectory(extra.Source, extra.Destination, _ => extra.Mode)
-                : File.Exists(extra.Source)
-                    ? [LayerEntry.File(extra.Source, extra.Destination, extra.Mode)]
-                    : throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
-                        $"The ContainerLayer '{extra.Source}' does not exist. Point it at a file or folder of the project.");
-            layers.Add(new PlannedLayer(LayerKind.Extra, $"extra {LayerPath.Normalize(extra.Destination)}", entries));
-        }
+        List<PlannedLayer> layers = mode == LayeringMode.Single
+            ? [new PlannedLayer(LayerKind.App, "app", all)]
+            : SplitByKind(all, prefix, files, runtimePackageIds, appHostPath);
+        layers.AddRange((extraLayers ?? []).Select(ExtraLayerOf));
         return layers;
+    }
+
+    // One layer per kind, in the enum's order (the least often changed first), each non-empty.
+    private static List<PlannedLayer> SplitByKind(List<LayerEntry> all, string prefix, IEnumerable<PublishedFile> files, IEnumerable<string> runtimePackageIds, string? appHostPath)
+    {
+        var metadata = new Dictionary<string, PublishedFile>(StringComparer.Ordinal);
+        foreach (PublishedFile file in files)
+        {
+            metadata[file.RelativePath.Replace('\\', '/')] = file;
+        }
+        var runtimeIds = new HashSet<string>(runtimePackageIds, StringComparer.OrdinalIgnoreCase);
+        var byKind = new Dictionary<LayerKind, List<LayerEntry>>();
+        foreach (LayerEntry entry in all)
+        {
+            string relative = entry.Path.Length > prefix.Length - 1 && entry.Path.StartsWith(prefix, StringComparison.Ordinal) ? entry.Path[prefix.Length..] : "";
+            LayerKind kind = entry.Kind == LayerEntryKind.Directory
+                ? LayerKind.App
+                : Classify(relative, metadata.GetValueOrDefault(relative), runtimeIds, appHostPath);
+            if (!byKind.TryGetValue(kind, out var list))
+            {
+                byKind[kind] = list = new List<LayerEntry>();
+            }
+            list.Add(entry);
+        }
+        if (byKind.TryGetValue(LayerKind.App, out var appEntries))
+        {
+            byKind[LayerKind.App] = WithoutParentDirectories(appEntries, byKind.Values.SelectMany(l => l));
+        }
+        return Enum.GetValues<LayerKind>()
+            .Where(kind => byKind.TryGetValue(kind, out var entries) && entries.Count > 0)
+            .Select(kind => new PlannedLayer(kind, Name(kind), byKind[kind]))
+            .ToList();
+    }
+
+    // Directories go with the app layer only when empty; the others are re-created by each layer's parents.
+    private static List<LayerEntry> WithoutParentDirectories(List<LayerEntry> appEntries, IEnumerable<LayerEntry> allEntries)
+    {
+        var parents = new HashSet<string>(StringComparer.Ordinal);
+        foreach (LayerEntry entry in allEntries.Where(e => e.Kind != LayerEntryKind.Directory))
+        {
+            // Up the path until a folder already seen: its own parents were added with it.
+            int slash = entry.Path.LastIndexOf('/');
+            while (slash > 0 && parents.Add(entry.Path[..slash]))
+            {
+                slash = entry.Path.LastIndexOf('/', slash - 1);
+            }
+        }
+        return appEntries.Where(e => e.Kind != LayerEntryKind.Directory || !parents.Contains(e.Path)).ToList();
+    }
+
+    private static PlannedLayer ExtraLayerOf(ExtraLayer extra)
+    {
+        var entries = Directory.Exists(extra.Source)
+            ? DirectoryEntries.FromDirectory(extra.Source, extra.Destination, _ => extra.Mode)
+            : File.Exists(extra.Source)
+                ? [LayerEntry.File(extra.Source, extra.Destination, extra.Mode)]
+                : throw new ContainerTasksException(ErrorCodes.LayerSourceUnreadable,
+                    $"The ContainerLayer '{extra.Source}' does not exist. Point it at a file or folder of the project.");
+        return new PlannedLayer(LayerKind.Extra, $"extra {LayerPath.Normalize(extra.Destination)}", entries);
     }
 
     private static HashSet<string> PublishSources(IEnumerable<PublishedFile> files)
