@@ -50,8 +50,15 @@ public sealed class RegistryTransport : IDisposable
         };
         handler.SslOptions.RemoteCertificateValidationCallback = ValidateCertificate;
         handler.SslOptions.LocalCertificateSelectionCallback = SelectClientCertificate;
-        Http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        Http.DefaultRequestHeaders.UserAgent.ParseAdd($"ContainerTasks/{typeof(RegistryTransport).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+        Http = CreateClient(handler);
+    }
+
+    /// <summary>A transport whose requests go to <paramref name="handler"/> instead of the network (tests of the request steps).</summary>
+    internal RegistryTransport(RegistrySettings settings, HttpMessageHandler handler, string? stateDirectory = null)
+    {
+        Settings = settings;
+        _stateDirectory = stateDirectory;
+        Http = CreateClient(handler);
     }
 
     /// <summary>The build's registry settings.</summary>
@@ -144,6 +151,13 @@ public sealed class RegistryTransport : IDisposable
     private string? MemoryPath(string registry)
         => _stateDirectory is null ? null
             : Path.Combine(_stateDirectory, new string(registry.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray()) + ".scheme");
+
+    private static HttpClient CreateClient(HttpMessageHandler handler)
+    {
+        var http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd($"ContainerTasks/{typeof(RegistryTransport).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+        return http;
+    }
 
     /// <summary>Releases the connection pool.</summary>
     public void Dispose() => Http.Dispose();
