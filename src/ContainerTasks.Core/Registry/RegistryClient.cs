@@ -37,7 +37,7 @@ public sealed class RegistryClient
     {
         _notice = notice ?? log;
         Registry = registry;
-        ApiHost = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
+        ApiHost = DockerHub.ApiHostOf(registry);
         _transport = transport;
         _auth = new RegistryAuthenticator(registry, credential, transport, _notice);
         Quirks = RegistryQuirks.For(ApiHost);

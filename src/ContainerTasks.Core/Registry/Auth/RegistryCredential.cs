@@ -46,6 +46,10 @@ public sealed class RegistryCredential
     /// <summary>Every secret value, so messages can be scrubbed of them.</summary>
     internal IEnumerable<string> Secrets => new[] { Password, IdentityToken, BearerToken }.Where(s => !string.IsNullOrEmpty(s))!;
 
+    /// <summary>What makes two credentials the same, for caching what was built for them; never shown.</summary>
+    internal (string? Username, string? Password, string? IdentityToken, string? BearerToken, string Source) Identity
+        => (Username, Password, IdentityToken, BearerToken, Source);
+
     /// <summary>Describes the credential without secrets.</summary>
     public override string ToString() => $"{(Username is null ? "token" : $"user '{Username}'")} from {Source}";
 }
