@@ -298,6 +298,14 @@ public sealed class RegistryHttpPieceTests
     }
 
     [Fact]
+    public async Task A_host_that_gave_no_answer_is_not_recorded_as_answering()
+    {
+        using var transport = new RegistryTransport(Fast, new FakeHandler((_, _) => throw new HttpRequestException(HttpRequestError.ConnectionError, "refused")));
+        await Assert.ThrowsAsync<HttpRequestException>(() => transport.Http.GetAsync($"https://{Host}:444/v2/"));
+        Assert.False(transport.HasAnswered($"{Host}:444"));
+    }
+
+    [Fact]
     public async Task An_attempt_that_gets_no_answer_in_its_time_is_a_network_failure_not_the_callers_cancellation()
     {
         using var transport = new RegistryTransport(Fast, new FakeHandler(async (_, _, token) =>

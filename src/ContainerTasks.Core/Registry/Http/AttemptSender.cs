@@ -2,8 +2,7 @@ namespace ContainerTasks.Registry.Http;
 
 /// <summary>
 /// One attempt of a request on the build's shared client: the answer's headers within the attempt's timeout, and a
-/// body kept in memory read within it too, only up to its limit. The host is then known to answer (see
-/// <see cref="RegistryTransport.HasAnswered"/>).
+/// body kept in memory read within it too, only up to its limit.
 /// </summary>
 internal static class AttemptSender
 {
@@ -17,7 +16,6 @@ internal static class AttemptSender
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(timeout);
         HttpResponseMessage response = await transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-        transport.MarkAnswered(request.RequestUri!.Authority);
         try
         {
             bool complete = bodyLimit is not { } limit || request.Method == HttpMethod.Head

@@ -9,6 +9,8 @@ namespace ContainerTasks.Registry.Http;
 /// allows, within the attempt's timeout (<see cref="AttemptSender"/>); a failure or an answer may then ask for another
 /// attempt, in this order: <see cref="SchemeFallback"/>, <see cref="ChallengeAnswerer"/>, <see cref="RedirectFollower"/>,
 /// <see cref="RequestRetry"/> (the one <see cref="RetryClassification"/>). What is left is the answer, or a coded error.
+/// These steps are not <see cref="DelegatingHandler"/>s because they need what a handler does not see: a body created
+/// anew for each attempt (an upload stream cannot be replayed), the token scopes, and the operation for messages.
 /// </summary>
 internal sealed class RequestSender
 {
