@@ -30,6 +30,7 @@ public sealed class RegistrySessionTests
         Assert.Same(teamA, session.Client("reg.example", "team-a/api", RegistryRole.Pull));
         Assert.Null(session.Client("reg.example", "other/app", RegistryRole.Pull).Credential);
         Assert.NotSame(teamA, session.Client("reg.example", "team-a/app", RegistryRole.Push));
+        Assert.DoesNotContain("a-secret", teamA.Credential!.Identity.ToString());
     }
 
     [Theory]

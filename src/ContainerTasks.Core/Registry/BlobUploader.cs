@@ -25,6 +25,12 @@ internal sealed class BlobUploader
     // Repositories an upload has started in (see RegistryQuirks.ResetMeansMissingRepository).
     private readonly ConcurrentDictionary<string, bool> _uploadsStarted = new(StringComparer.Ordinal);
 
+    /// <param name="sender">The registry's request steps.</param>
+    /// <param name="endpoint">The registry's endpoint.</param>
+    /// <param name="settings">Chunk size and forced chunking, timeouts and budgets.</param>
+    /// <param name="quirks">The registry's deviations (chunked only, missing repository as a reset).</param>
+    /// <param name="credential">The credentials, for error messages (never their secret).</param>
+    /// <param name="notice">Where restarts are shown (normal verbosity).</param>
     public BlobUploader(RequestSender sender, RegistryEndpoint endpoint, RegistrySettings settings, RegistryQuirks quirks, RegistryCredential? credential, Action<string>? notice)
     {
         _sender = sender;

@@ -67,5 +67,5 @@ public sealed class RegistrySession : IDisposable
     /// <summary>Closes connections.</summary>
     public void Dispose() => Transport.Dispose();
 
-    private readonly record struct ClientKey(string Registry, RegistryRole Role, (string?, string?, string?, string?, string)? Credential);
+    private readonly record struct ClientKey(string Registry, RegistryRole Role, object? Credential);
 }
