@@ -33,7 +33,7 @@ public sealed record RegistrySettings
     /// <summary>The longest delay between two attempts.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The total time one operation may take, attempts and waits together, plus what its body needs (see <see cref="RetryPolicy"/>).</summary>
+    /// <summary>The total time one operation may take, attempts and waits together, plus what its body needs (see <see cref="Http.RetryPolicy"/>).</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using ContainerTasks.Registry.Http;
 
-namespace ContainerTasks.Registry;
+namespace ContainerTasks.Registry.Http;
 
 /// <summary>
 /// How long one operation (a request and its retries, an upload, a download) may take, and when to try again.
