@@ -4,6 +4,7 @@ using System.Text;
 using ContainerTasks.Model;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
+using ContainerTasks.Registry.Http;
 using ContainerTasks.Tests.Infrastructure;
 using ContainerTasks.Tests.Infrastructure.Registries;
 using Xunit.Abstractions;

@@ -9,7 +9,7 @@ namespace ContainerTasks.Model;
 public sealed partial record ImageReference
 {
     /// <summary>Docker Hub's name in references.</summary>
-    public const string DockerHub = "docker.io";
+    public const string DockerHub = Model.DockerHub.Name;
 
     private ImageReference(string registry, string repository, string? tag, Digest? digest)
     {
@@ -32,7 +32,7 @@ public sealed partial record ImageReference
     public Digest? Digest { get; }
 
     /// <summary>The host that serves the registry API: <c>docker.io</c> is served at <c>registry-1.docker.io</c>.</summary>
-    public string ApiHost => Registry == DockerHub ? "registry-1.docker.io" : Registry;
+    public string ApiHost => Model.DockerHub.ApiHostOf(Registry);
 
     /// <summary>The tag or digest to ask a registry for (the digest when both are given).</summary>
     public string ManifestReference => Digest?.ToString() ?? Tag!;
@@ -45,35 +45,59 @@ public sealed partial record ImageReference
             throw Invalid(value, "it is empty");
         }
         string rest = value.Trim();
+        Digest? digest = TakeDigest(value, ref rest);
+        string? tag = TakeTag(value, ref rest);
+        var (registry, repository) = SplitRegistry(value, rest);
+        if (registry.Length + 1 + repository.Length > 255)
+        {
+            throw Invalid(value, "the name is longer than 255 characters");
+        }
+        if (tag is null && digest is null)
+        {
+            tag = "latest";
+        }
+        return new ImageReference(registry, repository, tag, digest);
+    }
 
-        Digest? digest = null;
+    // The digest after '@', taken off the end of rest.
+    private static Digest? TakeDigest(string value, ref string rest)
+    {
         int at = rest.IndexOf('@');
-        if (at >= 0)
+        if (at < 0)
         {
-            string digestText = rest[(at + 1)..];
-            if (!Model.Digest.TryParse(digestText, out var parsed))
-            {
-                throw Invalid(value, $"'{digestText}' is not a valid digest (expected sha256: and 64 hex characters)");
-            }
-            digest = parsed;
-            rest = rest[..at];
+            return null;
         }
+        string digestText = rest[(at + 1)..];
+        if (!Model.Digest.TryParse(digestText, out var parsed))
+        {
+            throw Invalid(value, $"'{digestText}' is not a valid digest (expected sha256: and 64 hex characters)");
+        }
+        rest = rest[..at];
+        return parsed;
+    }
 
-        string? tag = null;
-        int lastSlash = rest.LastIndexOf('/');
+    // The tag after the last ':' that follows the last '/', taken off the end of rest.
+    private static string? TakeTag(string value, ref string rest)
+    {
         int tagColon = rest.LastIndexOf(':');
-        if (tagColon > lastSlash)
+        if (tagColon <= rest.LastIndexOf('/'))
         {
-            tag = rest[(tagColon + 1)..];
-            rest = rest[..tagColon];
-            if (!TagPattern().IsMatch(tag))
-            {
-                throw Invalid(value, $"the tag '{tag}' is not valid: up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'");
-            }
+            return null;
         }
+        string tag = rest[(tagColon + 1)..];
+        rest = rest[..tagColon];
+        if (!TagPattern().IsMatch(tag))
+        {
+            throw Invalid(value, $"the tag '{tag}' is not valid: up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'");
+        }
+        return tag;
+    }
 
-        string registry;
-        string repository;
+    // A first component with '.', ':', upper case or "localhost" is a registry; else Docker Hub (and its library/ for one name).
+    private static (string Registry, string Repository) SplitRegistry(string value, string rest)
+    {
+        string registry = Model.DockerHub.Name;
+        string repository = rest;
         int firstSlash = rest.IndexOf('/');
         string first = firstSlash < 0 ? "" : rest[..firstSlash];
         if (firstSlash >= 0 && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.Any(char.IsUpper)))
@@ -85,30 +109,16 @@ public sealed partial record ImageReference
                 throw Invalid(value, $"'{registry}' is not a valid registry host[:port]");
             }
         }
-        else
-        {
-            registry = DockerHub;
-            repository = rest;
-        }
         ValidateRepository(value, repository);
-        if (registry == "index.docker.io" || registry == "registry-1.docker.io")
+        if (Model.DockerHub.IsOtherName(registry))
         {
-            registry = DockerHub;
+            registry = Model.DockerHub.Name;
         }
-        if (registry == DockerHub && !repository.Contains('/'))
+        if (registry == Model.DockerHub.Name && !repository.Contains('/'))
         {
             repository = "library/" + repository;
         }
-
-        if (registry.Length + 1 + repository.Length > 255)
-        {
-            throw Invalid(value, "the name is longer than 255 characters");
-        }
-        if (tag is null && digest is null)
-        {
-            tag = "latest";
-        }
-        return new ImageReference(registry, repository, tag, digest);
+        return (registry, repository);
     }
 
     /// <summary>Checks the repository as written (before Docker Hub's <c>library/</c>), throwing CT1002 saying what is wrong.</summary>

@@ -6,6 +6,15 @@ namespace ContainerTasks.Registry;
 /// <summary>Turns a registry's error response into a coded error naming registry, repository, operation, status and the registry's own error codes.</summary>
 internal static class RegistryErrors
 {
+    /// <summary>Throws the coded error for <paramref name="response"/> unless it is a success.</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, string registry, string repository, string operation, Auth.RegistryCredential? credential, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await FromResponseAsync(response, registry, repository, operation, credential, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public static async Task<ContainerTasksException> FromResponseAsync(HttpResponseMessage response, string registry, string repository, string operation, Auth.RegistryCredential? credential, CancellationToken cancellationToken)
     {
         int status = (int)response.StatusCode;

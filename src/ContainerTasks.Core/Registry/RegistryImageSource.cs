@@ -2,6 +2,7 @@ using System.Text.Json;
 using ContainerTasks.Content;
 using ContainerTasks.Json;
 using ContainerTasks.Model;
+using ContainerTasks.Registry.Http;
 using ContainerTasks.Sources;
 
 namespace ContainerTasks.Registry;
@@ -153,10 +154,12 @@ public sealed class RegistryBlobReader : IBlobReader
     // The whole download, retries included, ends within the retry budget plus the time its size needs (see RetryPolicy).
     private async Task DownloadAsync(Descriptor descriptor, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(_client.Transport.Settings, bodyBytes: descriptor.Size);
+        var policy = new RetryPolicy(_client.Transport.Settings, bodyBytes: descriptor.Size);
+        var retry = new RequestRetry(policy, enabled: true, (cause, delay) => _client.Notice(
+            RequestRetry.Line($"Downloading {descriptor.Digest} from {_client.Registry}/{_repository}", cause, delay, policy.Attempts + 1)));
         while (true)
         {
-            using CancellationTokenSource deadline = retry.Deadline(cancellationToken);
+            using CancellationTokenSource deadline = policy.Deadline(cancellationToken);
             try
             {
                 await using Stream body = await _client.OpenBlobAsync(_repository, descriptor, deadline.Token).ConfigureAwait(false);
@@ -168,16 +171,15 @@ public sealed class RegistryBlobReader : IBlobReader
                 throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
                     $"{_client.Registry}/{_repository} served the blob {descriptor.Digest} with other content. The registry or a proxy in between altered it; nothing was stored.", e);
             }
-            catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException e) when (RetryClassification.IsDeadline(deadline, cancellationToken))
             {
                 throw new ContainerTasksException(ErrorCodes.RegistryTimeout,
-                    $"Downloading {descriptor.Digest} ({descriptor.Size} bytes) from {_client.Registry}/{_repository} did not finish in {retry.Elapsed.TotalSeconds:0} s, the retry budget plus the time its size needs at {RetryPolicy.SlowestBytesPerSecond / 1024:0} KiB/s; nothing was stored. Check the network; for a very slow link raise CONTAINERTASKS_RETRY_BUDGET_MS.", e);
+                    $"Downloading {descriptor.Digest} ({descriptor.Size} bytes) from {_client.Registry}/{_repository} did not finish in {policy.Elapsed.TotalSeconds:0} s, the retry budget plus the time its size needs at {RetryPolicy.SlowestBytesPerSecond / 1024:0} KiB/s; nothing was stored. Check the network; for a very slow link raise CONTAINERTASKS_RETRY_BUDGET_MS.", e);
             }
-            catch (Exception e) when (e is IOException or HttpRequestException)
+            catch (Exception e) when (RetryClassification.IsNetworkFailure(e, cancellationToken))
             {
                 string cause = NetworkFailure.Describe(e);
-                if (!await retry.WaitAsync(null, cancellationToken, announce: delay =>
-                        _client.Notice($"Downloading {descriptor.Digest} from {_client.Registry}/{_repository}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).")).ConfigureAwait(false))
+                if (!await retry.WaitAsync(null, cause, heardFrom: true, cancellationToken).ConfigureAwait(false))
                 {
                     throw new ContainerTasksException(ErrorCodes.RegistryUnreachable,
                         $"Downloading {descriptor.Digest} from {_client.Registry}/{_repository} kept failing: {cause}. Check the network and try again.", e);

@@ -9,7 +9,7 @@ namespace ContainerTasks.Registry;
 /// </summary>
 public sealed class RegistrySession : IDisposable
 {
-    private readonly Dictionary<(string, RegistryRole), RegistryClient> _clients = new();
+    private readonly Dictionary<ClientKey, RegistryClient> _clients = new();
     private readonly object _gate = new();
 
     /// <summary>Creates a session.</summary>
@@ -44,15 +44,21 @@ public sealed class RegistrySession : IDisposable
     /// <summary>The sink for lines shown at normal verbosity (retries).</summary>
     public Action<string>? Notice { get; }
 
-    /// <summary>The client for <paramref name="registry"/> in <paramref name="role"/> (credentials differ per role).</summary>
+    /// <summary>
+    /// The client for <paramref name="registry"/>/<paramref name="repository"/> in <paramref name="role"/>. Credentials may
+    /// differ per role and per repository (auth files have per-repository keys), so clients are shared only by requests
+    /// of one registry and role whose credentials are the same.
+    /// </summary>
     public RegistryClient Client(string registry, string repository, RegistryRole role)
     {
+        RegistryCredential? credential = Credentials.Find(registry, repository, role);
+        var key = new ClientKey(registry, role, credential?.Identity);
         lock (_gate)
         {
-            if (!_clients.TryGetValue((registry, role), out RegistryClient? client))
+            if (!_clients.TryGetValue(key, out RegistryClient? client))
             {
-                client = new RegistryClient(registry, Transport, Credentials.Find(registry, repository, role), Log, Notice);
-                _clients[(registry, role)] = client;
+                client = new RegistryClient(registry, Transport, credential, Log, Notice);
+                _clients[key] = client;
             }
             return client;
         }
@@ -60,4 +66,6 @@ public sealed class RegistrySession : IDisposable
 
     /// <summary>Closes connections.</summary>
     public void Dispose() => Transport.Dispose();
+
+    private readonly record struct ClientKey(string Registry, RegistryRole Role, object? Credential);
 }

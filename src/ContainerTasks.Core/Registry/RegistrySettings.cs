@@ -33,7 +33,7 @@ public sealed record RegistrySettings
     /// <summary>The longest delay between two attempts.</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The total time one operation may take, attempts and waits together, plus what its body needs (see <see cref="RetryPolicy"/>).</summary>
+    /// <summary>The total time one operation may take, attempts and waits together, plus what its body needs (see <see cref="Http.RetryPolicy"/>).</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -55,17 +55,7 @@ public sealed record RegistrySettings
     /// <summary>Reads the settings from an environment snapshot; invalid values are CT3012.</summary>
     public static RegistrySettings FromEnvironment(IReadOnlyDictionary<string, string> environment)
     {
-        string? Get(params string[] names)
-        {
-            foreach (string name in names)
-            {
-                if (environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value))
-                {
-                    return value.Trim();
-                }
-            }
-            return null;
-        }
+        string? Get(params string[] names) => Value(environment, names);
 
         var insecure = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (string entry in (Get("DOTNET_CONTAINER_INSECURE_REGISTRIES", "SDK_CONTAINER_INSECURE_REGISTRIES") ?? "")
@@ -73,10 +63,33 @@ public sealed record RegistrySettings
         {
             insecure.Add(entry);
         }
+        var settings = new RegistrySettings
+        {
+            InsecureRegistries = insecure,
+            Proxy = ProxySettings.FromEnvironment(environment),
+            CertificateDirectories = CertificateDirectoriesFrom(environment),
+        };
+        return WithUploads(WithTimeouts(settings, Get), Get);
+    }
 
+    private static string? Value(IReadOnlyDictionary<string, string> environment, string[] names)
+    {
+        foreach (string name in names)
+        {
+            if (environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value))
+            {
+                return value.Trim();
+            }
+        }
+        return null;
+    }
+
+    // CONTAINERTASKS_CERTS_DIR first, then where Docker and Podman keep certs.d.
+    private static List<string> CertificateDirectoriesFrom(IReadOnlyDictionary<string, string> environment)
+    {
         string home = environment.TryGetValue("HOME", out string? h) ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var certDirs = new List<string>();
-        if (Get("CONTAINERTASKS_CERTS_DIR") is { } explicitDirs)
+        if (Value(environment, ["CONTAINERTASKS_CERTS_DIR"]) is { } explicitDirs)
         {
             certDirs.AddRange(explicitDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
         }
@@ -93,35 +106,34 @@ public sealed record RegistrySettings
         {
             certDirs.Add(Path.Combine(home, ".docker", "certs.d"));
         }
+        return certDirs;
+    }
 
-        var settings = new RegistrySettings
-        {
-            InsecureRegistries = insecure,
-            Proxy = ProxySettings.FromEnvironment(environment),
-            CertificateDirectories = certDirs,
-        };
-        settings = settings with
-        {
-            ConnectTimeout = Milliseconds(Get("CONTAINERTASKS_CONNECT_TIMEOUT_MS"), "CONTAINERTASKS_CONNECT_TIMEOUT_MS") ?? settings.ConnectTimeout,
-            ReadTimeout = Milliseconds(Get("CONTAINERTASKS_READ_TIMEOUT_MS"), "CONTAINERTASKS_READ_TIMEOUT_MS") ?? settings.ReadTimeout,
-            RetryBaseDelay = Milliseconds(Get("CONTAINERTASKS_RETRY_BASE_MS"), "CONTAINERTASKS_RETRY_BASE_MS") ?? settings.RetryBaseDelay,
-            RetryMaxDelay = Milliseconds(Get("CONTAINERTASKS_RETRY_MAX_MS"), "CONTAINERTASKS_RETRY_MAX_MS") ?? settings.RetryMaxDelay,
-            RetryBudget = Milliseconds(Get("CONTAINERTASKS_RETRY_BUDGET_MS"), "CONTAINERTASKS_RETRY_BUDGET_MS") ?? settings.RetryBudget,
-            UnreachableBudget = Milliseconds(Get("CONTAINERTASKS_UNREACHABLE_BUDGET_MS"), "CONTAINERTASKS_UNREACHABLE_BUDGET_MS") ?? settings.UnreachableBudget,
-        };
-        if (Get("CONTAINERTASKS_PARALLEL_UPLOADS") is { } parallel)
+    private static RegistrySettings WithTimeouts(RegistrySettings settings, Func<string[], string?> get) => settings with
+    {
+        ConnectTimeout = Milliseconds(get(["CONTAINERTASKS_CONNECT_TIMEOUT_MS"]), "CONTAINERTASKS_CONNECT_TIMEOUT_MS") ?? settings.ConnectTimeout,
+        ReadTimeout = Milliseconds(get(["CONTAINERTASKS_READ_TIMEOUT_MS"]), "CONTAINERTASKS_READ_TIMEOUT_MS") ?? settings.ReadTimeout,
+        RetryBaseDelay = Milliseconds(get(["CONTAINERTASKS_RETRY_BASE_MS"]), "CONTAINERTASKS_RETRY_BASE_MS") ?? settings.RetryBaseDelay,
+        RetryMaxDelay = Milliseconds(get(["CONTAINERTASKS_RETRY_MAX_MS"]), "CONTAINERTASKS_RETRY_MAX_MS") ?? settings.RetryMaxDelay,
+        RetryBudget = Milliseconds(get(["CONTAINERTASKS_RETRY_BUDGET_MS"]), "CONTAINERTASKS_RETRY_BUDGET_MS") ?? settings.RetryBudget,
+        UnreachableBudget = Milliseconds(get(["CONTAINERTASKS_UNREACHABLE_BUDGET_MS"]), "CONTAINERTASKS_UNREACHABLE_BUDGET_MS") ?? settings.UnreachableBudget,
+    };
+
+    private static RegistrySettings WithUploads(RegistrySettings settings, Func<string[], string?> get)
+    {
+        if (get(["CONTAINERTASKS_PARALLEL_UPLOADS"]) is { } parallel)
         {
             settings = settings with { ParallelUploads = PositiveInt(parallel, "CONTAINERTASKS_PARALLEL_UPLOADS") };
         }
-        if (Get("DOTNET_CONTAINER_REGISTRY_PARALLEL_UPLOAD", "SDK_CONTAINER_REGISTRY_PARALLEL_UPLOAD") is { } parallelSwitch)
+        if (get(["DOTNET_CONTAINER_REGISTRY_PARALLEL_UPLOAD", "SDK_CONTAINER_REGISTRY_PARALLEL_UPLOAD"]) is { } parallelSwitch)
         {
             settings = settings with { ParallelUploads = Bool(parallelSwitch, "DOTNET_CONTAINER_REGISTRY_PARALLEL_UPLOAD") ? Math.Max(2, settings.ParallelUploads) : 1 };
         }
-        if (Get("DOTNET_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES", "SDK_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES") is { } chunk)
+        if (get(["DOTNET_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES", "SDK_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES"]) is { } chunk)
         {
             settings = settings with { ChunkSize = PositiveInt(chunk, "DOTNET_CONTAINER_REGISTRY_CHUNKED_UPLOAD_SIZE_BYTES") };
         }
-        if (Get("DOTNET_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD", "SDK_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD") is { } force)
+        if (get(["DOTNET_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD", "SDK_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD"]) is { } force)
         {
             settings = settings with { ForceChunkedUpload = Bool(force, "DOTNET_CONTAINER_DEBUG_REGISTRY_FORCE_CHUNKED_UPLOAD") };
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using ContainerTasks.Registry.Http;
 
 namespace ContainerTasks.Registry;
 
@@ -9,8 +10,9 @@ namespace ContainerTasks.Registry;
 /// The HTTP connection layer shared by every registry client of one build: one connection pool,
 /// proxies with our NO_PROXY rules, TLS with the system trust plus Docker-style <c>certs.d</c> folders
 /// (extra CAs and client certificates per registry), and "insecure" registries that accept any
-/// certificate and fall back to plain HTTP. Redirects are followed by the client, not here, so that
-/// <c>Authorization</c> never travels to another host.
+/// certificate and fall back to plain HTTP. Its handlers: <see cref="AnswerRecorder"/>, then the connection pool. Redirects
+/// are followed by the client's steps (see <see cref="RequestSender"/>), not here, so that <c>Authorization</c> never
+/// travels to another host.
 /// </summary>
 public sealed class RegistryTransport : IDisposable
 {
@@ -50,8 +52,15 @@ public sealed class RegistryTransport : IDisposable
         };
         handler.SslOptions.RemoteCertificateValidationCallback = ValidateCertificate;
         handler.SslOptions.LocalCertificateSelectionCallback = SelectClientCertificate;
-        Http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        Http.DefaultRequestHeaders.UserAgent.ParseAdd($"ContainerTasks/{typeof(RegistryTransport).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+        Http = CreateClient(handler);
+    }
+
+    /// <summary>A transport whose requests go to <paramref name="handler"/> instead of the network (tests of the request steps).</summary>
+    internal RegistryTransport(RegistrySettings settings, HttpMessageHandler handler, string? stateDirectory = null)
+    {
+        Settings = settings;
+        _stateDirectory = stateDirectory;
+        Http = CreateClient(handler);
     }
 
     /// <summary>The build's registry settings.</summary>
@@ -66,8 +75,8 @@ public sealed class RegistryTransport : IDisposable
     /// </summary>
     public bool HasAnswered(string authority) => _answered.ContainsKey(authority);
 
-    /// <summary>Records that <paramref name="authority"/> answered (any HTTP status).</summary>
-    internal void MarkAnswered(string authority) => _answered.TryAdd(authority, true);
+    /// <summary>Records that <paramref name="authority"/> answered (any HTTP status); see <see cref="AnswerRecorder"/>.</summary>
+    private void MarkAnswered(string authority) => _answered.TryAdd(authority, true);
 
     /// <summary>The scheme to use for <paramref name="registry"/>: https, unless an insecure registry was found to speak only HTTP.</summary>
     public string SchemeFor(string registry)
@@ -144,6 +153,13 @@ public sealed class RegistryTransport : IDisposable
     private string? MemoryPath(string registry)
         => _stateDirectory is null ? null
             : Path.Combine(_stateDirectory, new string(registry.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray()) + ".scheme");
+
+    private HttpClient CreateClient(HttpMessageHandler handler)
+    {
+        var http = new HttpClient(new AnswerRecorder(MarkAnswered, handler), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd($"ContainerTasks/{typeof(RegistryTransport).Assembly.GetName().Version?.ToString(3) ?? "0"}");
+        return http;
+    }
 
     /// <summary>Releases the connection pool.</summary>
     public void Dispose() => Http.Dispose();

@@ -1,17 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using ContainerTasks.Model;
 using ContainerTasks.Processes;
 
 namespace ContainerTasks.Registry.Auth;
-
-/// <summary>Why a registry is being talked to: to read the base image, or to push the result.</summary>
-public enum RegistryRole
-{
-    /// <summary>Pulling the base image.</summary>
-    Pull,
-    /// <summary>Pushing the built image.</summary>
-    Push,
-}
 
 /// <summary>
 /// Finds credentials for a registry, in this order:
@@ -235,7 +227,7 @@ public sealed class CredentialStore
     private RegistryCredential? FromHelper(string helper, string registry, string file)
     {
         string program = "docker-credential-" + helper;
-        string serverUrl = NormalizeKey(registry) == "docker.io" ? "https://index.docker.io/v1/" : registry;
+        string serverUrl = NormalizeKey(registry) == DockerHub.Name ? DockerHub.CredentialServer : registry;
         string executable = ExecutableLookup.Find(program, _environment) ?? throw new ContainerTasksException(ErrorCodes.CredentialSourceError,
             $"'{file}' names the credential helper '{helper}', but '{program}' is not on PATH (only absolute PATH folders are searched, never the current folder). Install it, or remove it from the file.");
         ToolResult result;
@@ -314,9 +306,9 @@ public sealed class CredentialStore
         int slash = k.IndexOf('/');
         string host = (slash < 0 ? k : k[..slash]).ToLowerInvariant();
         string path = slash < 0 ? "" : k[slash..];
-        if (host is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com")
+        if (DockerHub.IsOtherName(host))
         {
-            host = "docker.io";
+            host = DockerHub.Name;
         }
         return host + path;
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ContainerTasks.Registry.Http;
 
 namespace ContainerTasks.Registry.Auth;
 
@@ -114,6 +115,26 @@ internal sealed class RegistryAuthenticator
 
     private async Task<(string Token, TimeSpan Lifetime)> RequestTokenAsync(string realm, string? service, List<string> scopes, CancellationToken cancellationToken)
     {
+        Uri realmUri = CheckRealm(realm);
+        using HttpResponseMessage response = await AskForTokenAsync(realmUri, service, scopes, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryUnauthorized,
+                _credential is null
+                    ? $"The token service of {_registry} refused an anonymous token ({(int)response.StatusCode}). The registry needs credentials: log in (docker login {_registry}) or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD."
+                    : $"The token service of {_registry} refused the credentials ({_credential}) with {(int)response.StatusCode}. Check the user name and password or token, or log in again.");
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ContainerTasksException(ErrorCodes.TokenServiceError,
+                $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}.");
+        }
+        return ReadToken(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    // The realm as a URL that may be sent what we have: credentials never go to a plain HTTP realm unless it is insecure.
+    private Uri CheckRealm(string realm)
+    {
         if (!Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri) || (realmUri.Scheme != "https" && realmUri.Scheme != "http"))
         {
             throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
@@ -126,145 +147,113 @@ internal sealed class RegistryAuthenticator
                 $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({_credential}) were not sent. "
                 + $"If that is intended (a test token service), list {realmUri.Authority} in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
         }
+        return realmUri;
+    }
 
-        HttpResponseMessage response;
+    // An identity token is exchanged by POST; else a GET with Basic credentials, or the password grant for OAuth2-only services.
+    private async Task<HttpResponseMessage> AskForTokenAsync(Uri realmUri, string? service, List<string> scopes, CancellationToken cancellationToken)
+    {
         if (_credential?.IdentityToken is { } identityToken)
         {
-            response = await PostFormAsync(realmUri, new Dictionary<string, string>
-            {
-                ["grant_type"] = "refresh_token",
-                ["refresh_token"] = identityToken,
-                ["service"] = service ?? "",
-                ["scope"] = string.Join(' ', scopes),
-                ["client_id"] = "containertasks",
-            }, cancellationToken).ConfigureAwait(false);
+            return await PostFormAsync(realmUri, Grant("refresh_token", ("refresh_token", identityToken)), cancellationToken).ConfigureAwait(false);
         }
-        else
+        var query = new StringBuilder();
+        if (service is not null)
         {
-            var query = new StringBuilder();
-            if (service is not null)
-            {
-                query.Append("service=").Append(Uri.EscapeDataString(service));
-            }
-            foreach (string scope in scopes)
-            {
-                query.Append(query.Length == 0 ? "" : "&").Append("scope=").Append(Uri.EscapeDataString(scope));
-            }
-            var builder = new UriBuilder(realmUri) { Query = (realmUri.Query.TrimStart('?') + (realmUri.Query.Length > 1 ? "&" : "") + query).TrimStart('&') };
-            response = await SendTokenRequestAsync(() =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-                request.Headers.Authorization = BasicHeader();
-                return request;
-            }, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && _credential is { Username: { } u, Password: { } p })
-            {
-                // OAuth2-only token services: the password grant.
-                response.Dispose();
-                response = await PostFormAsync(realmUri, new Dictionary<string, string>
-                {
-                    ["grant_type"] = "password",
-                    ["username"] = u,
-                    ["password"] = p,
-                    ["service"] = service ?? "",
-                    ["scope"] = string.Join(' ', scopes),
-                    ["client_id"] = "containertasks",
-                }, cancellationToken).ConfigureAwait(false);
-            }
+            query.Append("service=").Append(Uri.EscapeDataString(service));
         }
+        foreach (string scope in scopes)
+        {
+            query.Append(query.Length == 0 ? "" : "&").Append("scope=").Append(Uri.EscapeDataString(scope));
+        }
+        var builder = new UriBuilder(realmUri) { Query = (realmUri.Query.TrimStart('?') + (realmUri.Query.Length > 1 ? "&" : "") + query).TrimStart('&') };
+        HttpResponseMessage response = await SendTokenRequestAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
+            request.Headers.Authorization = BasicHeader();
+            return request;
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && _credential is { Username: { } u, Password: { } p })
+        {
+            // OAuth2-only token services: the password grant.
+            response.Dispose();
+            return await PostFormAsync(realmUri, Grant("password", ("username", u), ("password", p)), cancellationToken).ConfigureAwait(false);
+        }
+        return response;
 
-        using (response)
+        Dictionary<string, string> Grant(string type, params (string Name, string Value)[] secrets)
         {
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            var form = new Dictionary<string, string> { ["grant_type"] = type };
+            foreach (var (name, value) in secrets)
             {
-                throw new ContainerTasksException(ErrorCodes.RegistryUnauthorized,
-                    _credential is null
-                        ? $"The token service of {_registry} refused an anonymous token ({(int)response.StatusCode}). The registry needs credentials: log in (docker login {_registry}) or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD."
-                        : $"The token service of {_registry} refused the credentials ({_credential}) with {(int)response.StatusCode}. Check the user name and password or token, or log in again.");
+                form[name] = value;
             }
-            if (!response.IsSuccessStatusCode)
+            form["service"] = service ?? "";
+            form["scope"] = string.Join(' ', scopes);
+            form["client_id"] = "containertasks";
+            return form;
+        }
+    }
+
+    private (string Token, TimeSpan Lifetime) ReadToken(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            JsonElement root = json.RootElement;
+            string? token = root.ValueKind != JsonValueKind.Object ? null
+                : root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } tv ? tv
+                : root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() is { Length: > 0 } av ? av : null;
+            if (token is null)
             {
-                throw new ContainerTasksException(ErrorCodes.TokenServiceError,
-                    $"The token service of {_registry} ({realmUri.GetLeftPart(UriPartial.Path)}) answered {(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}.");
+                throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
             }
-            string body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                using var json = JsonDocument.Parse(body);
-                JsonElement root = json.RootElement;
-                string? token = root.ValueKind != JsonValueKind.Object ? null
-                    : root.TryGetProperty("token", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() is { Length: > 0 } tv ? tv
-                    : root.TryGetProperty("access_token", out var a) && a.ValueKind == JsonValueKind.String && a.GetString() is { Length: > 0 } av ? av : null;
-                if (token is null)
-                {
-                    throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered without a token.");
-                }
-                int seconds = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int s) && s > 0 ? s : 60;
-                return (token, TimeSpan.FromSeconds(seconds));
-            }
-            catch (JsonException ex)
-            {
-                throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered with something that is not JSON.", ex);
-            }
+            int seconds = root.TryGetProperty("expires_in", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int s) && s > 0 ? s : 60;
+            return (token, TimeSpan.FromSeconds(seconds));
+        }
+        catch (JsonException ex)
+        {
+            throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The token service of {_registry} answered with something that is not JSON.", ex);
         }
     }
 
     private Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
         => SendTokenRequestAsync(() => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
 
-    // Token requests are idempotent: retried like registry requests on connection failures, timeouts, 429 and 5xx,
-    // within the same time bounds (see RetryPolicy); the answer is read only up to a small limit.
+    // Token requests are idempotent: retried like registry requests (the one RetryClassification, within the same
+    // time bounds); the answer is read only up to a small limit.
     private async Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
-        var retry = new RetryPolicy(_transport.Settings);
+        var policy = new RetryPolicy(_transport.Settings);
+        var retry = new RequestRetry(policy, enabled: true, (cause, delay) => _notice?.Invoke(RequestRetry.Line($"getting a token for {_registry}", cause, delay, policy.Attempts + 1)));
         while (true)
         {
             using HttpRequestMessage request = create();
             Uri uri = request.RequestUri!;
             bool heard = _transport.HasAnswered(uri.Authority);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(retry.AttemptTimeout(heard));
             try
             {
-                HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, timeout.Token).ConfigureAwait(false);
-                if (RetryPolicy.IsTransient(response.StatusCode)
-                    && await retry.WaitAsync(response, cancellationToken, announce: delay => Retrying($"{(int)response.StatusCode} {RegistryText.Clean(response.ReasonPhrase)}", delay, retry)).ConfigureAwait(false))
+                HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, policy.AttemptTimeout(heard), cancellationToken).ConfigureAwait(false);
+                if (!await retry.AfterAnswerAsync(response, cancellationToken).ConfigureAwait(false))
                 {
-                    response.Dispose();
-                    continue;
+                    return response;
                 }
-                return response;
+                response.Dispose();
             }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception e) when (RetryClassification.IsNetworkFailure(e, cancellationToken))
             {
-                NetworkFailure failure = NetworkFailure.From(e, uri, e is OperationCanceledException ? retry.LastAttemptTimeout : null);
-                if (await retry.WaitAsync(null, cancellationToken, heard, delay => Retrying(failure.Cause, delay, retry)).ConfigureAwait(false))
+                if (await retry.AfterNetworkFailureAsync(e, uri, heard, cancellationToken).ConfigureAwait(false) is { } failure)
                 {
-                    continue;
+                    throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
+                        $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({policy.Attempts} attempts in {policy.Elapsed.TotalSeconds:0} s). The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
                 }
-                throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
-                    $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({retry.Attempts} attempts in {retry.Elapsed.TotalSeconds:0} s). The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
             }
         }
     }
 
-    private void Retrying(string cause, TimeSpan delay, RetryPolicy retry)
-        => _notice?.Invoke($"getting a token for {_registry}: {cause}; retrying in {delay.TotalSeconds:0.#} s (attempt {retry.Attempts + 1}).");
-
-    private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, CancellationToken timeout)
+    private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response = await _transport.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout).ConfigureAwait(false);
-        _transport.MarkAnswered(request.RequestUri!.Authority);
-        bool complete;
-        try
-        {
-            complete = await ResponseBody.BufferAsync(response, ResponseBody.SmallLimit, timeout).ConfigureAwait(false);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
+        var (response, complete) = await AttemptSender.SendAsync(_transport, request, timeout, ResponseBody.SmallLimit, cancellationToken).ConfigureAwait(false);
         if (!complete && response.IsSuccessStatusCode)
         {
             response.Dispose();

@@ -46,6 +46,14 @@ public sealed class RegistryCredential
     /// <summary>Every secret value, so messages can be scrubbed of them.</summary>
     internal IEnumerable<string> Secrets => new[] { Password, IdentityToken, BearerToken }.Where(s => !string.IsNullOrEmpty(s))!;
 
+    /// <summary>Equal for two credentials that are the same, for caching what was built for them; its text shows no secret.</summary>
+    internal object Identity => new SameCredential(Username, Password, IdentityToken, BearerToken, Source);
+
     /// <summary>Describes the credential without secrets.</summary>
     public override string ToString() => $"{(Username is null ? "token" : $"user '{Username}'")} from {Source}";
+
+    private sealed record SameCredential(string? Username, string? Password, string? IdentityToken, string? BearerToken, string Source)
+    {
+        public override string ToString() => Source;
+    }
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
 
-namespace ContainerTasks.Registry;
+namespace ContainerTasks.Registry.Http;
 
 /// <summary>
 /// How long one operation (a request and its retries, an upload, a download) may take, and when to try again.
@@ -10,7 +8,7 @@ namespace ContainerTasks.Registry;
 /// at the slowest accepted rate; each attempt waits for an answer at most the read timeout, never past that end.
 /// A host not heard from in this build (refused, unknown name, silent) is given up on sooner: each attempt waits
 /// the connect timeout, and all of them share the unreachable budget. Waits back off exponentially from the base
-/// delay, capped, with jitter; a registry's <c>Retry-After</c> is honoured.
+/// delay, capped, with jitter; a registry's <c>Retry-After</c> is honoured. What is retried at all is <see cref="RetryClassification"/>'s call.
 /// </summary>
 internal sealed class RetryPolicy
 {
@@ -45,11 +43,6 @@ internal sealed class RetryPolicy
 
     /// <summary>How long the operation has run.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
-
-    /// <summary>Status codes worth retrying: the registry or something in front of it is briefly unwell.</summary>
-    public static bool IsTransient(HttpStatusCode status)
-        => status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError
-            or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     /// <summary>The time left before the operation must end.</summary>
     public TimeSpan Remaining(bool heardFrom = true) => Budget(heardFrom) - _clock.Elapsed;
@@ -87,7 +80,7 @@ internal sealed class RetryPolicy
         {
             return false;
         }
-        TimeSpan delay = RetryAfter(response) ?? Backoff();
+        TimeSpan delay = RetryClassification.RequestedDelay(response) ?? Backoff();
         if (_clock.Elapsed + delay >= Budget(heardFrom))
         {
             return false;
@@ -104,20 +97,5 @@ internal sealed class RetryPolicy
         double exponential = _settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, _attempt - 1);
         double capped = Math.Min(exponential, _settings.RetryMaxDelay.TotalMilliseconds);
         return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
-    }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
-    {
-        RetryConditionHeaderValue? header = response?.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (header?.Date is { } date)
-        {
-            TimeSpan wait = date - DateTimeOffset.UtcNow;
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace ContainerTasks.Registry;
+namespace ContainerTasks.Registry.Http;
 
 /// <summary>
 /// Why a request got no HTTP answer, from what the network stack threw: the cause in a few words (for retry lines

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ContainerTasks.Registry.Auth;
+
+namespace ContainerTasks.Registry.Http;
+
+/// <summary>
+/// The auth step of one request: the <c>Authorization</c> header when the URL may carry credentials, and the answer to
+/// a registry's 401 challenge (Basic, or a token; see <see cref="RegistryAuthenticator"/>), at most twice per request.
+/// </summary>
+internal sealed class ChallengeAnswerer
+{
+    private const int MaxRounds = 2;
+    private readonly RegistryAuthenticator _auth;
+    private readonly IReadOnlyList<string> _scopes;
+    private AuthenticationHeaderValue? _sent;
+    private int _rounds;
+
+    /// <param name="auth">The registry's authenticator (credentials, cached tokens).</param>
+    /// <param name="scopes">What the request needs, e.g. <c>repository:a:pull</c>.</param>
+    public ChallengeAnswerer(RegistryAuthenticator auth, IReadOnlyList<string> scopes)
+    {
+        _auth = auth;
+        _scopes = scopes;
+    }
+
+    /// <summary>The header for the next attempt; none when <paramref name="mayCarryCredentials"/> is false or no challenge is known yet.</summary>
+    public async Task<AuthenticationHeaderValue?> HeaderAsync(bool mayCarryCredentials, CancellationToken cancellationToken)
+    {
+        _sent = mayCarryCredentials ? await _auth.GetHeaderAsync(_scopes, cancellationToken).ConfigureAwait(false) : null;
+        return _sent;
+    }
+
+    /// <summary>
+    /// True when <paramref name="response"/> is a 401 from the registry answered with new credentials: the request goes
+    /// again (the caller disposes the answer). A header that was refused forces a new token.
+    /// </summary>
+    public async Task<bool> TryAnswerAsync(HttpResponseMessage response, bool fromRegistry, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode != HttpStatusCode.Unauthorized || !fromRegistry || _rounds >= MaxRounds)
+        {
+            return false;
+        }
+        _rounds++;
+        try
+        {
+            return await _auth.HandleChallengeAsync(response, _scopes, forceRefresh: _sent is not null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+}
