@@ -46,6 +46,19 @@ public class CachePruneTests
     }
 
     [Fact]
+    public void The_folders_ruled_by_age_are_swept_at_most_once_an_hour()
+    {
+        using var dir = new TempDirectory();
+        var store = new ContentStore(dir["cache"]);
+        string first = Aged(Path.Combine(store.Layout.Stat, Hex(40, 'a')), TimeSpan.FromDays(8));
+        PruneAndCheck(store, gone: [first], kept: [store.Layout.SweepStamp]);
+        string second = Aged(Path.Combine(store.Layout.Stat, Hex(40, 'b')), TimeSpan.FromDays(8));
+        PruneAndCheck(store, gone: [], kept: [second]);
+        File.SetLastWriteTimeUtc(store.Layout.SweepStamp, DateTime.UtcNow.AddMinutes(-61));
+        PruneAndCheck(store, gone: [second], kept: []);
+    }
+
+    [Fact]
     public async Task Lock_files_go_when_an_hour_old_and_not_held_and_a_held_one_stays_locked()
     {
         using var dir = new TempDirectory();
@@ -155,8 +168,11 @@ public class CachePruneTests
         }
         Directory.CreateDirectory(store.Layout.Layers);
         File.CreateSymbolicLink(Path.Combine(store.Layout.Layers, "link.json"), outside[0]);
+        File.CreateSymbolicLink(store.Layout.SweepStamp, outside[1]);
+        DateTime untouched = File.GetLastWriteTimeUtc(outside[1]);
         store.Prune(0, TimeSpan.Zero);
         Assert.All(outside, path => Assert.True(File.Exists(path), path));
+        Assert.Equal(untouched, File.GetLastWriteTimeUtc(outside[1]));
         Assert.True(File.Exists(Path.Combine(store.Layout.Layers, "link.json")));
     }
 

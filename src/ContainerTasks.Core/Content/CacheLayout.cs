@@ -14,7 +14,9 @@ namespace ContainerTasks.Content;
 /// <item><term><c>pushed/&lt;hex&gt;</c></term><description>images this machine pushed; deleted when not used for 30 days.</description></item>
 /// <item><term><c>registries/&lt;host&gt;.scheme</c></term><description>registries that speak plain HTTP; kept until the registry stops doing so.</description></item>
 /// </list>
-/// Temporary files of the index folders (<c>*.&lt;guid&gt;.tmp</c>) are deleted once an hour old.
+/// Temporary files of the index folders (<c>*.&lt;guid&gt;.tmp</c>) are deleted once an hour old. The folders ruled by
+/// age are swept at most once an hour (the time of the last sweep is that of the file <c>swept</c>); every prune
+/// lists the blobs.
 /// </summary>
 public sealed class CacheLayout
 {
@@ -29,6 +31,9 @@ public sealed class CacheLayout
 
     /// <summary>How often an entry in use is marked used again: once a day is enough for rules counted in days.</summary>
     internal static readonly TimeSpan UseMarkInterval = TimeSpan.FromDays(1);
+
+    /// <summary>How often the folders ruled by age are listed: their rules count in hours and days.</summary>
+    internal static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>The folders of indexes (not content): forgotten when others could have written them.</summary>
     internal static readonly IReadOnlyList<string> IndexFolders = ["layers", "stat", "pushed", "registries"];
@@ -62,6 +67,9 @@ public sealed class CacheLayout
 
     /// <summary>What the registry client remembers about registries (which speak plain HTTP).</summary>
     public string Registries => Path.Combine(Root, "registries");
+
+    /// <summary>An empty file whose modification time is when the folders ruled by age were last swept.</summary>
+    public string SweepStamp => Path.Combine(Root, "swept");
 
     /// <summary>Where the blob with <paramref name="digest"/> lives.</summary>
     public string BlobPath(Digest digest) => Path.Combine(Blobs, digest.Algorithm, digest.Hex);

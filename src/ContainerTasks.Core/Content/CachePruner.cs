@@ -13,29 +13,59 @@ internal sealed class CachePruner
     private readonly CacheLayout _layout;
     private readonly DateTime _now;
 
-    /// <summary>A pruner of <paramref name="layout"/> judging ages at <paramref name="now"/> (UTC; default: now).</summary>
-    public CachePruner(CacheLayout layout, DateTime? now = null)
+    /// <summary>A pruner of <paramref name="layout"/>, judging ages from now.</summary>
+    public CachePruner(CacheLayout layout)
     {
         _layout = layout;
-        _now = now ?? DateTime.UtcNow;
+        _now = DateTime.UtcNow;
     }
 
     /// <summary>
-    /// Deletes what the age rules let go, then the least recently used blobs until the blobs fit in
-    /// <paramref name="maxBytes"/> (none used within <paramref name="minimumAge"/>), then the layer entries whose blob
-    /// is gone. Returns the blobs deleted and their size.
+    /// Deletes what the age rules let go (at most once per <see cref="CacheLayout.SweepInterval"/>), then the least
+    /// recently used blobs until the blobs fit in <paramref name="maxBytes"/> (none used within
+    /// <paramref name="minimumAge"/>), then the layer entries whose blob is gone. Returns the blobs deleted and their size.
     /// </summary>
     public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge)
     {
-        foreach (CacheRetention rule in _layout.AgeRules())
+        bool sweep = SweepDue();
+        if (sweep)
         {
-            SweepByAge(rule);
+            foreach (CacheRetention rule in _layout.AgeRules())
+            {
+                SweepByAge(rule);
+            }
         }
         List<FileInfo> blobs = ListBlobs();
         var gone = new HashSet<string>(StringComparer.Ordinal);
         var (deleted, freed) = DeleteLeastRecentlyUsed(blobs, maxBytes, _now - minimumAge, gone);
-        DropLayerEntries(blobs, gone);
+        if (sweep || gone.Count > 0)
+        {
+            DropLayerEntries(blobs, gone, orphansToo: sweep);
+        }
         return (deleted, freed);
+    }
+
+    // The age rules count in hours and days, so listing every folder once an hour is enough: the other builds of the
+    // hour only list the blobs. The stamp is taken first, so that builds finishing together do not all sweep.
+    private bool SweepDue()
+    {
+        var stamp = new FileInfo(_layout.SweepStamp);
+        if (stamp.Exists && stamp.LastWriteTimeUtc > _now - CacheLayout.SweepInterval && stamp.LastWriteTimeUtc <= _now)
+        {
+            return false;
+        }
+        try
+        {
+            if (stamp.LinkTarget is null)
+            {
+                File.WriteAllBytes(stamp.FullName, []);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Sweeping again next time costs only time.
+        }
+        return true;
     }
 
     private void SweepByAge(CacheRetention rule)
@@ -92,15 +122,15 @@ internal sealed class CachePruner
         return (deleted, freed);
     }
 
-    // Each entry is read once: dropped when its blob was deleted now, or is missing and the entry is not being written.
-    private void DropLayerEntries(List<FileInfo> blobs, HashSet<string> gone)
+    // Each entry is read once: dropped when its blob was deleted now, or (orphansToo) is missing and the entry is not being written.
+    private void DropLayerEntries(List<FileInfo> blobs, HashSet<string> gone, bool orphansToo)
     {
         var present = blobs.Select(DigestOf).Where(d => !gone.Contains(d)).ToHashSet(StringComparer.Ordinal);
         DateTime settled = _now - CacheLayout.InFlightAge;
         foreach (FileInfo entry in OwnFiles(_layout.Layers, CacheLayout.IsLayerEntryName))
         {
             string digest = ReadDigest(entry);
-            bool missing = !present.Contains(digest) && entry.LastWriteTimeUtc < settled && !BlobExists(digest);
+            bool missing = orphansToo && !present.Contains(digest) && entry.LastWriteTimeUtc < settled && !BlobExists(digest);
             if (gone.Contains(digest) || missing)
             {
                 TryDelete(entry);
