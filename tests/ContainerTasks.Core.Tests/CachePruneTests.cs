@@ -86,6 +86,22 @@ public class CachePruneTests
     }
 
     [Fact]
+    public void A_lock_taken_on_a_file_pruning_deleted_meanwhile_is_seen_as_stale()
+    {
+        // The interleaving pruning allows: a waiter opens the lock file, pruning deletes it, the waiter's lock then succeeds.
+        using var dir = new TempDirectory();
+        string path = dir["sha256-x.lock"];
+        using (var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1))
+        {
+            Assert.True(ContentStore.IsNamedBy(held, path));
+            File.Delete(path);
+            Assert.False(ContentStore.IsNamedBy(held, path));
+            File.WriteAllText(path, ""); // another waiter's new lock file under the same name
+            Assert.False(ContentStore.IsNamedBy(held, path));
+        }
+    }
+
+    [Fact]
     public async Task A_stat_entry_that_hits_is_marked_used_so_that_it_is_kept()
     {
         using var dir = new TempDirectory();

@@ -189,8 +189,8 @@ internal sealed class CachePruner
         }
     }
 
-    // Taking the lock proves nobody holds it, and the name goes while it is held. A waiter that opened the file just
-    // before may then lock the unlinked file while another locks a new one: one blob downloaded twice, which the store allows.
+    // Taking the lock proves nobody holds it, and the name goes while it is held: a waiter that opened the file just
+    // before locks it after us, sees that the name is gone, and locks the new file (ContentStore.LockAsync).
     private static bool TryDeleteUnheld(FileInfo file)
     {
         if (OperatingSystem.IsWindows())

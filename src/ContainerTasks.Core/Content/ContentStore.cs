@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ContainerTasks.FileSystem;
 using ContainerTasks.Model;
 
 namespace ContainerTasks.Content;
@@ -84,7 +85,13 @@ public sealed class ContentStore
             {
                 // FileShare.None is an OS-level lock held until the handle closes, also if the process dies.
                 // The file is left in place: deleting it on release would let two waiters lock different inodes.
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                if (IsNamedBy(held, path))
+                {
+                    return held;
+                }
+                held.Dispose(); // Pruned between our open and our lock: lock the file the name has now.
+                continue;
             }
             catch (UnauthorizedAccessException e)
             {
@@ -104,6 +111,23 @@ public sealed class ContentStore
             {
                 throw new ContainerTasksException(ErrorCodes.OutputFailed, $"Waited 30 minutes for the lock '{path}' of the content cache: {e.Message}. Another build may be stuck; stop it, or delete the lock file.", e);
             }
+        }
+    }
+
+    /// <summary>
+    /// False when <paramref name="path"/> no longer names the file <paramref name="held"/>: pruning deletes a lock file
+    /// only while holding it, so a waiter that opened it just before has locked a file nobody else will.
+    /// </summary>
+    internal static bool IsNamedBy(FileStream held, string path)
+    {
+        try
+        {
+            return !NativeFiles.TryStat(held.SafeFileHandle, out FileIdentity locked) || !NativeFiles.TryStat(path, out FileIdentity named)
+                || (locked.Inode == named.Inode && locked.Device == named.Device);
+        }
+        catch (IOException)
+        {
+            return false; // The name is gone.
         }
     }
 
