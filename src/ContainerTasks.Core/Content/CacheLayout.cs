@@ -75,7 +75,7 @@ public sealed class CacheLayout
     public string BlobPath(Digest digest) => Path.Combine(Blobs, digest.Algorithm, digest.Hex);
 
     /// <summary>A new name for a blob being written.</summary>
-    public string NewPartialPath() => Path.Combine(Temp, $"{Guid.NewGuid():N}.partial");
+    internal string NewPartialPath() => Path.Combine(Temp, $"{Guid.NewGuid():N}.partial");
 
     /// <summary>The lock file of the blob with <paramref name="digest"/>.</summary>
     public string LockPath(Digest digest) => Path.Combine(Locks, $"{digest.Algorithm}-{digest.Hex}.lock");
@@ -87,7 +87,7 @@ public sealed class CacheLayout
     public string PushedMarker(Digest digest) => Path.Combine(Pushed, digest.Hex);
 
     /// <summary>A temporary name next to <paramref name="path"/>, renamed over it when written.</summary>
-    public static string NewTempPath(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
+    internal static string NewTempPath(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
 
     /// <summary>
     /// The default cache folder, from the build's <paramref name="environment"/>: <c>CONTAINERTASKS_CACHE</c>,
