@@ -173,12 +173,20 @@ public sealed class ContentStore
             ? mb * 1024 * 1024
             : 5L * 1024 * 1024 * 1024;
 
-    /// <summary>Marks <paramref name="path"/> used now, unless it was within <see cref="CacheLayout.UseMarkInterval"/> (rules counted in days need no more).</summary>
-    internal static void MarkUsed(string path)
+    /// <summary>Marks an open file used now, unless it was within <see cref="CacheLayout.UseMarkInterval"/> (rules counted in days need no more).</summary>
+    internal static void MarkUsed(Microsoft.Win32.SafeHandles.SafeFileHandle file)
     {
-        if (File.GetLastWriteTimeUtc(path) < DateTime.UtcNow - CacheLayout.UseMarkInterval)
+        try
         {
-            Touch(path);
+            DateTime now = DateTime.UtcNow;
+            if (File.GetLastWriteTimeUtc(file) < now - CacheLayout.UseMarkInterval)
+            {
+                File.SetLastWriteTimeUtc(file, now);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only keeps the entry from being pruned.
         }
     }
 

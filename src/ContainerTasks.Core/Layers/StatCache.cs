@@ -31,7 +31,8 @@ internal static class StatCache
             {
                 return false;
             }
-            string[] parts = File.ReadAllText(path).Split('\n', 2);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            string[] parts = new StreamReader(file).ReadToEnd().Split('\n', 2);
             if (parts.Length != 2 || parts[0] != Stamp(identity))
             {
                 return false;
@@ -41,7 +42,7 @@ internal static class StatCache
             {
                 return false;
             }
-            ContentStore.MarkUsed(path); // Entries not used for days are pruned.
+            ContentStore.MarkUsed(file.SafeFileHandle); // Entries not used for days are pruned.
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
