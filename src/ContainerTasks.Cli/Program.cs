@@ -88,7 +88,7 @@ public static class Program
     {
         string from = o.Single("from") ?? throw new UsageException("--from is required");
         string to = o.Single("to") ?? throw new UsageException("--to is required");
-        var store = new ContentStore(o.Single("cache") ?? ContentStore.DefaultRoot());
+        var store = new ContentStore(o.Single("cache") ?? CacheLayout.DefaultRoot(Registry.RegistrySettings.SnapshotEnvironment()));
         DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
         Platform? platform = o.Single("platform") is { } p ? Platform.Parse(p) : null;
 

@@ -221,7 +221,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             LocalRegistry = string.IsNullOrWhiteSpace(LocalRegistry) ? null : LocalRegistry.Trim(),
             FallbackArchiveDirectory = Path.Combine(IntermediateDirectory, "container"),
             SourceDateEpoch = epoch,
-            CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? DefaultCache(environment) : CacheDirectory,
+            CacheDirectory = string.IsNullOrWhiteSpace(CacheDirectory) ? Content.CacheLayout.DefaultRoot(environment) : CacheDirectory,
             CacheMaxBytes = CacheMaxSizeMegabytes > 0 ? CacheMaxSizeMegabytes * 1024 * 1024 : Content.ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
             CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
@@ -258,15 +258,6 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             files.Add(new TaskItem(result.ArchivePath));
         }
         GeneratedFiles = files.ToArray();
-    }
-
-    private static string DefaultCache(IReadOnlyDictionary<string, string> environment)
-    {
-        if (environment.TryGetValue("CONTAINERTASKS_CACHE", out string? cache) && cache.Length > 0)
-        {
-            return cache;
-        }
-        return Content.ContentStore.DefaultRoot();
     }
 
     private static List<string> Specs(ITaskItem[] items) => items.Select(i => i.ItemSpec).ToList();

@@ -33,7 +33,7 @@ public static class ContainerBuilder
         var store = new ContentStore(request.CacheDirectory);
         ImageReference? baseReference = IsTransport(request.BaseImage) ? null : ImageReference.Parse(request.BaseImage);
         using var registries = new RegistrySession(request.EnvironmentSnapshot, baseReference?.Registry, archivePath is null ? request.OutputRegistry : null, log.Progress,
-            Path.Combine(store.Root, "registries"), log.Notice);
+            store.Layout.Registries, log.Notice);
         string sourceSpec = baseReference is null ? request.BaseImage : "docker://" + baseReference;
         IImageSource source = await ImageSources.OpenAsync(sourceSpec, store, registries, cancellationToken).ConfigureAwait(false);
         timer.Mark("start");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ContainerTasks.FileSystem;
 using ContainerTasks.Model;
 
 namespace ContainerTasks.Content;
@@ -14,11 +15,11 @@ public sealed class ContentStore
     /// <summary>Opens (creating if needed) a store rooted at <paramref name="root"/>.</summary>
     public ContentStore(string root)
     {
-        Root = Path.GetFullPath(root);
+        Layout = new CacheLayout(root);
         try
         {
             PrivateFolder.Ensure(Root);
-            Directory.CreateDirectory(TempDirectory);
+            Directory.CreateDirectory(Layout.Temp);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -28,32 +29,13 @@ public sealed class ContentStore
     }
 
     /// <summary>The store's folder.</summary>
-    public string Root { get; }
+    public string Root => Layout.Root;
 
-    private string TempDirectory => Path.Combine(Root, "tmp");
-
-    /// <summary>
-    /// The default store: <c>$CONTAINERTASKS_CACHE</c>, else <c>$XDG_CACHE_HOME/containertasks</c>,
-    /// else <c>~/.cache/containertasks</c> (<c>%LOCALAPPDATA%\containertasks</c> on Windows).
-    /// </summary>
-    public static string DefaultRoot()
-    {
-        string? explicitRoot = Environment.GetEnvironmentVariable("CONTAINERTASKS_CACHE");
-        if (!string.IsNullOrEmpty(explicitRoot))
-        {
-            return explicitRoot;
-        }
-        if (OperatingSystem.IsWindows())
-        {
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "containertasks");
-        }
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string baseDir = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(baseDir, "containertasks");
-    }
+    /// <summary>Where each kind of entry lives under <see cref="Root"/>, and how long it is kept.</summary>
+    public CacheLayout Layout { get; }
 
     /// <summary>Where the blob with <paramref name="digest"/> lives (whether or not it exists).</summary>
-    public string PathOf(Digest digest) => Path.Combine(Root, "blobs", digest.Algorithm, digest.Hex);
+    public string PathOf(Digest digest) => Layout.BlobPath(digest);
 
     /// <summary>True when the blob is in the store.</summary>
     public bool Contains(Digest digest) => File.Exists(PathOf(digest));
@@ -92,9 +74,9 @@ public sealed class ContentStore
     /// </summary>
     public async Task<IDisposable> LockAsync(Digest digest, CancellationToken cancellationToken = default)
     {
-        string directory = Path.Combine(Root, "locks");
+        string directory = Layout.Locks;
         Directory.CreateDirectory(directory);
-        string path = Path.Combine(directory, $"{digest.Algorithm}-{digest.Hex}.lock");
+        string path = Layout.LockPath(digest);
         int delay = 10;
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
@@ -103,7 +85,13 @@ public sealed class ContentStore
             {
                 // FileShare.None is an OS-level lock held until the handle closes, also if the process dies.
                 // The file is left in place: deleting it on release would let two waiters lock different inodes.
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
+                if (IsNamedBy(held, path))
+                {
+                    return held;
+                }
+                held.Dispose(); // Pruned between our open and our lock: lock the file the name has now.
+                continue;
             }
             catch (UnauthorizedAccessException e)
             {
@@ -127,127 +115,49 @@ public sealed class ContentStore
     }
 
     /// <summary>
-    /// Keeps the store under <paramref name="maxBytes"/>: deletes the least recently used blobs (and the layer-cache
-    /// entries that point at them) until it fits, never touching anything used within <paramref name="minimumAge"/>,
-    /// so builds running at the same time keep their blobs. Returns what was freed. Best effort: files another
-    /// process holds are skipped.
+    /// False when <paramref name="path"/> no longer names the file <paramref name="held"/>: pruning deletes a lock file
+    /// only while holding it, so a waiter that opened it just before has locked a file nobody else will.
     /// </summary>
-    public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge)
+    internal static bool IsNamedBy(FileStream held, string path)
     {
-        // Leftovers of builds that were killed mid-write: never read, safe to drop once a day old.
-        foreach (FileInfo partial in OwnFiles(TempDirectory, IsPartialName).Where(f => f.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-1)))
+        try
         {
-            TryDelete(partial);
+            return !NativeFiles.TryStat(held.SafeFileHandle, out FileIdentity locked) || !NativeFiles.TryStat(path, out FileIdentity named)
+                || (locked.Inode == named.Inode && locked.Device == named.Device);
         }
-        bool linkedBlobs = new DirectoryInfo(Path.Combine(Root, "blobs")).LinkTarget is not null;
-        var files = linkedBlobs ? [] : BlobAlgorithms.SelectMany(a => OwnFiles(Path.Combine(Root, "blobs", a), name => IsBlobName(a, name))).ToList();
-        long total = files.Sum(f => f.Length);
-        if (total <= maxBytes)
+        catch (IOException)
         {
-            return (0, 0);
-        }
-        DateTime cutoff = DateTime.UtcNow - minimumAge;
-        int deleted = 0;
-        long freed = 0;
-        var gone = new HashSet<string>(StringComparer.Ordinal);
-        foreach (FileInfo file in files.Where(f => f.LastWriteTimeUtc < cutoff).OrderBy(f => f.LastWriteTimeUtc))
-        {
-            if (total - freed <= maxBytes)
-            {
-                break;
-            }
-            // Re-read the time: another build may have used the blob since the folder was listed.
-            file.Refresh();
-            if (!file.Exists || file.LastWriteTimeUtc >= cutoff)
-            {
-                continue;
-            }
-            long length = file.Length;
-            if (TryDelete(file))
-            {
-                freed += length;
-                deleted++;
-                gone.Add($"{file.Directory!.Name}:{file.Name}");
-            }
-        }
-        DropLayerEntries(gone);
-        return (deleted, freed);
-    }
-
-    // Layer-cache entries whose blob was pruned: each entry is read once.
-    private void DropLayerEntries(HashSet<string> gone)
-    {
-        if (gone.Count == 0)
-        {
-            return;
-        }
-        foreach (FileInfo entry in OwnFiles(Path.Combine(Root, "layers"), name => name.EndsWith(".json", StringComparison.Ordinal)))
-        {
-            try
-            {
-                using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(entry.FullName));
-                if (json.RootElement.TryGetProperty("digest", out var digest) && gone.Contains(digest.GetString() ?? ""))
-                {
-                    TryDelete(entry);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
-            {
-            }
+            return false; // The name is gone.
         }
     }
 
     /// <summary>
-    /// The regular files directly in <paramref name="folder"/> whose names the store writes. Pruning never follows a
-    /// link (a linked folder or file could point anywhere, and pruning may run as root) nor touches a name it did not write.
+    /// Keeps the store under <paramref name="maxBytes"/>: deletes the least recently used blobs (and the layer-cache
+    /// entries that point at them) until it fits, never touching anything used within <paramref name="minimumAge"/>,
+    /// so builds running at the same time keep their blobs; and deletes the entries of every other folder that their
+    /// retention rule (<see cref="CacheLayout"/>) lets go. Returns the blobs freed. Best effort: files another
+    /// process holds are skipped.
     /// </summary>
-    private static IEnumerable<FileInfo> OwnFiles(string folder, Func<string, bool> isOwnName)
-    {
-        var directory = new DirectoryInfo(folder);
-        if (!directory.Exists || directory.LinkTarget is not null)
-        {
-            return [];
-        }
-        try
-        {
-            var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
-            return directory.EnumerateFiles("*", options).Where(f => f.LinkTarget is null && isOwnName(f.Name)).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
-
-    private static readonly string[] BlobAlgorithms = ["sha256", "sha512"];
-
-    private static bool IsPartialName(string name) => name.EndsWith(".partial", StringComparison.Ordinal) && name.Length == 32 + ".partial".Length;
-
-    private static bool IsBlobName(string algorithm, string name)
-        => name.Length == (algorithm == "sha512" ? 128 : 64) && name.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
-
-    private static bool TryDelete(FileInfo file)
-    {
-        try
-        {
-            file.Delete();
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // In use or already gone: leave it.
-        }
-    }
+    public (int Deleted, long FreedBytes) Prune(long maxBytes, TimeSpan minimumAge) => new CachePruner(Layout).Prune(maxBytes, minimumAge);
 
     /// <summary>True when this machine pushed the image (or index) with <paramref name="digest"/>: its layers may be reused by diff_id.</summary>
-    public bool WasPushedHere(Digest digest) => File.Exists(PushedMarker(digest));
+    public bool WasPushedHere(Digest digest)
+    {
+        string marker = Layout.PushedMarker(digest);
+        if (!File.Exists(marker))
+        {
+            return false;
+        }
+        Touch(marker); // In use: kept by the markers' retention rule.
+        return true;
+    }
 
     /// <summary>Records that this machine pushed <paramref name="digest"/>; failing to write it only loses reuse next time.</summary>
     public void MarkPushedHere(Digest digest)
     {
         try
         {
-            string marker = PushedMarker(digest);
+            string marker = Layout.PushedMarker(digest);
             Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
             File.WriteAllBytes(marker, []);
         }
@@ -257,13 +167,28 @@ public sealed class ContentStore
         }
     }
 
-    private string PushedMarker(Digest digest) => Path.Combine(Root, "pushed", digest.Hex);
-
     /// <summary>The default size limit of the store: 5 GiB, or <c>CONTAINERTASKS_CACHE_MAX_MB</c>.</summary>
     public static long DefaultMaxBytes(IReadOnlyDictionary<string, string> environment)
         => environment.TryGetValue("CONTAINERTASKS_CACHE_MAX_MB", out string? value) && long.TryParse(value, out long mb) && mb > 0
             ? mb * 1024 * 1024
             : 5L * 1024 * 1024 * 1024;
+
+    /// <summary>Marks an open file used now, unless it was within <see cref="CacheLayout.UseMarkInterval"/> (rules counted in days need no more).</summary>
+    internal static void MarkUsed(Microsoft.Win32.SafeHandles.SafeFileHandle file)
+    {
+        try
+        {
+            DateTime now = DateTime.UtcNow;
+            if (File.GetLastWriteTimeUtc(file) < now - CacheLayout.UseMarkInterval)
+            {
+                File.SetLastWriteTimeUtc(file, now);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only keeps the entry from being pruned.
+        }
+    }
 
     internal static void Touch(string path)
     {
@@ -339,8 +264,8 @@ public sealed class ContentStore
         internal PendingBlob(ContentStore store)
         {
             _store = store;
-            Directory.CreateDirectory(store.TempDirectory);
-            _tempPath = Path.Combine(store.TempDirectory, $"{Guid.NewGuid():N}.partial");
+            Directory.CreateDirectory(store.Layout.Temp);
+            _tempPath = store.Layout.NewPartialPath();
             Stream = new FileStream(_tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 128 * 1024);
         }
 

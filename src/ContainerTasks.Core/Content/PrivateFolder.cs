@@ -43,7 +43,7 @@ internal static class PrivateFolder
     // their choosing, a stat line, a "pushed" marker): those are forgotten. Blobs stay: every read checks their digest.
     private static void ForgetIndexes(string root)
     {
-        foreach (string folder in new[] { "layers", "stat", "pushed", "registries" })
+        foreach (string folder in CacheLayout.IndexFolders)
         {
             string path = Path.Combine(root, folder);
             try

@@ -11,7 +11,7 @@ namespace ContainerTasks.Layers;
 /// Remembers built layers by what they contain: the key is every entry's path in the image, kind, mode and
 /// the SHA-256 of the bytes actually published (not package ids: ReadyToRun and trimming rewrite package
 /// files), plus the writer's options. A layer seen before is not tarred or compressed again; its blob is
-/// taken from the content store. Entries live in the store's <c>layers/</c> folder, written atomically.
+/// taken from the content store. Entries live in the cache's <see cref="CacheLayout.Layers"/> folder, written atomically.
 /// </summary>
 public sealed class LayerCache
 {
@@ -28,8 +28,8 @@ public sealed class LayerCache
     /// <summary>The layer for <paramref name="entries"/>: from the cache when its content was built before, else written now.</summary>
     public async Task<(BuiltLayer Layer, bool Reused)> GetOrWriteAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
     {
-        (string key, List<LayerEntry> planned) = await Task.Run(() => ComputeKey(entries, options, Path.Combine(_store.Root, "stat"), cancellationToken), cancellationToken).ConfigureAwait(false);
-        string indexPath = Path.Combine(_store.Root, "layers", key + ".json");
+        (string key, List<LayerEntry> planned) = await Task.Run(() => ComputeKey(entries, options, _store.Layout.Stat, cancellationToken), cancellationToken).ConfigureAwait(false);
+        string indexPath = _store.Layout.LayerEntryPath(key);
         if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
         {
             // Recently used, for pruning: the entry and its blob.
@@ -166,7 +166,7 @@ public sealed class LayerCache
     private static void Write(string path, BuiltLayer layer)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+        string temp = CacheLayout.NewTempPath(path);
         using (var stream = File.Create(temp))
         using (var writer = new Utf8JsonWriter(stream))
         {

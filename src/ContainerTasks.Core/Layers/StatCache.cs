@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ContainerTasks.Content;
 using ContainerTasks.FileSystem;
 
 namespace ContainerTasks.Layers;
@@ -10,7 +11,7 @@ namespace ContainerTasks.Layers;
 /// trusts), so an unchanged publish output is not read and hashed again. Only an accelerator: any change of
 /// identity means the file is hashed again, a missing or unreadable entry is a miss, and where the identity is
 /// incomplete (no statx: size and time alone can hide a rewrite) it is never used. One small file per path
-/// under the content store's <c>stat/</c> folder.
+/// under the cache's <see cref="CacheLayout.Stat"/> folder, pruned when not used for days.
 /// </summary>
 internal static class StatCache
 {
@@ -30,13 +31,19 @@ internal static class StatCache
             {
                 return false;
             }
-            string[] parts = File.ReadAllText(path).Split('\n', 2);
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            string[] parts = new StreamReader(file).ReadToEnd().Split('\n', 2);
             if (parts.Length != 2 || parts[0] != Stamp(identity))
             {
                 return false;
             }
             line = parts[1];
-            return line.StartsWith($"f {entry.Path} ", StringComparison.Ordinal);
+            if (!line.StartsWith($"f {entry.Path} ", StringComparison.Ordinal))
+            {
+                return false;
+            }
+            ContentStore.MarkUsed(file.SafeFileHandle); // Entries not used for days are pruned.
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -54,7 +61,7 @@ internal static class StatCache
         {
             Directory.CreateDirectory(directory);
             string path = EntryPath(directory, entry);
-            string temp = $"{path}.{Guid.NewGuid():N}.tmp";
+            string temp = CacheLayout.NewTempPath(path);
             File.WriteAllText(temp, Stamp(identity) + "\n" + line);
             File.Move(temp, path, overwrite: true);
         }
