@@ -113,7 +113,7 @@ public class LayerCacheTests
         Directory.CreateDirectory(dir["in"]);
         File.WriteAllText(dir["in/fresh.txt"], "just written");
         await new LayerCache(store).GetOrWriteAsync(DirectoryEntries.FromDirectory(dir["in"], "/app"), new LayerOptions());
-        string stat = Path.Combine(store.Root, "stat");
+        string stat = store.Layout.Stat;
         Assert.False(Directory.Exists(stat) && Directory.EnumerateFiles(stat).Any(), "a file changed just now was remembered by its identity");
     }
 }
