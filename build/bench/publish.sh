@@ -1,27 +1,36 @@
 #!/usr/bin/env bash
 # `dotnet publish -t:PublishContainer` with the SDK's built-in container support against ContainerTasks, on one
-# local registry and the same base images, for three apps:
+# local registry and the same base images, for three apps (and a fourth on request):
 #   hello  samples/HelloContainer (framework-dependent console app; base: dotnet/runtime)
 #   web    build/bench/publish/web: ASP.NET Core app with large NuGet dependencies and a wwwroot
 #          (publish output about 477 MB; base: dotnet/aspnet)
 #   sc     `dotnet new console` published -r linux-x64 --self-contained (base: dotnet/runtime, standing in
 #          for runtime-deps, which build/testimages/make-base.sh does not make)
+#   mp     the same console app, self-contained for two platforms in one publish:
+#          -p:ContainerRuntimeIdentifiers="linux-x64;linux-arm64" (RuntimeIdentifiers in the project, as restore
+#          needs them, and SelfContained only when a RuntimeIdentifier is set, so that the outer build has none);
+#          base: a two-platform index of dotnet/runtime (the arm64 image is an arm64-labelled copy with the same
+#          layers, made by build/bench/publish/multi-base.py). Only with --apps; phases cold, nochange and change
 # For each app and tool, phases (tools interleaved, each in its own copy of the app and its own repository):
 #   cold      bin/ and obj/ deleted, empty content caches (fresh CONTAINERTASKS_CACHE and TMPDIR, which holds
 #             the built-in's store), a new repository; once per repetition
 #   nochange  the same publish again
 #   change    one line of Program.cs edited, then the same publish
-#   mem       one line edited, `dotnet publish` without a container, then the container step alone as
+#   mem       (not mp) one line edited, `dotnet publish` without a container, then the container step alone as
 #             `dotnet msbuild PROJ -t:PublishContainer -p:NoBuild=true` under /usr/bin/time -v (peak RSS)
-#   base      the same msbuild process without the container step (-t:Publish), for the MSBuild share of that RSS
+#   base      (not mp) the same msbuild process without the container step (-t:Publish), for the MSBuild
+#             share of that RSS
 # Measured: wall time of each `dotnet publish`; the container task's own time from -clp:PerformanceSummary
-# (CreateNewImage for the built-in, BuildContainerImage for ContainerTasks); blobs and bytes uploaded and
-# requests, counted from the registry's access log (completed `PUT …/blobs/uploads/…?digest=`, sized by the
-# blob the registry stored). Prints Markdown tables (medians) and ratios on stdout, progress on stderr.
+# (CreateNewImage for the built-in, BuildContainerImage for ContainerTasks; for mp the built-in's two
+# CreateNewImage calls and its CreateImageIndex added up, although its platforms run in parallel); blobs and
+# bytes uploaded and requests, counted from the registry's access log (completed
+# `PUT …/blobs/uploads/…?digest=`, sized by the blob the registry stored). Prints Markdown tables (medians)
+# and ratios on stdout, progress on stderr.
 #
-#   build/bench/publish.sh [--smoke] [--reps N] [--web-reps N] [--apps hello,web,sc] [--package-version V] [--keep]
+#   build/bench/publish.sh [--smoke] [--reps N] [--web-reps N] [--apps hello,web,sc,mp] [--package-version V] [--keep]
 #     --smoke            app hello only, one repetition, under 2 minutes; exits 1 if a check fails (for CI)
-#     --reps N           repetitions of each phase for hello and sc (default 5)
+#     --reps N           repetitions of each phase for hello, sc and mp (default 5)
+#     --apps LIST        apps to run (default hello,web,sc; mp only when named)
 #     --web-reps N       repetitions of each phase for web (default 3)
 #     --package-version  use an already packed ContainerTasks from artifacts/packages instead of build/pack.sh
 #     --keep             keep the work folder (apps, logs, registry data) under /tmp
@@ -47,7 +56,7 @@ while (($#)); do
   esac
   shift
 done
-for a in $apps; do case $a in hello|web|sc) ;; *) echo "publish.sh: unknown app '$a'" >&2; exit 2 ;; esac; done
+for a in $apps; do case $a in hello|web|sc|mp) ;; *) echo "publish.sh: unknown app '$a'" >&2; exit 2 ;; esac; done
 for t in docker-registry skopeo jq python3 curl /usr/bin/time; do
   command -v "$t" >/dev/null || { echo "publish.sh: missing $t (run build/bootstrap.sh)" >&2; exit 2; }
 done
@@ -78,6 +87,11 @@ start_local_registry "$work"
 say "base images (make-base.sh) → $registry"
 bash build/testimages/make-base.sh --kind dotnet --out "$work/base" --tag runtime >/dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$work/base:runtime" "docker://$registry/dotnet/runtime:10.0"
+if [[ " $apps " == *" mp "* ]]; then   # the same image as linux/amd64 and (relabelled) linux/arm64, in one index
+  skopeo copy -q "oci:$work/base:runtime" "oci:$work/multi:amd64"
+  python3 "$here/multi-base.py" "$work/multi" amd64 multi
+  skopeo copy -q --all --dest-tls-verify=false "oci:$work/multi:multi" "docker://$registry/dotnet/runtime-multi:10.0"
+fi
 if [[ " $apps " == *" web "* ]]; then
   bash build/testimages/make-base.sh --kind aspnet --out "$work/base" --tag aspnet >/dev/null
   skopeo copy -q --dest-tls-verify=false "oci:$work/base:aspnet" "docker://$registry/dotnet/aspnet:10.0"
@@ -105,6 +119,14 @@ template() { # $1 = app → a clean copy of the app in $work/template/$1
     hello) cp -r samples/HelloContainer "$t"; rm -rf "$t/bin" "$t/obj" ;;
     web)   cp -r "$here/web" "$t" ;;
     sc)    dotnet new console -n SelfContainedApp -o "$t" --no-restore >"$work/logs/dotnet-new.log" 2>&1 ;;
+    mp)    dotnet new console -n MultiPlatformApp -o "$t" --no-restore >"$work/logs/dotnet-new-mp.log" 2>&1
+           # Restore needs every runtime identifier, so they go in the project (as docs/multi-platform.md says).
+           # SelfContained only for a given RuntimeIdentifier (the inner publish of each platform): a plain
+           # SelfContained=true makes the SDK pick the machine's RID for the outer build, and the built-in then
+           # publishes that one platform only.
+           sed -i 's#</TargetFramework>#&\n    <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>\n    <SelfContained Condition="'"'\$(RuntimeIdentifier)' != ''"'">true</SelfContained>#' \
+             "$t/MultiPlatformApp.csproj"
+           grep -q '<RuntimeIdentifiers>' "$t/MultiPlatformApp.csproj" || { echo "publish.sh: could not edit $t/MultiPlatformApp.csproj" >&2; exit 1; } ;;
   esac
 }
 for app in $apps; do
@@ -115,6 +137,9 @@ for app in $apps; do
     sc)    proj[$app]=SelfContainedApp.csproj base[$app]=dotnet/runtime:10.0 marker[$app]='Hello, World!' nreps[$app]=$reps
            args[$app]='-r linux-x64 --self-contained'
            msargs[$app]='-p:RuntimeIdentifier=linux-x64 -p:_CommandLineDefinedRuntimeIdentifier=true -p:SelfContained=true -p:_CommandLineDefinedSelfContained=true' ;;
+    mp)    proj[$app]=MultiPlatformApp.csproj base[$app]=dotnet/runtime-multi:10.0 marker[$app]='Hello, World!' nreps[$app]=$reps
+           # Quoted for MSBuild, which then splits the list: the built-in takes %3B as part of one RID.
+           args[$app]='-p:ContainerRuntimeIdentifiers="linux-x64;linux-arm64"' msargs[$app]= ;;
   esac
   for tool in builtin ours; do
     d=$work/apps/$app-$tool
@@ -228,23 +253,37 @@ for app in $apps; do
   for ((i = 1; i <= n; i++)); do
     for tool in $(tools_for_rep "$i"); do edit_program "$app" "$tool"; publish_container "$app" "$tool" change "$i"; done
   done
-  for ((i = 1; i <= n; i++)); do
-    for tool in $(tools_for_rep "$i"); do edit_program "$app" "$tool"; container_step_alone "$app" "$tool" "$i"; done
-  done
+  if [[ $app != mp ]]; then   # mp: no mem/base phases
+    for ((i = 1; i <= n; i++)); do
+      for tool in $(tools_for_rep "$i"); do edit_program "$app" "$tool"; container_step_alone "$app" "$tool" "$i"; done
+    done
+  else   # both tools must have pushed a two-platform index (a single image would not compare)
+    for tool in builtin ours; do
+      got=$(skopeo inspect --raw --tls-verify=false "docker://$registry/${repo[$app-$tool]}:latest" \
+        | jq -r '[.manifests[]?.platform | "\(.os)/\(.architecture)"] | sort | join(" ")')
+      [[ $got == "linux/amd64 linux/arm64" ]] || { echo "publish.sh: mp, $tool: expected an index of linux/amd64 and linux/arm64, got '$got'" >&2; exit 1; }
+    done
+  fi
   # Not measured: one more change for ContainerTasks at -v:d, for its per-layer lines.
   edit_program "$app" ours
   publish_container "$app" ours detail 1 d
   sed -i '$d' "$work/runs.tsv"
-  for pub in "$work/apps/$app-builtin/bin/Release/net10.0/"{,linux-x64/}publish; do
-    if [[ -d $pub ]]; then
-      du -sb "$pub" | cut -f1 > "$work/logs/$app.publish-bytes"
-      find "$pub" -type f | wc -l > "$work/logs/$app.publish-files"
-    fi
-  done
+  pubs=()
+  if [[ $app == mp ]]; then   # both platforms' publish folders together
+    pubs=("$work/apps/$app-builtin/bin/Release/net10.0/"linux-{x64,arm64}/publish)
+  else
+    for pub in "$work/apps/$app-builtin/bin/Release/net10.0/"{,linux-x64/}publish; do
+      if [[ -d $pub ]]; then pubs=("$pub"); fi
+    done
+  fi
+  if ((${#pubs[@]})) && [[ -d ${pubs[0]} ]]; then
+    du -scb "${pubs[@]}" | tail -n 1 | cut -f1 > "$work/logs/$app.publish-bytes"
+    find "${pubs[@]}" -type f | wc -l > "$work/logs/$app.publish-files"
+  fi
 done
 
 # --------------------------------------------------------------------------------------------- report ---
 python3 "$here/report.py" --work "$work" --registry-data "$work/data" --apps "$apps" --smoke "$smoke" \
   --meta "ContainerTasks $version (commit $git_rev$( ((git_dirty)) && echo ", $git_dirty files changed in src/"))" \
   --meta "$(dotnet --version | sed 's/^/.NET SDK /'), $(nproc) cores, $(docker-registry --version 2>/dev/null | awk '{print $NF}' | sed 's/^/Distribution registry /')" \
-  --meta "repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}; $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
+  --meta "repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}$([[ -n ${nreps[mp]:-} ]] && echo ", mp ${nreps[mp]}"); $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
