@@ -83,13 +83,19 @@ public sealed class ParityTests(BaseImages bases, PackageFeed feed, HttpRegistry
         string baseImage = await RuntimeBases.GetTwoPlatformAsync(http.Server, bases);
         using var dir = new TempDirectory();
         string project = feed.CopySample("HelloContainer", dir["app"]);
+        // SelfContained only in each platform's publish: set for the outer build too, the SDK gives that build the machine's
+        // RID, and the built-in then publishes that one platform. The list is quoted for MSBuild (the built-in reads %3B as part of a RID).
         File.WriteAllText(project, File.ReadAllText(project).Replace("</TargetFramework>",
-            "</TargetFramework>\n    <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>\n    <SelfContained>true</SelfContained>", StringComparison.Ordinal));
-        string[] extra = ["-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64"];
+            "</TargetFramework>\n    <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>\n    <SelfContained Condition=\"'$(RuntimeIdentifier)' != ''\">true</SelfContained>",
+            StringComparison.Ordinal));
+        string[] extra = ["-p:ContainerRuntimeIdentifiers=\"linux-x64;linux-arm64\""];
         string builtinRepository = RegistryServer.NewRepository("parity/sc-builtin");
         string oursRepository = RegistryServer.NewRepository("parity/sc-ours");
         Publish(project, builtinRepository, baseImage, extra, ours: false);
         Publish(project, oursRepository, baseImage, extra, ours: true);
+        // Both publish an index of both platforms: else the arm64 side would compare one tool's amd64 image.
+        Assert.Equal(["linux/amd64", "linux/arm64"], IndexPlatforms(builtinRepository));
+        Assert.Equal(["linux/amd64", "linux/arm64"], IndexPlatforms(oursRepository));
         foreach (string arch in new[] { "amd64", "arm64" })
         {
             Image builtin = Inspect(builtinRepository, arch, dir.Path, baseImage);
@@ -97,13 +103,25 @@ public sealed class ParityTests(BaseImages bases, PackageFeed feed, HttpRegistry
             // The built-in labels every platform with the first platform's base digest; ours names the base it was built on.
             string baseDigest = BaseManifestDigest(baseImage, arch);
             Assert.Equal(baseDigest, ours.Config.GetProperty("Labels").GetProperty("org.opencontainers.image.base.digest").GetString());
-            Compare($"self-contained {arch}", builtin, ours, baseImage, arch == "amd64" ? [] : ["Labels.org.opencontainers.image.base.digest"]);
+            // The built-in's multi-platform path cuts the base name at the registry's port ("127.0.0.1"); ours names it whole.
+            Compare($"self-contained {arch}", builtin, ours, baseImage,
+                arch == "amd64" ? ["Labels.org.opencontainers.image.base.name"] : ["Labels.org.opencontainers.image.base.name", "Labels.org.opencontainers.image.base.digest"]);
             Assert.Contains(ours.Files, f => f.StartsWith("file app/HelloContainer ", StringComparison.Ordinal));
             Assert.Contains(ours.Files, f => f.StartsWith("file app/libcoreclr.so ", StringComparison.Ordinal));
         }
     }
 
     private sealed record Image(JsonElement Config, IReadOnlyList<string> Files);
+
+    private string[] IndexPlatforms(string repository)
+    {
+        var raw = Run.Process("skopeo", ["inspect", "--raw", "--tls-verify=false", $"docker://{http.Server.Host}/{repository}:latest"]).EnsureSuccess("skopeo inspect --raw");
+        using var index = JsonDocument.Parse(raw.StandardOutput);
+        Assert.True(index.RootElement.TryGetProperty("manifests", out JsonElement manifests), $"{repository}:latest is not an index");
+        return manifests.EnumerateArray()
+            .Select(m => $"{m.GetProperty("platform").GetProperty("os").GetString()}/{m.GetProperty("platform").GetProperty("architecture").GetString()}")
+            .Order(StringComparer.Ordinal).ToArray();
+    }
 
     private (Image Builtin, Image Ours) PublishBoth(string project, string scenario, string baseImage, string[] extra)
     {
