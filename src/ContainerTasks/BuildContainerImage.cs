@@ -1,4 +1,6 @@
 using ContainerTasks.Building;
+using ContainerTasks.DotNet;
+using ContainerTasks.Pipeline;
 using ContainerTasks.Model;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -372,9 +374,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
 
     private static CredentialFileCheck ParseCredentialFileCheck(string? check) => (check ?? "").Trim().ToLowerInvariant() switch
     {
-        "" or "warning" => Building.CredentialFileCheck.Warning,
-        "error" => Building.CredentialFileCheck.Error,
-        "none" => Building.CredentialFileCheck.None,
+        "" or "warning" => DotNet.CredentialFileCheck.Warning,
+        "error" => DotNet.CredentialFileCheck.Error,
+        "none" => DotNet.CredentialFileCheck.None,
         _ => throw new ContainerTasksException(ErrorCodes.UnknownCredentialFileCheck, $"ContainerCredentialFileCheck is '{check}'. Use Warning (the default), Error or None."),
     };
 

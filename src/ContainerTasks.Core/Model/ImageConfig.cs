@@ -65,6 +65,19 @@ public sealed class ImageConfig
     /// <summary>Environment variables as <c>NAME=value</c>, in order.</summary>
     public IReadOnlyList<string> Env => ReadStringArray(Section, "Env");
 
+    /// <summary>
+    /// The environment as <paramref name="changes"/> leave it, by the one rule <see cref="Apply"/> writes it with
+    /// (a name set again replaces its last entry), as name/value pairs in order. The config itself is not changed.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> EnvironmentAfter(IReadOnlyList<KeyValuePair<string, string>> changes)
+    {
+        ImageConfig copy = Parse(ToBytes());
+        SetEnvironment(copy.EditableSection, changes);
+        return copy.Env.Select(entry => entry.IndexOf('=') is var equals and >= 0
+            ? new KeyValuePair<string, string>(entry[..equals], entry[(equals + 1)..])
+            : new KeyValuePair<string, string>(entry, "")).ToList();
+    }
+
     /// <summary>The entrypoint, or null when unset.</summary>
     public IReadOnlyList<string>? Entrypoint => Section.Contains("Entrypoint") && !IsNull(Section, "Entrypoint") ? ReadStringArray(Section, "Entrypoint") : null;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ContainerTasks.Building;
+namespace ContainerTasks.DotNet;
 
 /// <summary>
 /// The ports an ASP.NET Core app listens on, read from the environment the image will have, as the SDK does:

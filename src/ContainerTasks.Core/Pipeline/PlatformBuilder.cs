@@ -1,0 +1,120 @@
+using ContainerTasks.Building;
+using ContainerTasks.DotNet;
+using ContainerTasks.Layers;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// Builds each platform's image: resolve the base, plan and build the layers, assemble config and manifest. Every
+/// base is resolved while layers are built (as Jib pulls the base while it builds the app layers); the platforms'
+/// layers are built one platform after another, so a layer two platforms share is built once and the log keeps its order.
+/// </summary>
+internal static class PlatformBuilder
+{
+    public static async Task<IReadOnlyList<PlatformBuild>> BuildAllAsync(BuildRun run, IImageSource source, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var bases = new List<Task<SourceImage>>();
+        Task previous = Task.CompletedTask;
+        foreach (PlatformInput platform in run.Request.Platforms)
+        {
+            // One after another: the first resolves the tag (one HEAD), the others read the cached index.
+            Task<SourceImage> next = ResolveAfterAsync(previous, source, platform, failed.Token);
+            bases.Add(next);
+            previous = next;
+        }
+        try
+        {
+            var built = new List<PlatformBuild>();
+            for (int i = 0; i < bases.Count; i++)
+            {
+                built.Add(await BuildAsync(run, run.Request.Platforms[i], bases[i], cancellationToken).ConfigureAwait(false));
+                run.Timer.Mark("config");
+            }
+            return built;
+        }
+        finally
+        {
+            failed.Cancel();
+            await Task.WhenAll(bases.Select(b => b.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<SourceImage> ResolveAfterAsync(Task previous, IImageSource source, PlatformInput platform, CancellationToken cancellationToken)
+    {
+        await previous.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        return await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<PlatformBuild> BuildAsync(BuildRun run, PlatformInput platform, Task<SourceImage> baseTask, CancellationToken cancellationToken)
+    {
+        string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
+        List<(PlannedLayer Layer, string CreatedBy)> plan;
+        try
+        {
+            plan = Plan(run, platform, workingDirectory);
+        }
+        catch
+        {
+            // The base's failure is the one to report: it happened first in the order the steps are written.
+            await baseTask.ConfigureAwait(false);
+            throw;
+        }
+        run.Timer.Mark("plan");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var layers = LayerSteps.BuildAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), stop.Token);
+        SourceImage baseImage;
+        try
+        {
+            baseImage = await baseTask.ConfigureAwait(false);
+        }
+        catch
+        {
+            // No layers for a build that cannot finish.
+            stop.Cancel();
+            await layers.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+        run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
+        run.Log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
+        var (built, reused) = await layers.ConfigureAwait(false);
+        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, reused, run.Log);
+        run.Timer.Mark("layers");
+
+        var builder = new ImageBuilder(baseImage, run.Store);
+        for (int i = 0; i < plan.Count; i++)
+        {
+            builder.AddLayer(built[i], plan[i].CreatedBy);
+        }
+        foreach (var (key, value) in run.Request.Annotations)
+        {
+            builder.WithAnnotation(key, value);
+        }
+        BuiltImage image = builder.WithConfig(SdkConfig.For(run, baseImage)).WithFormat(run.Request.Format).Build();
+        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), reused);
+    }
+
+    // The layers given, or the publish folder cut into layers by the planner, each with the history line that explains it.
+    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, PlatformInput platform, string workingDirectory)
+    {
+        if (platform.Layers is { } given)
+        {
+            return given.Select(l => (new PlannedLayer(LayerKind.Extra, l.Name, l.Entries), l.CreatedBy)).ToList();
+        }
+        ContainerBuildRequest request = run.Request;
+        List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
+            platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
+        CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, run.Log.Warning);
+        return plan.Select(p => (p, $"ContainerTasks: COPY {p.Name} {(p.Kind == LayerKind.Extra ? "" : workingDirectory)}".TrimEnd())).ToList();
+    }
+
+    // As the SDK does: with a numeric ContainerUser the app's files belong to that user (group 0), so an app that writes
+    // into its own folder keeps working; otherwise (a name, or the base's APP_UID) they belong to root. Given layers belong to root.
+    private static LayerOptions LayerOptionsFor(BuildRun run, PlatformInput platform, string workingDirectory)
+    {
+        var options = new LayerOptions { ModificationTime = run.Time, Compression = run.Request.Compression };
+        bool numeric = int.TryParse(run.Request.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int uid);
+        return platform.Layers is not null ? options : options with { Uid = numeric ? uid : 0, OwnedPath = LayerPath.Normalize(workingDirectory) };
+    }
+}
