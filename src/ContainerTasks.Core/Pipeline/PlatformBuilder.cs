@@ -6,38 +6,58 @@ using ContainerTasks.Sources;
 namespace ContainerTasks.Pipeline;
 
 /// <summary>
-/// Builds each platform's image: resolve the base, plan and build the layers, assemble config and manifest. Every
-/// base is resolved while layers are built (as Jib pulls the base while it builds the app layers); the platforms'
-/// layers are built one platform after another, so a layer two platforms share is built once and the log keeps its order.
+/// Builds each platform's image: resolve the base, plan and build the layers, assemble config and manifest. Bases are
+/// resolved while layers are built (as Jib pulls the base while it builds the app layers), and platforms are built
+/// at once (bounded by the core count); results and log lines stay in platform order.
 /// </summary>
 internal static class PlatformBuilder
 {
     public static async Task<IReadOnlyList<PlatformBuild>> BuildAllAsync(BuildRun run, IImageSource source, CancellationToken cancellationToken)
     {
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        IReadOnlyList<PlatformInput> platforms = run.Request.Platforms;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var bases = new List<Task<SourceImage>>();
         Task previous = Task.CompletedTask;
-        foreach (PlatformInput platform in run.Request.Platforms)
+        foreach (PlatformInput platform in platforms)
         {
             // One after another: the first resolves the tag (one HEAD), the others read the cached index.
-            Task<SourceImage> next = ResolveAfterAsync(previous, source, platform, failed.Token);
+            Task<SourceImage> next = ResolveAfterAsync(previous, source, platform, stop.Token);
             bases.Add(next);
             previous = next;
         }
-        try
+        var logs = new OrderedBuildLogs(run.Log, platforms.Count);
+        var built = new PlatformBuild?[platforms.Count];
+        var failures = new Exception?[platforms.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, platforms.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
         {
-            var built = new List<PlatformBuild>();
-            for (int i = 0; i < bases.Count; i++)
+            try
             {
-                built.Add(await BuildAsync(run, run.Request.Platforms[i], bases[i], cancellationToken).ConfigureAwait(false));
+                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], stop.Token).ConfigureAwait(false);
                 run.Timer.Mark("config");
             }
-            return built;
-        }
-        finally
+            catch (Exception e)
+            {
+                failures[i] = e;
+                stop.Cancel();
+            }
+            finally
+            {
+                logs.Finished(i);
+            }
+        }).ConfigureAwait(false);
+        await Task.WhenAll(bases.Select(b => b.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        ThrowFirstFailure(failures, cancellationToken);
+        return built.Select(b => b!).ToList();
+    }
+
+    // As if built one after another: the first platform's failure, not one caused by stopping the others.
+    private static void ThrowFirstFailure(Exception?[] failures, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Exception? first = failures.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? failures.FirstOrDefault(e => e is not null);
+        if (first is not null)
         {
-            failed.Cancel();
-            await Task.WhenAll(bases.Select(b => b.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 
@@ -47,13 +67,13 @@ internal static class PlatformBuilder
         return await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<PlatformBuild> BuildAsync(BuildRun run, PlatformInput platform, Task<SourceImage> baseTask, CancellationToken cancellationToken)
+    private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, CancellationToken cancellationToken)
     {
         string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
         List<(PlannedLayer Layer, string CreatedBy)> plan;
         try
         {
-            plan = Plan(run, platform, workingDirectory);
+            plan = Plan(run, log, platform, workingDirectory);
         }
         catch
         {
@@ -77,9 +97,9 @@ internal static class PlatformBuilder
             throw;
         }
         run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
-        run.Log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
+        log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
         var (built, reused) = await layers.ConfigureAwait(false);
-        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, reused, run.Log);
+        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, reused, log);
         run.Timer.Mark("layers");
 
         var builder = new ImageBuilder(baseImage, run.Store);
@@ -91,12 +111,12 @@ internal static class PlatformBuilder
         {
             builder.WithAnnotation(key, value);
         }
-        BuiltImage image = builder.WithConfig(SdkConfig.For(run, baseImage)).WithFormat(run.Request.Format).Build();
+        BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
         return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), reused);
     }
 
     // The layers given, or the publish folder cut into layers by the planner, each with the history line that explains it.
-    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, PlatformInput platform, string workingDirectory)
+    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, IContainerBuildLog log, PlatformInput platform, string workingDirectory)
     {
         if (platform.Layers is { } given)
         {
@@ -105,7 +125,7 @@ internal static class PlatformBuilder
         ContainerBuildRequest request = run.Request;
         List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
             platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
-        CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, run.Log.Warning);
+        CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, log.Warning);
         return plan.Select(p => (p, $"ContainerTasks: COPY {p.Name} {(p.Kind == LayerKind.Extra ? "" : workingDirectory)}".TrimEnd())).ToList();
     }
 

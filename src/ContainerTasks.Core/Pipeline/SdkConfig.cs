@@ -7,7 +7,7 @@ namespace ContainerTasks.Pipeline;
 /// <summary>The config changes of a request: as given, or the project's settings merged with the base by the .NET SDK's rules.</summary>
 internal static class SdkConfig
 {
-    public static ConfigChanges For(BuildRun run, SourceImage baseImage)
+    public static ConfigChanges For(BuildRun run, IContainerBuildLog log, SourceImage baseImage)
     {
         ContainerBuildRequest request = run.Request;
         if (request.Config is { } given)
@@ -18,9 +18,9 @@ internal static class SdkConfig
         var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
         foreach (var (code, message) in resolution.Warnings)
         {
-            run.Log.Warning(code, message);
+            log.Warning(code, message);
         }
-        var environment = ValidEnvironment(request.Environment, run.Log);
+        var environment = ValidEnvironment(request.Environment, log);
         var finalEnvironment = baseConfig.EnvironmentAfter(environment);
         // As the SDK does: the ContainerPort items and the ports the app listens on by its environment, both.
         IReadOnlyList<string> ports = request.Ports.Concat(PortInference.FromEnvironment(finalEnvironment)).Distinct(StringComparer.Ordinal).ToList();
