@@ -10,7 +10,7 @@ namespace ContainerTasks.Building;
 /// base field it does not change, gains one <c>rootfs.diff_ids</c> and one <c>history</c> entry per layer,
 /// and the manifest is written in one format with every media type converted consistently.
 /// </summary>
-public sealed class ImageBuilder
+internal sealed class ImageBuilder
 {
     private readonly SourceImage _base;
     private readonly ContentStore _store;

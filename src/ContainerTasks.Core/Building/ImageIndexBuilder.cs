@@ -3,7 +3,7 @@ using ContainerTasks.Model;
 namespace ContainerTasks.Building;
 
 /// <summary>Combines per-platform images into one index: a Docker manifest list when every image is Docker-format, else an OCI index.</summary>
-public static class ImageIndexBuilder
+internal static class ImageIndexBuilder
 {
     /// <summary>Builds the index; two images of one platform, or a mix of formats, are CT1008.</summary>
     public static BuiltIndex Build(IReadOnlyList<IImage> images, IReadOnlyDictionary<string, string>? annotations = null)

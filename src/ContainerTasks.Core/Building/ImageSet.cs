@@ -3,7 +3,7 @@ using ContainerTasks.Model;
 namespace ContainerTasks.Building;
 
 /// <summary>What a build delivers: one built image, or several platform images under an index.</summary>
-public sealed class ImageSet : IImageSet
+internal sealed class ImageSet : IImageSet
 {
     private ImageSet(IReadOnlyList<BuiltImage> images, BuiltIndex? index)
     {

@@ -7,7 +7,7 @@ namespace ContainerTasks.DotNet;
 /// nuget.config, and one with feed passwords would be readable by anyone who pulls the image. Cheap by design:
 /// only files with these names are opened, only when small, and the secret itself is never read into a message.
 /// </summary>
-public static class CredentialFiles
+internal static class CredentialFiles
 {
     private const long MaxReadBytes = 1024 * 1024;
 

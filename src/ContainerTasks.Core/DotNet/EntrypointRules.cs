@@ -11,7 +11,7 @@ namespace ContainerTasks.DotNet;
 /// A base ENTRYPOINT of just <c>dotnet</c> is dropped (it would run the app twice); any other base ENTRYPOINT that is
 /// replaced gives a warning.
 /// </summary>
-public static class EntrypointRules
+internal static class EntrypointRules
 {
     /// <summary>The result: null leaves the base value; an empty list clears it.</summary>
     public sealed record Resolution(IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd, IReadOnlyList<(string Code, string Message)> Warnings);

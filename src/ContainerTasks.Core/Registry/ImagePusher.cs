@@ -8,7 +8,7 @@ namespace ContainerTasks.Registry;
 /// is uploaded, several at a time. The manifests go last, and a tag that already points at the same digest is left
 /// alone — when all do, the push sends nothing. The pusher never changes the image: steps before it do.
 /// </summary>
-public sealed class ImagePusher
+internal sealed class ImagePusher
 {
     private readonly RegistryClient _client;
     private readonly Action<string>? _log;
