@@ -20,17 +20,7 @@ internal static class EntrypointRules
     public static Resolution Resolve(EntrypointInputs inputs, IReadOnlyList<string>? baseEntrypoint)
     {
         var warnings = new List<(string, string)>();
-        string instruction = string.IsNullOrWhiteSpace(inputs.Instruction)
-            ? (inputs.Entrypoint.Count > 0 ? "DefaultArgs" : "Entrypoint")
-            : inputs.Instruction.Trim();
-        instruction = instruction.ToLowerInvariant() switch
-        {
-            "entrypoint" => "Entrypoint",
-            "defaultargs" => "DefaultArgs",
-            "none" => "None",
-            _ => throw new ContainerTasksException(ErrorCodes.UnknownAppCommandInstruction,
-                $"ContainerAppCommandInstruction is '{inputs.Instruction}'. Use Entrypoint (the default), DefaultArgs or None."),
-        };
+        string instruction = Instruction(inputs);
         if (inputs.EntrypointArgs.Count > 0 && inputs.Entrypoint.Count == 0)
         {
             throw Conflict("ContainerEntrypointArgs are set but ContainerEntrypoint is not. Use ContainerAppCommandArgs (with ContainerAppCommand) instead.");
@@ -47,8 +37,33 @@ internal static class EntrypointRules
 
         bool baseIsDotnet = baseEntrypoint is ["dotnet"] or ["/usr/bin/dotnet"];
         bool baseHasEntrypoint = baseEntrypoint is { Count: > 0 } && !baseIsDotnet;
-        IReadOnlyList<string>? entrypoint;
-        IReadOnlyList<string>? cmd;
+        var (entrypoint, cmd) = Apply(instruction, inputs, baseIsDotnet);
+        if (baseHasEntrypoint && entrypoint is not null && !entrypoint.SequenceEqual(baseEntrypoint!))
+        {
+            warnings.Add((ErrorCodes.BaseEntrypointReplaced,
+                $"The base image's ENTRYPOINT [{string.Join(", ", baseEntrypoint!)}] is replaced by [{string.Join(", ", entrypoint)}]. Set ContainerAppCommandInstruction=DefaultArgs to keep it and pass the app as its arguments."));
+        }
+        return new Resolution(entrypoint, cmd, warnings);
+    }
+
+    // ContainerAppCommandInstruction, or its default: DefaultArgs when deprecated ContainerEntrypoint items exist.
+    private static string Instruction(EntrypointInputs inputs)
+    {
+        string instruction = string.IsNullOrWhiteSpace(inputs.Instruction)
+            ? (inputs.Entrypoint.Count > 0 ? "DefaultArgs" : "Entrypoint")
+            : inputs.Instruction.Trim();
+        return instruction.ToLowerInvariant() switch
+        {
+            "entrypoint" => "Entrypoint",
+            "defaultargs" => "DefaultArgs",
+            "none" => "None",
+            _ => throw new ContainerTasksException(ErrorCodes.UnknownAppCommandInstruction,
+                $"ContainerAppCommandInstruction is '{inputs.Instruction}'. Use Entrypoint (the default), DefaultArgs or None."),
+        };
+    }
+
+    private static (IReadOnlyList<string>? Entrypoint, IReadOnlyList<string>? Cmd) Apply(string instruction, EntrypointInputs inputs, bool baseIsDotnet)
+    {
         switch (instruction)
         {
             case "Entrypoint":
@@ -56,28 +71,18 @@ internal static class EntrypointRules
                 {
                     throw Conflict("ContainerEntrypoint items are set while ContainerAppCommandInstruction is Entrypoint. Remove the ContainerEntrypoint items and use ContainerAppCommand.");
                 }
-                entrypoint = [.. inputs.AppCommand, .. inputs.AppCommandArgs];
-                cmd = inputs.DefaultArgs.ToList();
-                break;
+                return ([.. inputs.AppCommand, .. inputs.AppCommandArgs], inputs.DefaultArgs.ToList());
             case "DefaultArgs":
-                entrypoint = inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : baseIsDotnet ? [] : null;
-                cmd = [.. inputs.AppCommand, .. inputs.AppCommandArgs, .. inputs.DefaultArgs];
-                break;
+                return (inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : baseIsDotnet ? [] : null,
+                    [.. inputs.AppCommand, .. inputs.AppCommandArgs, .. inputs.DefaultArgs]);
             default:
                 if (inputs.AppCommand.Count > 0)
                 {
                     throw Conflict("ContainerAppCommand is set while ContainerAppCommandInstruction is None. Remove one of them.");
                 }
-                entrypoint = inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : null;
-                cmd = inputs.DefaultArgs.Count > 0 ? inputs.DefaultArgs.ToList() : null;
-                break;
+                return (inputs.Entrypoint.Count > 0 ? [.. inputs.Entrypoint, .. inputs.EntrypointArgs] : null,
+                    inputs.DefaultArgs.Count > 0 ? inputs.DefaultArgs.ToList() : null);
         }
-        if (baseHasEntrypoint && entrypoint is not null && !entrypoint.SequenceEqual(baseEntrypoint!))
-        {
-            warnings.Add((ErrorCodes.BaseEntrypointReplaced,
-                $"The base image's ENTRYPOINT [{string.Join(", ", baseEntrypoint!)}] is replaced by [{string.Join(", ", entrypoint)}]. Set ContainerAppCommandInstruction=DefaultArgs to keep it and pass the app as its arguments."));
-        }
-        return new Resolution(entrypoint, cmd, warnings);
     }
 
     private static ContainerTasksException Conflict(string message) => new(ErrorCodes.ConflictingEntrypoint, message);
