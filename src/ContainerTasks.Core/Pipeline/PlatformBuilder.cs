@@ -8,7 +8,8 @@ namespace ContainerTasks.Pipeline;
 /// <summary>
 /// Builds each platform's image: resolve the base, plan and build the layers, assemble config and manifest. Bases are
 /// resolved while layers are built (as Jib pulls the base while it builds the app layers), and platforms are built
-/// at once (bounded by the core count); results and log lines stay in platform order.
+/// at once (bounded by the core count) once the first platform's layers are built; results and log lines stay in
+/// platform order.
 /// </summary>
 internal static class PlatformBuilder
 {
@@ -28,11 +29,15 @@ internal static class PlatformBuilder
         var logs = new OrderedBuildLogs(run.Log, platforms.Count);
         var built = new PlatformBuild?[platforms.Count];
         var failures = new Exception?[platforms.Count];
+        // The other platforms build their layers once the first one's are in the layer cache: a layer every platform
+        // shares (a framework-dependent app) is built once, and the others find it there.
+        var firstLayers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await Parallel.ForEachAsync(Enumerable.Range(0, platforms.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
         {
             try
             {
-                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], stop.Token).ConfigureAwait(false);
+                var order = new LayerOrder(i == 0 ? Task.CompletedTask : firstLayers.Task, i == 0 ? () => firstLayers.TrySetResult() : null);
+                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], order, stop.Token).ConfigureAwait(false);
                 run.Timer.Mark("config");
             }
             catch (Exception e)
@@ -42,6 +47,7 @@ internal static class PlatformBuilder
             }
             finally
             {
+                firstLayers.TrySetResult();
                 logs.Finished(i);
             }
         }).ConfigureAwait(false);
@@ -67,7 +73,11 @@ internal static class PlatformBuilder
         return await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, CancellationToken cancellationToken)
+    /// <summary>When a platform may start its layers, and whom to tell when they are built.</summary>
+    private sealed record LayerOrder(Task After, Action? Built);
+
+    private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, LayerOrder order,
+        CancellationToken cancellationToken)
     {
         string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
         List<(PlannedLayer Layer, string CreatedBy)> plan;
@@ -83,7 +93,7 @@ internal static class PlatformBuilder
         }
         run.Timer.Mark("plan");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var layers = LayerSteps.BuildAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), stop.Token);
+        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, stop.Token);
         SourceImage baseImage;
         try
         {
@@ -113,6 +123,15 @@ internal static class PlatformBuilder
         }
         BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
         return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), reused);
+    }
+
+    private static async Task<(BuiltLayer[] Built, bool[] Reused)> BuildLayersAsync(IReadOnlyList<PlannedLayer> plan, Content.ContentStore store, LayerOptions options,
+        LayerOrder order, CancellationToken cancellationToken)
+    {
+        await order.After.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var layers = await LayerSteps.BuildAsync(plan, store, options, cancellationToken).ConfigureAwait(false);
+        order.Built?.Invoke();
+        return layers;
     }
 
     // The layers given, or the publish folder cut into layers by the planner, each with the history line that explains it.
