@@ -6,6 +6,7 @@ using ContainerTasks.Content;
 using ContainerTasks.Layers;
 using ContainerTasks.Model;
 using ContainerTasks.Outputs;
+using ContainerTasks.Pipeline;
 using ContainerTasks.Sources;
 
 namespace ContainerTasks.Cli;
@@ -84,76 +85,90 @@ public static class Program
         }
     }
 
+    // The same builder as the MSBuild tasks: the layer cache, reuse of pushed blobs and the cache's upkeep come with it.
     private static async Task<int> BuildAsync(Options o, CancellationToken cancellationToken)
+    {
+        ContainerBuildRequest request = BuildRequest(o);
+        ContainerBuildResult result = await ContainerBuilder.BuildAsync(request, new ConsoleBuildLog(), cancellationToken);
+        Console.Error.WriteLine(result.Summary);
+        Console.WriteLine(result.ManifestDigest);
+        return 0;
+    }
+
+    private static ContainerBuildRequest BuildRequest(Options o)
     {
         string from = o.Single("from") ?? throw new UsageException("--from is required");
         string to = o.Single("to") ?? throw new UsageException("--to is required");
-        var store = new ContentStore(o.Single("cache") ?? CacheLayout.DefaultRoot(Registry.RegistrySettings.SnapshotEnvironment()));
-        DateTimeOffset time = Timestamps.FromSourceDateEpoch(Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH")) ?? Timestamps.Default;
-        Platform? platform = o.Single("platform") is { } p ? Platform.Parse(p) : null;
-
+        ImageSources.RequireKnown(from);
+        IReadOnlyDictionary<string, string> environment = Registry.RegistrySettings.SnapshotEnvironment();
         ImageReference? destination = to.StartsWith("docker://", StringComparison.Ordinal) ? ImageReference.Parse(to["docker://".Length..]) : null;
-        ImageReference? baseReference = from.StartsWith("docker://", StringComparison.Ordinal) ? ImageReference.Parse(from["docker://".Length..]) : null;
-        using var registries = new Registry.RegistrySession(Registry.RegistrySettings.SnapshotEnvironment(), baseReference?.Registry, destination?.Registry,
-            message => Console.Error.WriteLine(message));
-        IImageSource source = await ImageSources.OpenAsync(from, store, registries, cancellationToken);
-        SourceImage baseImage = await source.GetImageAsync(platform, cancellationToken);
-        var builder = new ImageBuilder(baseImage, store);
-
-        var executables = o.All("executable").Select(LayerPath.Normalize).ToHashSet(StringComparer.Ordinal);
-        var writer = new LayerWriter(new LayerOptions { ModificationTime = time, Compression = Compression(o.Single("level")) });
-        foreach (string spec in o.All("layer"))
-        {
-            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
-            var entries = DirectoryEntries.FromDirectory(hostDir, imageDir,
-                relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null);
-            BuiltLayer layer = await writer.WriteAsync(entries, store, cancellationToken);
-            builder.AddLayer(layer, $"ctimage: COPY {Path.GetFileName(Path.TrimEndingDirectorySeparator(hostDir))} {imageDir}");
-            Console.Error.WriteLine($"layer {layer.Descriptor.Digest} ({layer.Descriptor.Size} bytes, diff_id {layer.DiffId}) from {hostDir}");
-        }
-
-        builder.WithConfig(new ConfigChanges
-        {
-            Environment = o.All("env").Select(e => Pair(SplitPair(e, '=', "--env NAME=VALUE"))).ToList(),
-            Labels = o.All("label").Select(e => Pair(SplitPair(e, '=', "--label KEY=VALUE"))).ToList(),
-            ExposedPorts = o.All("port").ToList(),
-            Volumes = o.All("volume").ToList(),
-            Entrypoint = o.Has("entrypoint") ? o.All("entrypoint").ToList() : null,
-            Cmd = o.Has("cmd") ? o.All("cmd").ToList() : null,
-            User = o.Single("user"),
-            WorkingDirectory = o.Single("workdir"),
-            Created = time,
-        });
-        builder.WithFormat(o.Single("format") switch
+        var names = destination is null ? o.All("tag").Select(ImageReference.Parse).ToList() : [];
+        var layers = LayerInputs(o);
+        ImageFormat format = o.Single("format") switch
         {
             null => ImageFormat.SameAsBase,
             "oci" or "OCI" => ImageFormat.Oci,
             "docker" or "Docker" => ImageFormat.Docker,
             var other => throw new UsageException($"--format '{other}' is not oci or docker"),
-        });
-        foreach (string annotation in o.All("annotation"))
+        };
+        return new ContainerBuildRequest
         {
-            var (key, value) = SplitPair(annotation, '=', "--annotation KEY=VALUE");
-            builder.WithAnnotation(key, value);
-        }
-        BuiltImage image = builder.Build();
-        if (destination is not null)
+            BaseImage = from,
+            Platforms = [new PlatformInput("", o.Single("platform") is { } p ? Platform.Parse(p) : null, "", null, [], []) { Layers = layers }],
+            Config = ConfigChangesOf(o),
+            Annotations = o.All("annotation").Select(a => Pair(SplitPair(a, '=', "--annotation KEY=VALUE"))).ToList(),
+            Compression = Compression(o.Single("level")),
+            Format = format,
+            BaseImageLabels = false,
+            Repository = destination?.Repository ?? names.FirstOrDefault()?.Repository ?? "ctimage",
+            Tags = destination is null ? [names.FirstOrDefault()?.Tag ?? "latest"] : PushTags(o, destination),
+            OutputRegistry = destination?.Registry,
+            Output = destination is null ? new OutputTarget(ValidOutput(to), names) : null,
+            FallbackArchiveDirectory = Directory.GetCurrentDirectory(),
+            SourceDateEpoch = Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")),
+            CacheDirectory = o.Single("cache") ?? CacheLayout.DefaultRoot(environment),
+            EnvironmentSnapshot = environment,
+        };
+    }
+
+    // Each --layer HOSTDIR:IMAGEDIR is one layer, with --executable paths given mode 0755.
+    private static List<LayerInput> LayerInputs(Options o)
+    {
+        var executables = o.All("executable").Select(LayerPath.Normalize).ToHashSet(StringComparer.Ordinal);
+        var layers = new List<LayerInput>();
+        foreach (string spec in o.All("layer"))
         {
-            var tags = o.All("tag").Select(t => t.Contains(':') || t.Contains('/') ? ImageReference.Parse(t).Tag ?? "latest" : t)
-                .Prepend(destination.Tag ?? "latest").Distinct().ToList();
-            var client = registries.Client(destination.Registry, destination.Repository, Registry.Auth.RegistryRole.Push);
-            var result = await new Registry.ImagePusher(client, message => Console.Error.WriteLine(message))
-                .PushAsync(image, destination.Repository, tags, baseImage.Origin, cancellationToken);
-            Console.Error.WriteLine(result.UpToDate ? "already up to date" : $"pushed {string.Join(", ", result.TagsPushed)}");
+            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
+            var entries = DirectoryEntries.FromDirectory(hostDir, imageDir,
+                relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null);
+            string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(hostDir));
+            layers.Add(new LayerInput(name, entries, $"ctimage: COPY {name} {imageDir}"));
         }
-        else
-        {
-            var names = o.All("tag").Select(ImageReference.Parse).ToList();
-            string written = await ImageOutput.WriteAsync(to, image, names, time, cancellationToken);
-            Console.Error.WriteLine($"wrote {written}");
-        }
-        Console.WriteLine(image.ManifestDigest);
-        return 0;
+        return layers;
+    }
+
+    private static ConfigChanges ConfigChangesOf(Options o) => new()
+    {
+        Environment = o.All("env").Select(e => Pair(SplitPair(e, '=', "--env NAME=VALUE"))).ToList(),
+        Labels = o.All("label").Select(e => Pair(SplitPair(e, '=', "--label KEY=VALUE"))).ToList(),
+        ExposedPorts = o.All("port").ToList(),
+        Volumes = o.All("volume").ToList(),
+        Entrypoint = o.Has("entrypoint") ? o.All("entrypoint").ToList() : null,
+        Cmd = o.Has("cmd") ? o.All("cmd").ToList() : null,
+        User = o.Single("user"),
+        WorkingDirectory = o.Single("workdir"),
+    };
+
+    // The destination's tag first, then the tags of --tag values (a full name gives its tag).
+    private static List<string> PushTags(Options o, ImageReference destination)
+        => o.All("tag").Select(t => t.Contains(':') || t.Contains('/') ? ImageReference.Parse(t).Tag ?? "latest" : t)
+            .Prepend(destination.Tag ?? "latest").Distinct().ToList();
+
+    // Checked before any work: an unknown transport is CT5005.
+    private static string ValidOutput(string to)
+    {
+        _ = ImageOutput.Parse(to);
+        return to;
     }
 
     private static async Task<int> LayerAsync(Options o, CancellationToken cancellationToken)

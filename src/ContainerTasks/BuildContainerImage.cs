@@ -1,4 +1,6 @@
 using ContainerTasks.Building;
+using ContainerTasks.DotNet;
+using ContainerTasks.Pipeline;
 using ContainerTasks.Model;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -158,6 +160,25 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
         Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
         log.Progress($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
+        string repository = NormalizedRepository(log);
+        IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
+        CheckOtherProjects();
+        if (!string.IsNullOrWhiteSpace(Registry))
+        {
+            CheckRegistry(Registry.Trim());
+            _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
+        }
+        ContainerBuildRequest request = Request(environment, platform, repository, tags);
+        ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
+        // "<project> -> …", as the build's own output line: the terminal logger shows it as the project's result.
+        log.Milestone($"{(string.IsNullOrWhiteSpace(ProjectName) ? Repository : ProjectName)} -> {result.Summary}");
+
+        SetOutputs(result);
+        return !Log.HasLoggedErrors;
+    }
+
+    private string NormalizedRepository(TaskBuildLog log)
+    {
         string repository = ContainerNames.NormalizeRepository(Repository, out string? warning);
         if (warning is not null)
         {
@@ -171,29 +192,33 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
                 log.Warning(ErrorCodes.RepositoryNameNormalized, warning);
             }
         }
-        IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
-        if (OtherProjects.Length > 0)
-        {
-            // Not BuildEngine.ProjectFileOfTaskNode: that is the file declaring the task, our .targets in the package.
-            string project = string.IsNullOrEmpty(ProjectPath) ? Path.Combine(Directory.GetCurrentDirectory(), "project") : ProjectPath;
-            ProjectDestinations.ThrowOnClash(
-                new ProjectDestination(project, Path.GetDirectoryName(Path.GetFullPath(project)) ?? Directory.GetCurrentDirectory(), Repository, ImageTag, ImageTags, Registry, ArchiveOutputPath),
-                OtherProjects.Select(i => new ProjectDestination(i.ItemSpec, i.GetMetadata("ProjectDirectory"), i.GetMetadata("Repository"), i.GetMetadata("ImageTag"),
-                    i.GetMetadata("ImageTags"), i.GetMetadata("Registry"), i.GetMetadata("ArchiveOutputPath"))));
-        }
-        if (!string.IsNullOrWhiteSpace(Registry))
-        {
-            CheckRegistry(Registry.Trim());
-            _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
-        }
-        DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
+        return repository;
+    }
 
+    private void CheckOtherProjects()
+    {
+        if (OtherProjects.Length == 0)
+        {
+            return;
+        }
+        // Not BuildEngine.ProjectFileOfTaskNode: that is the file declaring the task, our .targets in the package.
+        string project = string.IsNullOrEmpty(ProjectPath) ? Path.Combine(Directory.GetCurrentDirectory(), "project") : ProjectPath;
+        ProjectDestinations.ThrowOnClash(
+            new ProjectDestination(project, Path.GetDirectoryName(Path.GetFullPath(project)) ?? Directory.GetCurrentDirectory(), Repository, ImageTag, ImageTags, Registry, ArchiveOutputPath),
+            OtherProjects.Select(i => new ProjectDestination(i.ItemSpec, i.GetMetadata("ProjectDirectory"), i.GetMetadata("Repository"), i.GetMetadata("ImageTag"),
+                i.GetMetadata("ImageTags"), i.GetMetadata("Registry"), i.GetMetadata("ArchiveOutputPath"))));
+    }
+
+    // The task's inputs as one build request: a table of properties and items.
+    private ContainerBuildRequest Request(IReadOnlyDictionary<string, string> environment, Platform platform, string repository, IReadOnlyList<string> tags)
+    {
+        DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
         var labels = Labels.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList();
         if (CreatedLabel && epoch is { } created)
         {
             labels.Add(new("org.opencontainers.image.created", Timestamps.Format(created)));
         }
-        var request = new ContainerBuildRequest
+        return new ContainerBuildRequest
         {
             BaseImage = BaseImage.Trim(),
             // Several platforms come from the inner publishes; otherwise this project's own publish is the one.
@@ -226,13 +251,6 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             EnvironmentSnapshot = environment,
             CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
         };
-
-        ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
-        // "<project> -> …", as the build's own output line: the terminal logger shows it as the project's result.
-        log.Milestone($"{(string.IsNullOrWhiteSpace(ProjectName) ? Repository : ProjectName)} -> {result.Summary}");
-
-        SetOutputs(result);
-        return !Log.HasLoggedErrors;
     }
 
     private void SetOutputs(ContainerBuildResult result)
@@ -363,9 +381,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
 
     private static CredentialFileCheck ParseCredentialFileCheck(string? check) => (check ?? "").Trim().ToLowerInvariant() switch
     {
-        "" or "warning" => Building.CredentialFileCheck.Warning,
-        "error" => Building.CredentialFileCheck.Error,
-        "none" => Building.CredentialFileCheck.None,
+        "" or "warning" => DotNet.CredentialFileCheck.Warning,
+        "error" => DotNet.CredentialFileCheck.Error,
+        "none" => DotNet.CredentialFileCheck.None,
         _ => throw new ContainerTasksException(ErrorCodes.UnknownCredentialFileCheck, $"ContainerCredentialFileCheck is '{check}'. Use Warning (the default), Error or None."),
     };
 

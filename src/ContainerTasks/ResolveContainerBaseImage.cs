@@ -1,4 +1,4 @@
-using ContainerTasks.Building;
+using ContainerTasks.DotNet;
 using Microsoft.Build.Framework;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 

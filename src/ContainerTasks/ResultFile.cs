@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ContainerTasks.Building;
+using ContainerTasks.Pipeline;
 
 namespace ContainerTasks.MSBuild;
 

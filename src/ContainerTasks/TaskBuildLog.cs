@@ -1,4 +1,4 @@
-using ContainerTasks.Building;
+using ContainerTasks.Pipeline;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 

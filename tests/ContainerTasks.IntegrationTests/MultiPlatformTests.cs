@@ -37,7 +37,7 @@ public sealed class MultiPlatformTests(BaseImages bases, HttpRegistryFixture htt
         string repository = RegistryServer.NewRepository("multi");
         int mark = server.AccessLog().Count;
         PushResult result = await new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push))
-            .PushAsync(ImageSet.Multi([x64, a64], index), repository, ["1.0", "latest"], amd64.Origin);
+            .PushAsync(ImageSet.Multi([x64, a64], index), repository, ["1.0", "latest"]);
         Assert.Equal(index.Digest, result.ManifestDigest);
         var log = server.AccessLog().Skip(mark).Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
         Assert.Single(log, e => e.Method == "PUT" && e.Target.Contains(Uri.EscapeDataString(shared.ToString()), StringComparison.Ordinal) && e.Status == 201);

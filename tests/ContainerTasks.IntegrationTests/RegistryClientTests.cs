@@ -1,6 +1,7 @@
 using ContainerTasks.Building;
 using ContainerTasks.Layers;
 using ContainerTasks.Model;
+using ContainerTasks.Pipeline;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
 using ContainerTasks.Sources;
@@ -108,7 +109,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
 
         ProxyTraffic start = counter.Forwarded;
         int logStart = server.AccessLog().Count;
-        PushResult first = await pusher.PushAsync(image, repository, ["1.0", "latest"], baseImage.Origin);
+        PushResult first = await pusher.PushAsync(image, repository, ["1.0", "latest"]);
         ProxyTraffic afterFirst = counter.Forwarded;
         var firstLog = server.AccessLog().Skip(logStart).Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
         long uploaded = afterFirst.RequestBodyBytes - start.RequestBodyBytes;
@@ -119,7 +120,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         Assert.Equal(2, firstLog.Count(e => e.Method == "PUT" && e.Path.Contains("/manifests/", StringComparison.Ordinal)));
 
         logStart = server.AccessLog().Count;
-        PushResult second = await pusher.PushAsync(image, repository, ["1.0", "latest"], baseImage.Origin);
+        PushResult second = await pusher.PushAsync(image, repository, ["1.0", "latest"]);
         var secondLog = server.AccessLog().Skip(logStart).Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
         Assert.True(second.UpToDate);
         Assert.Equal(["HEAD", "HEAD"], secondLog.Select(e => e.Method));
@@ -193,7 +194,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
-            new ImagePusher(session.Client(registry, "missing/repo", RegistryRole.Push)).PushAsync(image, "missing/repo", ["1.0"], baseImage.Origin));
+            new ImagePusher(session.Client(registry, "missing/repo", RegistryRole.Push)).PushAsync(image, "missing/repo", ["1.0"]));
         clock.Stop();
         Assert.Equal("CT3004", error.Code);
         Assert.Contains("create it first", error.Message);
@@ -238,7 +239,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         BuiltImage image = new ImageBuilder(baseImage, kit.Store).AddLayer(cached, "test layer").Build();
         string repository = RegistryServer.NewRepository(repositoryPrefix);
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
-            new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1.0"], baseImage.Origin));
+            new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1.0"]));
         Assert.Equal("CT1007", error.Code);
         Assert.Contains(layer.ToString(), error.Message);
         Assert.Contains("publishing again rebuilds the layer", error.Message);
@@ -271,11 +272,22 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
                 .WithConfig(new ConfigChanges { Entrypoint = ["/bin/sh", "-c", "cat /app/hello.txt; wc -c < /app/random.bin"] }).Build();
         }
         string repository = RegistryServer.NewRepository("reuse");
-        var pusher = new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)) { ReuseThrough = kit.Store };
+        RegistryClient client = session.Client(server.Host, repository, RegistryRole.Push);
+        var pusher = new ImagePusher(client);
+        // As a build does: the reuse step, the push, then the step that remembers what this machine pushed.
+        async Task<(PushResult Pushed, ImageSet Images, int Reused)> Publish(BuiltImage image)
+        {
+            var tags = await pusher.ReadTagsAsync(repository, ["1.0"]);
+            var reuse = new LayerReuseStep(client, repository, () => Task.FromResult(tags), kit.Store, new NullBuildLog());
+            ImageSet images = await reuse.RunAsync(ImageSet.Single(image), default);
+            PushResult pushed = await pusher.PushAsync(images, repository, ["1.0"], tags);
+            await new RememberPushedStep(kit.Store).RunAsync(new Delivery(images, null, "") { Pushed = pushed }, default);
+            return (pushed, images, reuse.LayersReused);
+        }
 
         // An earlier build (another zlib, here: another level) pushed the image.
         BuiltImage earlier = await Build(LayerCompression.Gzip(System.IO.Compression.CompressionLevel.SmallestSize));
-        await pusher.PushAsync(earlier, repository, ["1.0"], baseImage.Origin);
+        await Publish(earlier);
         // This build compresses the same content into another blob.
         BuiltImage now = await Build(LayerCompression.Default);
         Digest earlierLayer = earlier.Manifest.Layers[^1].Digest;
@@ -283,19 +295,19 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         Assert.NotEqual(earlier.ManifestDigest, now.ManifestDigest);
 
         int logStart = server.AccessLog().Count;
-        PushResult second = await pusher.PushAsync(now, repository, ["1.0"], baseImage.Origin);
+        var second = await Publish(now);
         var secondLog = server.AccessLog().Skip(logStart).Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
-        Assert.True(second.UpToDate, "the image with the earlier blob is the one the tag already has");
-        Assert.Equal(1, second.LayersReused);
-        Assert.Equal(earlier.ManifestDigest, second.Images!.Root.Digest);
+        Assert.True(second.Pushed.UpToDate, "the image with the earlier blob is the one the tag already has");
+        Assert.Equal(1, second.Reused);
+        Assert.Equal(earlier.ManifestDigest, second.Images.Root.Digest);
         Assert.Equal(earlierLayer, second.Images.Images[0].Manifest.Layers[^1].Digest);
         Assert.DoesNotContain(secondLog, e => e.Method is "PUT" or "POST" or "PATCH");
 
         // Changed content is not reused: the new layer goes up, the tag moves.
         string extra = Path.Combine(kit.Home.Path, "extra.txt");
         File.WriteAllText(extra, "changed\n");
-        PushResult third = await pusher.PushAsync(await Build(LayerCompression.Default, extra), repository, ["1.0"], baseImage.Origin);
-        Assert.Equal(0, third.LayersReused);
+        var (third, _, thirdReused) = await Publish(await Build(LayerCompression.Default, extra));
+        Assert.Equal(0, thirdReused);
         Assert.Equal(["1.0"], third.TagsPushed);
         Assert.Equal(2, third.BlobsUploaded);   // the new layer and the new config
         RegistryTestKit.VerifyWithSkopeoAndRun(server, $"{repository}:1.0", kit.Home.Path, LayerBytes);
@@ -312,7 +324,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         SourceImage baseImage = await kit.PullAsync(session, shapes.Docker.Reference);
         BuiltImage image = await kit.BuildAsync(baseImage, LayerBytes);
         string repository = RegistryServer.NewRepository("cross");
-        PushResult result = await new ImagePusher(session.Client(target.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"], baseImage.Origin);
+        PushResult result = await new ImagePusher(session.Client(target.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"]);
 
         var sourceLog = http.Server.AccessLog().Skip(sourceStart).Where(e => e.UserAgent.StartsWith("ContainerTasks", StringComparison.Ordinal)).ToList();
         foreach (Descriptor layer in baseImage.Manifest.Layers)
@@ -338,7 +350,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         BuiltImage image = await kit.BuildAsync(baseImage);
         string repository = RegistryServer.NewRepository("denied");
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
-            new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"], baseImage.Origin));
+            new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"]));
         Assert.Equal("CT3003", error.Code);
         Assert.Contains(repository, error.Message);
         Assert.DoesNotContain(RegistryUsers.Puller.Password, error.Message);
@@ -372,7 +384,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         {
             await using Stream _ = await baseImage.Blobs.OpenBlobAsync(layer);
         }
-        PushResult result = await new ImagePusher(pushSession.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"], baseImage.Origin);
+        PushResult result = await new ImagePusher(pushSession.Client(server.Host, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"]);
         Assert.Equal(0, result.BlobsMounted);
         Assert.Equal(image.Manifest.Layers.Count + 1, result.BlobsUploaded);
         var log = server.AccessLog().Where(e => e.Path.Contains(repository, StringComparison.Ordinal)).ToList();
@@ -415,10 +427,10 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         SourceImage baseImage = await kit.PullAsync(session, shapes.Oci.Reference);
         string repository = RegistryServer.NewRepository("expiry");
         var pusher = new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push));
-        await pusher.PushAsync(await kit.BuildAsync(baseImage), repository, ["1"], baseImage.Origin);
+        await pusher.PushAsync(await kit.BuildAsync(baseImage), repository, ["1"]);
         int tokens = server.TokenServer!.Requests.Count;
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        await pusher.PushAsync(await kit.BuildAsync(baseImage), repository, ["2"], baseImage.Origin);
+        await pusher.PushAsync(await kit.BuildAsync(baseImage), repository, ["2"]);
         Assert.True(server.TokenServer.Requests.Count > tokens, "no new token was requested after the first one expired");
         Assert.DoesNotContain(server.AccessLog(), e => e.Path.Contains(repository, StringComparison.Ordinal) && e.Method == "PUT" && e.Status == 401 && e.Path.Contains("/manifests/", StringComparison.Ordinal) && false);
     }
@@ -438,7 +450,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         using var session = kit.Session(env, server.Host, server.Host);
         SourceImage baseImage = await kit.PullAsync(session, shapes.Oci.Reference);
         string repository = RegistryServer.NewRepository("helper");
-        await new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(await kit.BuildAsync(baseImage), repository, ["1"], baseImage.Origin);
+        await new ImagePusher(session.Client(server.Host, repository, RegistryRole.Push)).PushAsync(await kit.BuildAsync(baseImage), repository, ["1"]);
         Assert.Contains(kit.LogLines, l => l.Contains("docker-credential-fixture", StringComparison.Ordinal));
 
         File.WriteAllText(kit.Home[".docker/config.json"], "{\"auths\":{\"" + server.Host + "\":{\"auth\":\"" + Convert.ToBase64String("pusher:wrong-password-9"u8.ToArray()) + "\"}}}");
@@ -482,6 +494,21 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         Assert.Contains(proxy.Requests, r => r.Method == "CONNECT" && r.Target.StartsWith(ForwardProxy.TestHostName, StringComparison.Ordinal) && r.HadProxyAuthorization);
         Assert.All(kit.LogLines, line => Assert.DoesNotContain("proxy-secret-4", line));
     }
+
+    private sealed class NullBuildLog : IContainerBuildLog
+    {
+        public void Progress(string message)
+        {
+        }
+
+        public void Detail(string message)
+        {
+        }
+
+        public void Warning(string code, string message)
+        {
+        }
+    }
 }
 
 [Collection(ImageCollection.Name)]
@@ -507,7 +534,7 @@ public sealed class RegistryFaultTests(BaseImages bases, HttpRegistryFixture htt
             int bytes = 1_000_000 + (i * 97_531);
             BuiltImage image = await kit.BuildAsync(baseImage, bytes);
             string repository = RegistryServer.NewRepository($"faults{i}");
-            await new ImagePusher(session.Client(registry, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"], baseImage.Origin);
+            await new ImagePusher(session.Client(registry, repository, RegistryRole.Push)).PushAsync(image, repository, ["1"]);
             pushed.Add((repository, bytes));
             if (!everyKind.HasPendingSteps && proxy.Schedule == everyKind)
             {

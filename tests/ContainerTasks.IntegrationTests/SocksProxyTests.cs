@@ -51,7 +51,7 @@ public sealed class SocksProxyTests(BaseImages bases, BasicAuthRegistryFixture b
         SourceImage baseImage = await kit.PullAsync(session, $"{registry}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
         Assert.Equal(shapes.Oci.Digest, baseImage.ManifestDigest.ToString());
         string repository = RegistryServer.NewRepository("socks");
-        await new ImagePusher(session.Client(registry, repository, RegistryRole.Push)).PushAsync(await kit.BuildAsync(baseImage), repository, ["1"], baseImage.Origin);
+        await new ImagePusher(session.Client(registry, repository, RegistryRole.Push)).PushAsync(await kit.BuildAsync(baseImage), repository, ["1"]);
 
         Assert.Contains(socks.Connections, c => c.Target == registry && c.ConnectedTo == $"127.0.0.1:{server.Port}" && c.User == "socksuser");
         Assert.DoesNotContain(socks.Connections, c => c.ConnectedTo is null);

@@ -1,4 +1,4 @@
-using ContainerTasks.Building;
+using ContainerTasks.DotNet;
 using ContainerTasks.Tests.Infrastructure;
 using ContainerTasks.Tests.Infrastructure.Registries;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ContainerTasks.Building;
+using ContainerTasks.DotNet;
 using ContainerTasks.Tests.Infrastructure;
 
 namespace ContainerTasks.Tests;

@@ -1,5 +1,6 @@
-using ContainerTasks.Building;
+using ContainerTasks.DotNet;
 using ContainerTasks.Layers;
+using ContainerTasks.Pipeline;
 using ContainerTasks.Tests.Infrastructure;
 
 namespace ContainerTasks.Tests;
@@ -46,7 +47,7 @@ public sealed class CredentialFilesTests
         var plan = new List<PlannedLayer> { new(LayerKind.App, "app", [LayerEntry.File(dir["nuget.config"], "app/nuget.config"), LayerEntry.File(dir["app.dll"], "app/app.dll")]) };
         var log = new RecordingLog();
 
-        CredentialFiles.Check(plan, "/app/", CredentialFileCheck.Warning, log);
+        CredentialFiles.Check(plan, "/app/", CredentialFileCheck.Warning, log.Warning);
         var (code, message) = Assert.Single(log.Warnings);
         Assert.Equal("CT4121", code);
         Assert.Contains("/app/nuget.config", message);
@@ -54,11 +55,11 @@ public sealed class CredentialFilesTests
         Assert.Contains("ContainerCredentialFileCheck", message);
         Assert.DoesNotContain(Secret, message);
 
-        var error = Assert.Throws<ContainerTasksException>(() => CredentialFiles.Check(plan, "/app/", CredentialFileCheck.Error, new RecordingLog()));
+        var error = Assert.Throws<ContainerTasksException>(() => CredentialFiles.Check(plan, "/app/", CredentialFileCheck.Error, new RecordingLog().Warning));
         Assert.Equal("CT4121", error.Code);
         Assert.DoesNotContain(Secret, error.Message);
         var none = new RecordingLog();
-        CredentialFiles.Check(plan, "/app/", CredentialFileCheck.None, none);
+        CredentialFiles.Check(plan, "/app/", CredentialFileCheck.None, none.Warning);
         Assert.Empty(none.Warnings);
     }
 

@@ -1,4 +1,4 @@
-using ContainerTasks.Building;
+using ContainerTasks.DotNet;
 
 namespace ContainerTasks.Tests;
 

@@ -65,6 +65,19 @@ public sealed class ImageConfig
     /// <summary>Environment variables as <c>NAME=value</c>, in order.</summary>
     public IReadOnlyList<string> Env => ReadStringArray(Section, "Env");
 
+    /// <summary>
+    /// The environment as <paramref name="changes"/> leave it, by the one rule <see cref="Apply"/> writes it with
+    /// (a name set again replaces its last entry), as name/value pairs in order. The config itself is not changed.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> EnvironmentAfter(IReadOnlyList<KeyValuePair<string, string>> changes)
+    {
+        ImageConfig copy = Parse(ToBytes());
+        SetEnvironment(copy.EditableSection, changes);
+        return copy.Env.Select(entry => entry.IndexOf('=') is var equals and >= 0
+            ? new KeyValuePair<string, string>(entry[..equals], entry[(equals + 1)..])
+            : new KeyValuePair<string, string>(entry, "")).ToList();
+    }
+
     /// <summary>The entrypoint, or null when unset.</summary>
     public IReadOnlyList<string>? Entrypoint => Section.Contains("Entrypoint") && !IsNull(Section, "Entrypoint") ? ReadStringArray(Section, "Entrypoint") : null;
 
@@ -122,38 +135,13 @@ public sealed class ImageConfig
         {
             SetEnvironment(section, changes.Environment);
         }
-        if (changes.ExposedPorts.Count > 0)
-        {
-            RawJsonObject ports = section.GetOrAddObject("ExposedPorts", "ExposedPorts");
-            foreach (string port in changes.ExposedPorts)
-            {
-                ports.SetRaw(NormalizePort(port), "{}"u8.ToArray());
-            }
-        }
-        if (changes.Labels.Count > 0)
-        {
-            RawJsonObject labels = section.GetOrAddObject("Labels", "Labels");
-            foreach (var label in changes.Labels)
-            {
-                if (string.IsNullOrEmpty(label.Key))
-                {
-                    throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, "A label has an empty name. Give every label a name.");
-                }
-                labels.SetRaw(label.Key, JsonFormat.String(label.Value));
-            }
-        }
-        if (changes.Volumes.Count > 0)
-        {
-            RawJsonObject volumes = section.GetOrAddObject("Volumes", "Volumes");
-            foreach (string volume in changes.Volumes)
-            {
-                if (!volume.StartsWith('/'))
-                {
-                    throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"The volume '{volume}' is not an absolute path. Volumes are paths inside the container, e.g. /data.");
-                }
-                volumes.SetRaw(volume, "{}"u8.ToArray());
-            }
-        }
+        SetMembers(section, "ExposedPorts", changes.ExposedPorts.Select(port => (NormalizePort(port), "{}"u8.ToArray())));
+        SetMembers(section, "Labels", changes.Labels.Select(label => string.IsNullOrEmpty(label.Key)
+            ? throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, "A label has an empty name. Give every label a name.")
+            : (label.Key, JsonFormat.String(label.Value))));
+        SetMembers(section, "Volumes", changes.Volumes.Select(volume => !volume.StartsWith('/')
+            ? throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"The volume '{volume}' is not an absolute path. Volumes are paths inside the container, e.g. /data.")
+            : (volume, "{}"u8.ToArray())));
         if (changes.Entrypoint is not null)
         {
             section.SetRaw("Entrypoint", JsonFormat.StringArray(changes.Entrypoint));
@@ -222,6 +210,17 @@ public sealed class ImageConfig
                 $"'{port}' is not a port. Write a number from 1 to 65535, optionally followed by /tcp or /udp (e.g. 8080/tcp).");
         }
         return $"{number}/{protocol}";
+    }
+
+    // Members of an object section (ports, labels, volumes), added or replaced in order; the object only when there are any.
+    private static void SetMembers(RawJsonObject section, string name, IEnumerable<(string Key, byte[] Value)> members)
+    {
+        RawJsonObject? target = null;
+        foreach (var (key, value) in members)
+        {
+            target ??= section.GetOrAddObject(name, name);
+            target.SetRaw(key, value);
+        }
     }
 
     private static void SetEnvironment(RawJsonObject section, IReadOnlyList<KeyValuePair<string, string>> environment)

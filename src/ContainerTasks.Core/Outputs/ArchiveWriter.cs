@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ContainerTasks.Building;
 using ContainerTasks.Json;
 using ContainerTasks.Layers;
 using ContainerTasks.Model;
@@ -17,7 +16,7 @@ internal static class ArchiveWriter
     private const int FileMode = 0x1A4; // 0644
     private const int DirectoryMode = 0x1ED; // 0755
 
-    public static async Task WriteAsync(string path, bool docker, ImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string path, bool docker, IImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase);
         string? directory = Path.GetDirectoryName(path);
@@ -35,7 +34,7 @@ internal static class ArchiveWriter
         }
     }
 
-    private static void WriteTar(Stream file, bool gzip, bool docker, ImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
+    private static void WriteTar(Stream file, bool gzip, bool docker, IImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         using GzipWriteStream? compressed = gzip ? new GzipWriteStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true, pieces: true) : null;
         var buffered = new BufferedStream(compressed ?? file, 256 * 1024);
@@ -72,12 +71,12 @@ internal static class ArchiveWriter
     }
 
     // One entry per platform image; only the first carries the tags (docker load gives a tag to one image).
-    private static byte[] DockerManifestJson(ImageSet images, IReadOnlyList<ImageReference> names) => JsonFormat.Write(writer =>
+    private static byte[] DockerManifestJson(IImageSet images, IReadOnlyList<ImageReference> names) => JsonFormat.Write(writer =>
     {
         writer.WriteStartArray();
         for (int i = 0; i < images.Images.Count; i++)
         {
-            BuiltImage image = images.Images[i];
+            IImage image = images.Images[i];
             writer.WriteStartObject();
             writer.WriteString("Config", BlobPath(image.Manifest.Config.Digest));
             writer.WriteStartArray("RepoTags");

@@ -6,7 +6,7 @@ namespace ContainerTasks.Outputs;
 /// A local container engine (Docker or Podman) to load images into with <c>docker load</c> / <c>podman load</c>.
 /// Only a server that answers counts: a <c>docker</c> client with no daemon behind it is no destination.
 /// </summary>
-public sealed class LocalDaemon
+internal sealed class LocalDaemon
 {
     private readonly IReadOnlyDictionary<string, string> _environment;
 

@@ -1,4 +1,3 @@
-using ContainerTasks.Building;
 using ContainerTasks.FileSystem;
 using ContainerTasks.Json;
 using ContainerTasks.Model;
@@ -11,7 +10,7 @@ namespace ContainerTasks.Outputs;
 /// </summary>
 internal static class OciLayoutWriter
 {
-    public static async Task WriteAsync(string directory, ImageSet image, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string directory, IImageSet image, IReadOnlyList<ImageReference> names, CancellationToken cancellationToken)
     {
         string indexPath = Path.Combine(directory, "index.json");
         string layoutPath = Path.Combine(directory, "oci-layout");

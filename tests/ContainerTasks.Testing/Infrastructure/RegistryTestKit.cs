@@ -89,7 +89,8 @@ public sealed class RegistryTestKit : IDisposable
     /// <summary>Reads a base image from a registry.</summary>
     public async Task<SourceImage> PullAsync(RegistrySession session, string reference, Platform? platform = null)
     {
-        var source = await ImageSources.OpenAsync("docker://" + reference, Store, session);
+        ImageReference name = ImageReference.Parse(reference);
+        var source = new RegistryImageSource(name, session.Client(name.Registry, name.Repository, Registry.Auth.RegistryRole.Pull), Store);
         return await source.GetImageAsync(platform ?? Platform.LinuxAmd64);
     }
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace ContainerTasks.Building;
+namespace ContainerTasks;
 
 /// <summary>Byte counts for people: decimal units (as <c>docker images</c> shows them), one decimal, the unit scaled to the number.</summary>
-public static class Sizes
+internal static class Sizes
 {
     private static readonly string[] Units = ["KB", "MB", "GB", "TB"];
 

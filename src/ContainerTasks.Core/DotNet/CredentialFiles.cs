@@ -1,13 +1,13 @@
 using ContainerTasks.Layers;
 
-namespace ContainerTasks.Building;
+namespace ContainerTasks.DotNet;
 
 /// <summary>
 /// Finds files going into the image that look like credential stores: the Web SDK publishes a project folder's
 /// nuget.config, and one with feed passwords would be readable by anyone who pulls the image. Cheap by design:
 /// only files with these names are opened, only when small, and the secret itself is never read into a message.
 /// </summary>
-public static class CredentialFiles
+internal static class CredentialFiles
 {
     private const long MaxReadBytes = 1024 * 1024;
 
@@ -15,8 +15,8 @@ public static class CredentialFiles
     /// <param name="plan">The layers about to be written.</param>
     /// <param name="workingDirectory">Where the publish output goes in the image (<c>/app/</c>): advice names files relative to it, as the project does.</param>
     /// <param name="check">Warning, Error or None.</param>
-    /// <param name="log">Receives the warnings.</param>
-    public static void Check(IEnumerable<PlannedLayer> plan, string workingDirectory, CredentialFileCheck check, IContainerBuildLog log)
+    /// <param name="warning">Receives each warning (code, message).</param>
+    public static void Check(IEnumerable<PlannedLayer> plan, string workingDirectory, CredentialFileCheck check, Action<string, string> warning)
     {
         if (check == CredentialFileCheck.None)
         {
@@ -37,7 +37,7 @@ public static class CredentialFiles
         }
         foreach (var finding in findings)
         {
-            log.Warning(ErrorCodes.CredentialFileInImage,
+            warning(ErrorCodes.CredentialFileInImage,
                 $"The image contains {finding.Text}, which looks like a credential store. {finding.Advice} ContainerCredentialFileCheck=Error makes this an error.");
         }
     }

@@ -1,12 +1,12 @@
 using System.Globalization;
 
-namespace ContainerTasks.Building;
+namespace ContainerTasks.DotNet;
 
 /// <summary>
 /// The ports an ASP.NET Core app listens on, read from the environment the image will have, as the SDK does:
 /// <c>ASPNETCORE_URLS</c> when set, else <c>ASPNETCORE_HTTP_PORTS</c> and <c>ASPNETCORE_HTTPS_PORTS</c>.
 /// </summary>
-public static class PortInference
+internal static class PortInference
 {
     /// <summary>The inferred ports as <c>N/tcp</c>, in order, without duplicates.</summary>
     public static IReadOnlyList<string> FromEnvironment(IEnumerable<KeyValuePair<string, string>> environment)

@@ -1,17 +1,6 @@
 using ContainerTasks.Model;
 
-namespace ContainerTasks.Building;
-
-/// <summary>Where one project of a build sends its image: what <see cref="ProjectDestinations.ThrowOnClash"/> compares.</summary>
-/// <param name="Project">The project file, as the build names it.</param>
-/// <param name="ProjectDirectory">The project's folder: a relative archive path is resolved against it.</param>
-/// <param name="Repository">ContainerRepository as set (normalised here as for the image itself).</param>
-/// <param name="ImageTag">ContainerImageTag.</param>
-/// <param name="ImageTags">ContainerImageTags.</param>
-/// <param name="Registry">ContainerRegistry.</param>
-/// <param name="ArchiveOutputPath">ContainerArchiveOutputPath.</param>
-public sealed record ProjectDestination(string Project, string ProjectDirectory, string Repository, string? ImageTag, string? ImageTags,
-    string? Registry, string? ArchiveOutputPath);
+namespace ContainerTasks.DotNet;
 
 /// <summary>
 /// Two projects of one build that would write the same image name (registry, repository and tag) or the same
@@ -62,7 +51,7 @@ public static class ProjectDestinations
         IReadOnlyList<string> tags = ContainerNames.ParseTags(destination.ImageTag, destination.ImageTags);
         if (!string.IsNullOrWhiteSpace(destination.ArchiveOutputPath))
         {
-            string file = ContainerBuilder.ArchiveFilePath(destination.ArchiveOutputPath, repository, destination.ProjectDirectory);
+            string file = ArchiveOutputPaths.FilePath(destination.ArchiveOutputPath, repository, destination.ProjectDirectory);
             // File names compare as the file system does; image names (tags are case-sensitive) exactly.
             return [OperatingSystem.IsLinux() ? file : file.ToUpperInvariant()];
         }

@@ -1,0 +1,15 @@
+using ContainerTasks.Building;
+using ContainerTasks.Model;
+using ContainerTasks.Outputs;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>An archive file: a docker archive (<c>ContainerArchiveOutputPath</c>) or an OCI archive.</summary>
+internal sealed class ArchiveDestination(OutputKind kind, string path, IReadOnlyList<ImageReference> names, DateTimeOffset time) : ImageDestination
+{
+    public override async Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken)
+    {
+        string written = await ImageOutput.WriteAsync(kind, path, images, names, time, cancellationToken).ConfigureAwait(false);
+        return new Delivery(images, written, $"{Sizes.Format(new FileInfo(written).Length)} written to {written}");
+    }
+}

@@ -1,0 +1,47 @@
+using ContainerTasks.Building;
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>The result of a build, from what was built and where it went.</summary>
+internal static class BuildResults
+{
+    public static ContainerBuildResult From(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery)
+    {
+        ContainerBuildRequest request = run.Request;
+        ImageSet set = delivery.Images;
+        IReadOnlyList<string> names = run.ResultNames();
+        var platforms = set.Images.Select((image, i) => new PlatformResult(built[i].Input.RuntimeIdentifier, image.Platform.ToString(), image.ManifestDigest,
+            image.ManifestBytes, image.ConfigBytes) { Layers = LayerReports(image, built[i]) }).ToList();
+        // One line for the whole image: what a user reads at the default verbosity.
+        string shape = set.Index is null ? $"{set.Images[0].Manifest.Layers.Count} layers" : $"{set.Images.Count} platforms";
+        string otherTags = names.Count > 1 ? $"; also tagged {string.Join(", ", request.Tags.Skip(1))}" : "";
+        return new ContainerBuildResult
+        {
+            ManifestDigest = set.Root.Digest,
+            Manifest = set.Index?.Bytes ?? set.Images[0].ManifestBytes,
+            Config = set.Images[0].ConfigBytes,
+            MediaType = set.Root.MediaType,
+            Registry = run.PushRegistry,
+            Repository = request.Repository,
+            Tags = request.Tags,
+            Names = names,
+            ArchivePath = delivery.ArchivePath,
+            Destination = delivery.Destination,
+            Summary = $"{names[0]}@{set.Root.Digest} ({shape}, {delivery.Destination}{otherTags})",
+            BaseDigest = built[0].Base.ManifestDigest,
+            Platforms = platforms,
+            Index = set.Index?.Bytes,
+        };
+    }
+
+    // The manifest's layers: the base's first, then this build's, in plan order.
+    private static List<LayerResult> LayerReports(BuiltImage image, PlatformBuild built)
+    {
+        IReadOnlyList<Descriptor> layers = image.Manifest.Layers;
+        int baseCount = layers.Count - built.Plan.Count;
+        return layers.Select((layer, i) => i < baseCount
+            ? new LayerResult(layer.Digest, layer.Size, "base", LayerResult.FromBase)
+            : new LayerResult(layer.Digest, layer.Size, built.Plan[i - baseCount].Name, built.Reused[i - baseCount] ? LayerResult.FromCache : LayerResult.Built)).ToList();
+    }
+}

@@ -1,0 +1,54 @@
+using ContainerTasks.Building;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// Runs a container build from a <see cref="ContainerBuildRequest"/>, as a plan of steps: open the base, build each
+/// platform's image, run the destination's steps that change the image, write it to the destination (a registry,
+/// an archive, an OCI layout or a local engine, chosen once from the request), run the steps after, keep the cache
+/// within bounds.
+/// </summary>
+public static class ContainerBuilder
+{
+    /// <summary>Builds and delivers the image (or, for several platforms, the images and their index).</summary>
+    public static async Task<ContainerBuildResult> BuildAsync(ContainerBuildRequest request, IContainerBuildLog log, CancellationToken cancellationToken = default)
+    {
+        using BuildRun run = BuildRun.Start(request, log);
+        IImageSource source = await BaseImageOpener.OpenAsync(run, cancellationToken).ConfigureAwait(false);
+        run.Timer.Mark("start");
+        IReadOnlyList<PlatformBuild> built = await PlatformBuilder.BuildAllAsync(run, source, cancellationToken).ConfigureAwait(false);
+        ImageSet images = ImageSet.Of(built.Select(b => b.Image).ToList());
+
+        ImageDestination destination = DestinationChoice.Choose(run);
+        foreach (IImageStep step in destination.StepsBefore)
+        {
+            images = await step.RunAsync(images, cancellationToken).ConfigureAwait(false);
+        }
+        Delivery delivery = await destination.WriteAsync(images, cancellationToken).ConfigureAwait(false);
+        foreach (IDeliveredImageStep step in destination.StepsAfter)
+        {
+            await step.RunAsync(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        if (delivery.Images.Index is { } index)
+        {
+            // After the steps: keeping earlier blobs changes the platform manifests and the index.
+            log.Progress($"Image index {index.Digest} for {string.Join(", ", delivery.Images.Images.Select(i => i.Platform))}.");
+        }
+        run.Timer.Mark(destination.Phase);
+        KeepCacheInBounds(run);
+        return BuildResults.From(run, built, delivery);
+    }
+
+    // Least recently used blobs go once the store is over its limit; blobs used within the hour stay.
+    private static void KeepCacheInBounds(BuildRun run)
+    {
+        var (deleted, freed) = run.Store.Prune(run.Request.CacheMaxBytes, TimeSpan.FromHours(1));
+        run.Timer.Mark("cache upkeep");
+        run.Log.Detail($"Time: {run.Timer}.");
+        if (deleted > 0)
+        {
+            run.Log.Detail($"Content cache {run.Store.Root}: removed {deleted} least recently used blobs ({Sizes.Format(freed)}) to stay under {Sizes.Format(run.Request.CacheMaxBytes)}.");
+        }
+    }
+}

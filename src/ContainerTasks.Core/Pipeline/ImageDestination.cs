@@ -1,0 +1,19 @@
+using ContainerTasks.Building;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>Where a build's image goes, chosen once from the request; a destination only writes, its steps change or follow.</summary>
+internal abstract class ImageDestination
+{
+    /// <summary>The phase name in the detailed time line.</summary>
+    public virtual string Phase => "output";
+
+    /// <summary>Steps that change the image for this destination, run in order before <see cref="WriteAsync"/>.</summary>
+    public virtual IReadOnlyList<IImageStep> StepsBefore => [];
+
+    /// <summary>Steps run in order after <see cref="WriteAsync"/>.</summary>
+    public virtual IReadOnlyList<IDeliveredImageStep> StepsAfter => [];
+
+    /// <summary>Writes the image.</summary>
+    public abstract Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken);
+}

@@ -1,0 +1,159 @@
+using ContainerTasks.Building;
+using ContainerTasks.DotNet;
+using ContainerTasks.Layers;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// Builds each platform's image: resolve the base, plan and build the layers, assemble config and manifest. Bases are
+/// resolved while layers are built (as Jib pulls the base while it builds the app layers), and platforms are built
+/// at once (bounded by the core count) once the first platform's layers are built; results and log lines stay in
+/// platform order.
+/// </summary>
+internal static class PlatformBuilder
+{
+    public static async Task<IReadOnlyList<PlatformBuild>> BuildAllAsync(BuildRun run, IImageSource source, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PlatformInput> platforms = run.Request.Platforms;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var bases = new List<Task<SourceImage>>();
+        Task previous = Task.CompletedTask;
+        foreach (PlatformInput platform in platforms)
+        {
+            // One after another: the first resolves the tag (one HEAD), the others read the cached index.
+            Task<SourceImage> next = ResolveAfterAsync(previous, source, platform, stop.Token);
+            bases.Add(next);
+            previous = next;
+        }
+        var logs = new OrderedBuildLogs(run.Log, platforms.Count);
+        var built = new PlatformBuild?[platforms.Count];
+        var failures = new Exception?[platforms.Count];
+        // The other platforms build their layers once the first one's are in the layer cache: a layer every platform
+        // shares (a framework-dependent app) is built once, and the others find it there.
+        var firstLayers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Parallel.ForEachAsync(Enumerable.Range(0, platforms.Count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
+        {
+            try
+            {
+                var order = new LayerOrder(i == 0 ? Task.CompletedTask : firstLayers.Task, i == 0 ? () => firstLayers.TrySetResult() : null);
+                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], order, stop.Token).ConfigureAwait(false);
+                run.Timer.Mark("config");
+            }
+            catch (Exception e)
+            {
+                failures[i] = e;
+                stop.Cancel();
+            }
+            finally
+            {
+                firstLayers.TrySetResult();
+                logs.Finished(i);
+            }
+        }).ConfigureAwait(false);
+        await Task.WhenAll(bases.Select(b => b.ContinueWith(_ => { }, TaskScheduler.Default))).ConfigureAwait(false);
+        ThrowFirstFailure(failures, cancellationToken);
+        return built.Select(b => b!).ToList();
+    }
+
+    // As if built one after another: the first platform's failure, not one caused by stopping the others.
+    private static void ThrowFirstFailure(Exception?[] failures, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Exception? first = failures.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? failures.FirstOrDefault(e => e is not null);
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+    }
+
+    private static async Task<SourceImage> ResolveAfterAsync(Task previous, IImageSource source, PlatformInput platform, CancellationToken cancellationToken)
+    {
+        await previous.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        return await source.GetImageAsync(platform.Platform, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>When a platform may start its layers, and whom to tell when they are built.</summary>
+    private sealed record LayerOrder(Task After, Action? Built);
+
+    private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, LayerOrder order,
+        CancellationToken cancellationToken)
+    {
+        string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
+        List<(PlannedLayer Layer, string CreatedBy)> plan;
+        try
+        {
+            plan = Plan(run, log, platform, workingDirectory);
+        }
+        catch
+        {
+            // The base's failure is the one to report: it happened first in the order the steps are written.
+            await baseTask.ConfigureAwait(false);
+            throw;
+        }
+        run.Timer.Mark("plan");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, stop.Token);
+        SourceImage baseImage;
+        try
+        {
+            baseImage = await baseTask.ConfigureAwait(false);
+        }
+        catch
+        {
+            // No layers for a build that cannot finish.
+            stop.Cancel();
+            await layers.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            throw;
+        }
+        run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
+        log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
+        var (built, reused) = await layers.ConfigureAwait(false);
+        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, reused, log);
+        run.Timer.Mark("layers");
+
+        var builder = new ImageBuilder(baseImage, run.Store);
+        for (int i = 0; i < plan.Count; i++)
+        {
+            builder.AddLayer(built[i], plan[i].CreatedBy);
+        }
+        foreach (var (key, value) in run.Request.Annotations)
+        {
+            builder.WithAnnotation(key, value);
+        }
+        BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
+        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), reused);
+    }
+
+    private static async Task<(BuiltLayer[] Built, bool[] Reused)> BuildLayersAsync(IReadOnlyList<PlannedLayer> plan, Content.ContentStore store, LayerOptions options,
+        LayerOrder order, CancellationToken cancellationToken)
+    {
+        await order.After.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var layers = await LayerSteps.BuildAsync(plan, store, options, cancellationToken).ConfigureAwait(false);
+        order.Built?.Invoke();
+        return layers;
+    }
+
+    // The layers given, or the publish folder cut into layers by the planner, each with the history line that explains it.
+    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, IContainerBuildLog log, PlatformInput platform, string workingDirectory)
+    {
+        if (platform.Layers is { } given)
+        {
+            return given.Select(l => (new PlannedLayer(LayerKind.Extra, l.Name, l.Entries), l.CreatedBy)).ToList();
+        }
+        ContainerBuildRequest request = run.Request;
+        List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
+            platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
+        CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, log.Warning);
+        return plan.Select(p => (p, $"ContainerTasks: COPY {p.Name} {(p.Kind == LayerKind.Extra ? "" : workingDirectory)}".TrimEnd())).ToList();
+    }
+
+    // As the SDK does: with a numeric ContainerUser the app's files belong to that user (group 0), so an app that writes
+    // into its own folder keeps working; otherwise (a name, or the base's APP_UID) they belong to root. Given layers belong to root.
+    private static LayerOptions LayerOptionsFor(BuildRun run, PlatformInput platform, string workingDirectory)
+    {
+        var options = new LayerOptions { ModificationTime = run.Time, Compression = run.Request.Compression };
+        bool numeric = int.TryParse(run.Request.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int uid);
+        return platform.Layers is not null ? options : options with { Uid = numeric ? uid : 0, OwnedPath = LayerPath.Normalize(workingDirectory) };
+    }
+}

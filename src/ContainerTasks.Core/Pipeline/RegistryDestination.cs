@@ -1,0 +1,56 @@
+using ContainerTasks.Building;
+using ContainerTasks.Model;
+using ContainerTasks.Registry;
+using ContainerTasks.Registry.Auth;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// A repository in a registry. Before the push, layers keep the blobs the tag's previous image already has
+/// (<see cref="LayerReuseStep"/>); after it, the pushed image is remembered for the next build's reuse.
+/// </summary>
+internal sealed class RegistryDestination : ImageDestination
+{
+    private readonly BuildRun _run;
+    private readonly string _registry;
+    private readonly ImagePusher _pusher;
+    private readonly Lazy<Task<IReadOnlyDictionary<string, Descriptor?>>> _tags;
+
+    public RegistryDestination(BuildRun run, string registry)
+    {
+        _run = run;
+        _registry = registry;
+        RegistryClient client = run.Registries.Client(registry, run.Request.Repository, RegistryRole.Push);
+        _pusher = new ImagePusher(client, run.Log.Progress);
+        // Asked once, by the reuse step and the push alike.
+        _tags = new(() => _pusher.ReadTagsAsync(run.Request.Repository, run.Request.Tags));
+        StepsBefore = [new LayerReuseStep(client, run.Request.Repository, () => _tags.Value, run.Store, run.Log)];
+        StepsAfter = [new RememberPushedStep(run.Store)];
+    }
+
+    public override string Phase => "push";
+
+    public override IReadOnlyList<IImageStep> StepsBefore { get; }
+
+    public override IReadOnlyList<IDeliveredImageStep> StepsAfter { get; }
+
+    public override async Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken)
+    {
+        ContainerBuildRequest request = _run.Request;
+        IReadOnlyDictionary<string, Descriptor?> current = await _tags.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        PushResult pushed = await _pusher.PushAsync(images, request.Repository, request.Tags, current, cancellationToken).ConfigureAwait(false);
+        if (images.Index is not null && request.PublishPlatformTags)
+        {
+            // Only on request: "<tag>-<rid>" tags for each platform image, as the SDK's built-in always adds.
+            for (int i = 0; i < images.Images.Count; i++)
+            {
+                string rid = request.Platforms[i].RuntimeIdentifier;
+                await _pusher.PushAsync(images.Images[i], request.Repository, request.Tags.Select(t => $"{t}-{rid}").ToList(), null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        string destination = pushed.UpToDate
+            ? $"already in {_registry}, nothing pushed"
+            : $"pushed to {_registry}: {pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
+        return new Delivery(images, null, destination) { Pushed = pushed };
+    }
+}

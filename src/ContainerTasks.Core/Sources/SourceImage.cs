@@ -1,0 +1,41 @@
+using ContainerTasks.Model;
+
+namespace ContainerTasks.Sources;
+
+/// <summary>
+/// A resolved image read from a source: its manifest and config (bytes as stored) and where its layers can be read.
+/// As an <see cref="IImage"/> it can be written anywhere unchanged (copied, re-tagged).
+/// </summary>
+public sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManifest Manifest, byte[] ConfigBytes, IBlobReader Blobs) : IImage
+{
+    /// <summary>The digest of <see cref="ManifestBytes"/>.</summary>
+    public Digest ManifestDigest { get; } = Digest.Sha256(ManifestBytes);
+
+    /// <summary>True for the empty <c>scratch</c> image.</summary>
+    public bool IsScratch { get; init; }
+
+    /// <summary>For an image read from a registry: where (registry and repository), so a push to the same registry can mount its layers.</summary>
+    public ImageReference? Origin { get; init; }
+
+    /// <inheritdoc />
+    public Platform Platform => ImageConfig.Parse(ConfigBytes).Platform;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ImageLayer> Layers => Manifest.Layers
+        .Zip(ImageConfig.Parse(ConfigBytes).DiffIds, (layer, diffId) => new ImageLayer(layer, diffId) { MountFrom = Origin })
+        .ToList();
+
+    /// <inheritdoc />
+    public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
+    {
+        if (descriptor.Digest == Manifest.Config.Digest)
+        {
+            return Task.FromResult<Stream>(new MemoryStream(ConfigBytes, writable: false));
+        }
+        if (descriptor.Digest == ManifestDigest)
+        {
+            return Task.FromResult<Stream>(new MemoryStream(ManifestBytes, writable: false));
+        }
+        return Blobs.OpenBlobAsync(descriptor, cancellationToken);
+    }
+}
