@@ -87,7 +87,8 @@ public sealed class HostileRegistryTests(ITestOutputHelper output)
     public async Task A_closed_port_or_an_unknown_name_fails_within_seconds_naming_the_cause_after_retries_shown_at_normal_verbosity(string registry, string cause, string named)
     {
         using var kit = new RegistryTestKit();
-        registry = registry.Replace("{free port}", Sockets.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        using var closed = Sockets.ClosedPort(out int port);
+        registry = registry.Replace("{free port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var error = await HeadFailsWithinSecondsAsync(kit, registry);
         Assert.Equal("CT3001", error.Code);
         Assert.Contains(cause, error.Message);
@@ -98,7 +99,7 @@ public sealed class HostileRegistryTests(ITestOutputHelper output)
     [Fact]
     public async Task A_token_service_nothing_listens_on_fails_within_seconds_with_its_retries_shown()
     {
-        int tokenPort = Sockets.FreePort();
+        using var closed = Sockets.ClosedPort(out int tokenPort);
         await using var server = new HostileServer((_, _) => HostileAnswer.Fixed(401, "", ("WWW-Authenticate", $"Bearer realm=\"http://127.0.0.1:{tokenPort}/token\",service=\"hostile\"")));
         using var kit = new RegistryTestKit();
         var error = await HeadFailsWithinSecondsAsync(kit, server.Host);

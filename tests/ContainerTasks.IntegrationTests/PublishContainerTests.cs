@@ -143,7 +143,8 @@ public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, Ht
         using var dir = new TempDirectory();
         string project = feed.CopySample("HelloContainer", dir["app"]);
         feed.Dotnet(PublishArgs(project)).EnsureSuccess("dotnet publish");
-        string registry = $"localhost:{Sockets.FreePort()}";
+        using var closed = Sockets.ClosedPort(out int port);
+        string registry = $"localhost:{port}";
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = feed.Dotnet(["msbuild", project, "-t:PublishContainer", "-p:NoBuild=true", "-p:Configuration=Release", "-v:n",
             $"-p:ContainerTasksVersion={feed.Version}", $"-p:ContainerRegistry={registry}", $"-p:ContainerBaseImage={baseImage}"]);

@@ -488,6 +488,18 @@ internal static class Sockets
         }
     }
 
+    /// <summary>
+    /// A port on 127.0.0.1 that refuses connections for as long as the socket is kept: bound, never listening, so no
+    /// server started meanwhile (by a test running alongside) can take it, as one could take a <see cref="FreePort"/>.
+    /// </summary>
+    public static Socket ClosedPort(out int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        return socket;
+    }
+
     /// <summary>A free TCP port on 127.0.0.1 at the time of the call (another process may still take it).</summary>
     public static int FreePort()
     {
