@@ -33,7 +33,8 @@ public static class Program
           --entrypoint ARG          (repeat for each argument)   --cmd ARG (repeat)
           --user USER               --workdir DIR   --format oci|docker   --platform OS/ARCH[/VARIANT]
           --annotation KEY=VALUE    manifest annotation (OCI format only)
-          --cache DIR               content store (default: $CONTAINERTASKS_CACHE or ~/.cache/containertasks)
+          --cache DIR               content store (default: $CONTAINERTASKS_CACHE or ~/.cache/containertasks;
+                                    size limit: $CONTAINERTASKS_CACHE_MAX_MB, else 5120 MiB)
           --level LEVEL             layer compression: fastest, optimal (default), smallest, none
         SOURCE_DATE_EPOCH, when set, is the time stamp of files, history and config.
         """;
@@ -127,6 +128,8 @@ public static class Program
             FallbackArchiveDirectory = Directory.GetCurrentDirectory(),
             SourceDateEpoch = Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")),
             CacheDirectory = o.Single("cache") ?? CacheLayout.DefaultRoot(environment),
+            // The limit MSBuild builds keep too: one cache, one limit.
+            CacheMaxBytes = ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
         };
     }

@@ -157,6 +157,8 @@ public static class ErrorCodes
     public const string CredentialFileInImage = "CT4121";
     /// <summary>ContainerCredentialFileCheck is not Warning, Error or None.</summary>
     public const string UnknownCredentialFileCheck = "CT4122";
+    /// <summary>Of a multi-platform publish, some platforms are self-contained and others not: one app command and base cannot serve both.</summary>
+    public const string MixedSelfContainedPlatforms = "CT4123";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

@@ -50,4 +50,24 @@ public sealed class MultiPlatformPublishTests(BaseImages bases, PackageFeed feed
         Assert.Equal(index.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("digest").GetString()),
             image.GetProperty("platforms").EnumerateArray().Select(p => p.GetProperty("digest").GetString()));
     }
+
+    [Fact]
+    public async Task Platforms_of_which_only_some_are_self_contained_are_CT4123_before_anything_is_pushed()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetTwoPlatformAsync(server, bases);
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</TargetFramework>",
+            "</TargetFramework>\n    <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>\n    <SelfContained Condition=\"'$(RuntimeIdentifier)' == 'linux-arm64'\">true</SelfContained>",
+            StringComparison.Ordinal));
+        string repository = RegistryServer.NewRepository("multi-mixed");
+        var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}"]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Matches("error CT4123: .*self-contained \\(linux-arm64\\)", result.StandardOutput + result.StandardError);
+        var tags = await server.CreateHttpClient().GetAsync($"/v2/{repository}/tags/list");
+        Assert.False(tags.IsSuccessStatusCode, "a tag was pushed");
+    }
 }

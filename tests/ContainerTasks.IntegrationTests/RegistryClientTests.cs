@@ -278,7 +278,7 @@ public sealed class RegistryPushTests(BaseImages bases, HttpRegistryFixture http
         async Task<(PushResult Pushed, ImageSet Images, int Reused)> Publish(BuiltImage image)
         {
             var tags = await pusher.ReadTagsAsync(repository, ["1.0"]);
-            var reuse = new LayerReuseStep(client, repository, () => Task.FromResult(tags), kit.Store, new NullBuildLog());
+            var reuse = new LayerReuseStep(client, repository, _ => Task.FromResult(tags), kit.Store, new NullBuildLog());
             ImageSet images = await reuse.RunAsync(ImageSet.Single(image), default);
             PushResult pushed = await pusher.PushAsync(images, repository, ["1.0"], tags);
             await new RememberPushedStep(kit.Store).RunAsync(new Delivery(images, null, "") { Pushed = pushed }, default);

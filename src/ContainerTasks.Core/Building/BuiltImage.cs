@@ -50,11 +50,7 @@ public sealed class BuiltImage : IImage
     /// <summary>The manifest's descriptor, with platform, for an index.</summary>
     public Descriptor Descriptor => new(Manifest.MediaType, ManifestDigest, ManifestBytes.Length) { Platform = Platform };
 
-    /// <summary>True when <paramref name="digest"/> is a layer this build added (not one of the base's).</summary>
-    public bool IsNewLayer(Digest digest) => _newLayers.Contains(digest);
 
-    /// <summary>True when reading <paramref name="digest"/> back needs no digest check: a layer this process just wrote.</summary>
-    public bool IsWrittenNow(Digest digest) => _writtenNow.Contains(digest);
 
     /// <summary>Removes a damaged blob of this build's layers from the content store (see <see cref="ContentStore.Discard"/>).</summary>
     /// <returns>True when the blob was one of this build's layers.</returns>

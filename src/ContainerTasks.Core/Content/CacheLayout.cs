@@ -4,7 +4,8 @@ namespace ContainerTasks.Content;
 
 /// <summary>
 /// Every path under the cache folder, and how long each kind of entry is kept. Nothing else joins paths under the
-/// root: the store, the layer and stat caches, the "pushed here" markers and the registry client ask for them here.
+/// root: the store, the layer and stat caches and the "pushed here" markers ask for them here; the registry transport
+/// is given its folder (<see cref="Registries"/>) and names the files in it (<c>&lt;host&gt;.scheme</c>).
 /// <list type="table">
 /// <item><term><c>blobs/&lt;algorithm&gt;/&lt;hex&gt;</c></term><description>content by digest; least recently used deleted beyond the size limit, none used within the last hour.</description></item>
 /// <item><term><c>tmp/&lt;guid&gt;.partial</c></term><description>blobs being written; a leftover not written for an hour is deleted.</description></item>

@@ -291,6 +291,12 @@ public sealed class ContentStore
                 File.Delete(_tempPath);
                 moved = false;
             }
+            catch (FileNotFoundException e)
+            {
+                // Pruning removes partial files an hour old: a write suspended that long lost its file.
+                throw new ContainerTasksException(ErrorCodes.OutputFailed,
+                    $"The cache's partial file '{_tempPath}' was removed while it was being written (cache upkeep removes those an hour old). Run the build again.", e);
+            }
             _committed = true;
             return moved;
         }

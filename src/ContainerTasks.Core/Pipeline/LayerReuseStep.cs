@@ -12,7 +12,7 @@ namespace ContainerTasks.Pipeline;
 /// blob, so the image digest stays and nothing is uploaded again. The earlier manifest and config are read through
 /// the content store (cached by digest).
 /// </summary>
-internal sealed class LayerReuseStep(RegistryClient client, string repository, Func<Task<IReadOnlyDictionary<string, Descriptor?>>> currentTags,
+internal sealed class LayerReuseStep(RegistryClient client, string repository, Func<CancellationToken, Task<IReadOnlyDictionary<string, Descriptor?>>> currentTags,
     ContentStore store, IContainerBuildLog log) : IImageStep
 {
     /// <summary>Layers whose earlier blob was kept, counted over the last run.</summary>
@@ -20,7 +20,7 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
 
     public async Task<ImageSet> RunAsync(ImageSet images, CancellationToken cancellationToken)
     {
-        IReadOnlyDictionary<string, Descriptor?> current = await currentTags().WaitAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, Descriptor?> current = await currentTags(cancellationToken).ConfigureAwait(false);
         LayersReused = 0;
         // Only when no tag has this build's image yet (else it would move that tag), and only from an image this
         // machine pushed: a blob someone else put under a diff_id is never taken on trust.

@@ -14,7 +14,8 @@ internal sealed class RegistryDestination : ImageDestination
     private readonly BuildRun _run;
     private readonly string _registry;
     private readonly ImagePusher _pusher;
-    private readonly Lazy<Task<IReadOnlyDictionary<string, Descriptor?>>> _tags;
+    private readonly object _gate = new();
+    private Task<IReadOnlyDictionary<string, Descriptor?>>? _tags;
 
     public RegistryDestination(BuildRun run, string registry)
     {
@@ -22,9 +23,7 @@ internal sealed class RegistryDestination : ImageDestination
         _registry = registry;
         RegistryClient client = run.Registries.Client(registry, run.Request.Repository, RegistryRole.Push);
         _pusher = new ImagePusher(client, run.Log.Progress);
-        // Asked once, by the reuse step and the push alike.
-        _tags = new(() => _pusher.ReadTagsAsync(run.Request.Repository, run.Request.Tags));
-        StepsBefore = [new LayerReuseStep(client, run.Request.Repository, () => _tags.Value, run.Store, run.Log)];
+        StepsBefore = [new LayerReuseStep(client, run.Request.Repository, CurrentTagsAsync, run.Store, run.Log)];
         StepsAfter = [new RememberPushedStep(run.Store)];
     }
 
@@ -37,7 +36,7 @@ internal sealed class RegistryDestination : ImageDestination
     public override async Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken)
     {
         ContainerBuildRequest request = _run.Request;
-        IReadOnlyDictionary<string, Descriptor?> current = await _tags.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<string, Descriptor?> current = await CurrentTagsAsync(cancellationToken).ConfigureAwait(false);
         PushResult pushed = await _pusher.PushAsync(images, request.Repository, request.Tags, current, cancellationToken).ConfigureAwait(false);
         if (images.Index is not null && request.PublishPlatformTags)
         {
@@ -52,5 +51,14 @@ internal sealed class RegistryDestination : ImageDestination
             ? $"already in {_registry}, nothing pushed"
             : $"pushed to {_registry}: {pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
         return new Delivery(images, null, destination) { Pushed = pushed };
+    }
+
+    // Asked once, by the reuse step and the push alike, with the token of the first to ask (the build's).
+    private Task<IReadOnlyDictionary<string, Descriptor?>> CurrentTagsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _tags ??= _pusher.ReadTagsAsync(_run.Request.Repository, _run.Request.Tags, cancellationToken);
+        }
     }
 }

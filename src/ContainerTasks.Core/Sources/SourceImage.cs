@@ -20,10 +20,21 @@ public sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManifes
     /// <inheritdoc />
     public Platform Platform => ImageConfig.Parse(ConfigBytes).Platform;
 
-    /// <inheritdoc />
-    public IReadOnlyList<ImageLayer> Layers => Manifest.Layers
-        .Zip(ImageConfig.Parse(ConfigBytes).DiffIds, (layer, diffId) => new ImageLayer(layer, diffId) { MountFrom = Origin })
-        .ToList();
+    /// <summary>Each manifest layer with its config diff_id, in order; CT1003 when the two lists differ in length.</summary>
+    public IReadOnlyList<ImageLayer> Layers
+    {
+        get
+        {
+            IReadOnlyList<Digest> diffIds = ImageConfig.Parse(ConfigBytes).DiffIds;
+            if (diffIds.Count != Manifest.Layers.Count)
+            {
+                // Paired by position: a shorter list would drop layers from a copy, or pair a blob with another's diff_id.
+                throw new ContainerTasksException(ErrorCodes.InvalidManifest,
+                    $"The image {Name} is inconsistent: its manifest lists {Manifest.Layers.Count} layers but its config {diffIds.Count} diff_ids.");
+            }
+            return Manifest.Layers.Zip(diffIds, (layer, diffId) => new ImageLayer(layer, diffId) { MountFrom = Origin }).ToList();
+        }
+    }
 
     /// <inheritdoc />
     public Task<Stream> OpenBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
