@@ -2,17 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace ContainerTasks.FileSystem;
 
-/// <summary>What kind of file system object a path names (links followed).</summary>
-public enum FileKind
-{
-    /// <summary>A regular file: the only kind whose bytes go into a layer.</summary>
-    Regular,
-    /// <summary>A directory.</summary>
-    Directory,
-    /// <summary>Anything else: a FIFO, socket, character or block device. Reading one can block or never end.</summary>
-    Special,
-}
-
 /// <summary>
 /// What git's index uses to tell that a file is unchanged without reading it: size, modification and
 /// status-change times (nanoseconds), inode and device. Any write changes the status-change time, which

@@ -1,56 +1,6 @@
 namespace ContainerTasks.Layers;
 
 /// <summary>
-/// The layers an app is split into, bottom to top: what changes least goes lowest, so a code change
-/// rebuilds and uploads only the top layer.
-/// </summary>
-public enum LayerKind
-{
-    /// <summary>The .NET runtime of a self-contained app (files of the runtime packs).</summary>
-    Runtime,
-    /// <summary>The app host alone: byte-identical across code changes.</summary>
-    AppHost,
-    /// <summary>Assets of NuGet packages with stable versions.</summary>
-    Packages,
-    /// <summary>Assets of NuGet packages with prerelease versions (they change more often).</summary>
-    PrereleasePackages,
-    /// <summary>Outputs of project references.</summary>
-    ProjectReferences,
-    /// <summary>Static web assets (<c>wwwroot</c>).</summary>
-    StaticWebAssets,
-    /// <summary>The app's own files and everything else.</summary>
-    App,
-    /// <summary>A layer the project adds with <c>ContainerLayer</c> items.</summary>
-    Extra,
-}
-
-/// <summary>What the build knows about one published file (from MSBuild item metadata); used only to classify.</summary>
-/// <param name="RelativePath">The path under the publish folder ('/' separators).</param>
-/// <param name="PackageId">The NuGet package it comes from, if any.</param>
-/// <param name="PackageVersion">That package's version.</param>
-/// <param name="FromProjectReference">True for outputs of project references.</param>
-/// <param name="SourcePath">The file publish copied (or linked) from: a link in the publish folder may point at it.</param>
-public sealed record PublishedFile(string RelativePath, string? PackageId, string? PackageVersion, bool FromProjectReference, string? SourcePath = null);
-
-/// <summary>How the publish output is cut into layers.</summary>
-public enum LayeringMode
-{
-    /// <summary>The split of <see cref="LayerKind"/>.</summary>
-    Split,
-    /// <summary>One layer, like the SDK's built-in support (and for single-file and NativeAOT apps).</summary>
-    Single,
-}
-
-/// <summary>One planned layer: its kind, a name for history and logs, and its entries.</summary>
-public sealed record PlannedLayer(LayerKind Kind, string Name, IReadOnlyList<LayerEntry> Entries);
-
-/// <summary>A folder or file the project adds as its own layer (<c>ContainerLayer</c> items).</summary>
-/// <param name="Source">A file or folder on the build machine.</param>
-/// <param name="Destination">Where it goes in the image (a folder for a folder source).</param>
-/// <param name="Mode">An explicit mode for every file, or null for the usual rules.</param>
-public sealed record ExtraLayer(string Source, string Destination, int? Mode);
-
-/// <summary>
 /// Classifies every file of the publish folder (the listing on disk is the truth: some published files,
 /// like <c>wwwroot</c> and <c>web.config</c>, are not MSBuild items) and builds one entry list per layer.
 /// Each path lands in exactly one layer; empty layers are left out.
