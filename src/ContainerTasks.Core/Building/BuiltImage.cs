@@ -5,7 +5,7 @@ using ContainerTasks.Sources;
 namespace ContainerTasks.Building;
 
 /// <summary>A built image: manifest and config bytes, and a reader for every blob it references.</summary>
-public sealed class BuiltImage : IImage
+internal sealed class BuiltImage : IImage
 {
     private readonly SourceImage _base;
     private readonly ContentStore _store;

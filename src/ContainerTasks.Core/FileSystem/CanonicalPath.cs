@@ -1,7 +1,7 @@
 namespace ContainerTasks.FileSystem;
 
 /// <summary>Paths with every link resolved, and whether one lies inside a folder.</summary>
-public static class CanonicalPath
+internal static class CanonicalPath
 {
     private static readonly StringComparison Comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 

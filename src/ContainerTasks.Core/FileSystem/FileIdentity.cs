@@ -9,7 +9,7 @@ namespace ContainerTasks.FileSystem;
 /// a file with its old size and modification time. Read with statx on Linux; elsewhere only size and
 /// modification time are known and <see cref="Complete"/> is false.
 /// </summary>
-public readonly record struct FileIdentity(FileKind Kind, long Size, long ModifiedNs, long ChangedNs, ulong Inode, ulong Device, bool Complete)
+internal readonly record struct FileIdentity(FileKind Kind, long Size, long ModifiedNs, long ChangedNs, ulong Inode, ulong Device, bool Complete)
 {
     /// <summary>The identity of <paramref name="path"/>, following links; an I/O error if it cannot be read.</summary>
     public static FileIdentity Of(string path)

@@ -1,7 +1,7 @@
 namespace ContainerTasks.FileSystem;
 
 /// <summary>What kind of file system object a path names (links followed).</summary>
-public enum FileKind
+internal enum FileKind
 {
     /// <summary>A regular file: the only kind whose bytes go into a layer.</summary>
     Regular,

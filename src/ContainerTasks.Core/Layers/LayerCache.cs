@@ -13,7 +13,7 @@ namespace ContainerTasks.Layers;
 /// files), plus the writer's options. A layer seen before is not tarred or compressed again; its blob is
 /// taken from the content store. Entries live in the cache's <see cref="CacheLayout.Layers"/> folder, written atomically.
 /// </summary>
-public sealed class LayerCache
+internal sealed class LayerCache
 {
     // Bump whenever the bytes a layer is written as change (tar format, gzip framing, pieces).
     private const string FormatVersion = "containertasks-layer-v2";

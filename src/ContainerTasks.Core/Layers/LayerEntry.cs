@@ -33,7 +33,7 @@ public sealed record LayerEntry
     /// For a file, its identity when it was listed or hashed: the writer refuses to write the file if it is no
     /// longer the same (its bytes would not be the ones the layer was keyed by). Null: checked only while writing.
     /// </summary>
-    public FileIdentity? Identity { get; init; }
+    internal FileIdentity? Identity { get; init; }
 
     /// <summary>A file: <paramref name="sourcePath"/> on the host at <paramref name="pathInImage"/>.</summary>
     public static LayerEntry File(string sourcePath, string pathInImage, int? mode = null)

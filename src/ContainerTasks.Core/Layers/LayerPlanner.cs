@@ -5,7 +5,7 @@ namespace ContainerTasks.Layers;
 /// like <c>wwwroot</c> and <c>web.config</c>, are not MSBuild items) and builds one entry list per layer.
 /// Each path lands in exactly one layer; empty layers are left out.
 /// </summary>
-public static class LayerPlanner
+internal static class LayerPlanner
 {
     /// <summary>Plans the layers.</summary>
     /// <param name="publishDirectory">The publish folder.</param>

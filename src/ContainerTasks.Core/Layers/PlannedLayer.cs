@@ -1,4 +1,4 @@
 namespace ContainerTasks.Layers;
 
 /// <summary>One planned layer: its kind, a name for history and logs, and its entries.</summary>
-public sealed record PlannedLayer(LayerKind Kind, string Name, IReadOnlyList<LayerEntry> Entries);
+internal sealed record PlannedLayer(LayerKind Kind, string Name, IReadOnlyList<LayerEntry> Entries);

@@ -1,7 +1,7 @@
 namespace ContainerTasks.Model;
 
 /// <summary>An image index built from per-platform images: its bytes and digest.</summary>
-public sealed class BuiltIndex
+internal sealed class BuiltIndex
 {
     internal BuiltIndex(ImageIndex index, byte[] bytes)
     {

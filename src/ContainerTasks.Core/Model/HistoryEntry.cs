@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace ContainerTasks.Model;
 
 /// <summary>One entry of a config's <c>history</c>: how a layer (or a config-only step) was made.</summary>
-public sealed record HistoryEntry(string CreatedBy, DateTimeOffset Created)
+internal sealed record HistoryEntry(string CreatedBy, DateTimeOffset Created)
 {
     /// <summary>A free-form comment.</summary>
     public string? Comment { get; init; }

@@ -4,7 +4,7 @@ namespace ContainerTasks.Model;
 /// One platform image: its manifest and config (bytes as written), its layers, and a reader for every blob it
 /// references. A single image is also the set of itself, so it goes to any writer as it is.
 /// </summary>
-public interface IImage : IImageSet
+internal interface IImage : IImageSet
 {
     /// <summary>The manifest.</summary>
     ImageManifest Manifest { get; }

@@ -4,7 +4,7 @@ namespace ContainerTasks.Model;
 /// What a tag points at: one image, or several platform images under an index. Every writer (registry, archive,
 /// OCI layout, local engine) takes one, so any image, built or read, can be written anywhere.
 /// </summary>
-public interface IImageSet : IBlobReader
+internal interface IImageSet : IBlobReader
 {
     /// <summary>The platform images (one for a single-platform image).</summary>
     IReadOnlyList<IImage> Images { get; }

@@ -174,7 +174,7 @@ public sealed class ImageConfig
     }
 
     /// <summary>Appends a layer: its diff_id to <c>rootfs.diff_ids</c> and an entry to <c>history</c>.</summary>
-    public void AppendLayer(Digest diffId, HistoryEntry history)
+    internal void AppendLayer(Digest diffId, HistoryEntry history)
     {
         RawJsonObject rootfs = _root.GetOrAddObject("rootfs", "image config's rootfs");
         if (!rootfs.Contains("type"))
@@ -188,7 +188,7 @@ public sealed class ImageConfig
     }
 
     /// <summary>Appends a history entry (use <see cref="HistoryEntry.EmptyLayer"/> for a config-only step).</summary>
-    public void AppendHistory(HistoryEntry history)
+    internal void AppendHistory(HistoryEntry history)
     {
         var entries = _root.GetRaw("history") is { } raw ? RawJsonArray.Split(raw, "config history") : [];
         entries.Add(JsonFormat.Write(history.Write));

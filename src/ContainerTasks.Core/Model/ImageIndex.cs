@@ -4,7 +4,7 @@ using ContainerTasks.Json;
 namespace ContainerTasks.Model;
 
 /// <summary>An OCI image index or a Docker manifest list: one manifest per platform.</summary>
-public sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Manifests)
+internal sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Manifests)
 {
     /// <summary>Index annotations (OCI only).</summary>
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }

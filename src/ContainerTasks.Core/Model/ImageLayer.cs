@@ -6,7 +6,7 @@ namespace ContainerTasks.Model;
 /// </summary>
 /// <param name="Descriptor">The blob, as the manifest lists it.</param>
 /// <param name="DiffId">The digest of the uncompressed content (the config's <c>rootfs.diff_ids</c> entry).</param>
-public sealed record ImageLayer(Descriptor Descriptor, Digest DiffId)
+internal sealed record ImageLayer(Descriptor Descriptor, Digest DiffId)
 {
     /// <summary>The repository the blob can be mounted from on its registry (the base image's); null when it has none.</summary>
     public ImageReference? MountFrom { get; init; }

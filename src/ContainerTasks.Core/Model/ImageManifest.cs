@@ -4,7 +4,7 @@ using ContainerTasks.Json;
 namespace ContainerTasks.Model;
 
 /// <summary>A single-image manifest, OCI (<c>application/vnd.oci.image.manifest.v1+json</c>) or Docker v2 schema 2.</summary>
-public sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnlyList<Descriptor> Layers)
+internal sealed record ImageManifest(string MediaType, Descriptor Config, IReadOnlyList<Descriptor> Layers)
 {
     /// <summary>Manifest annotations (OCI only).</summary>
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }

@@ -1,7 +1,7 @@
 namespace ContainerTasks.Model;
 
 /// <summary>The manifest, config and layer media types of OCI and Docker v2 schema 2, and how they map.</summary>
-public static class MediaTypes
+internal static class MediaTypes
 {
 #pragma warning disable CS1591 // The names are the documentation.
     public const string OciManifest = "application/vnd.oci.image.manifest.v1+json";

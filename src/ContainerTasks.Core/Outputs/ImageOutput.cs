@@ -10,14 +10,14 @@ public static class ImageOutput
     /// named <paramref name="names"/> to <c>oci:DIR</c>, <c>oci-archive:FILE</c> or <c>docker-archive:FILE</c>. Archive
     /// names ending in <c>.gz</c>/<c>.tgz</c> are gzip-compressed; others are plain tar. Returns the path written.
     /// </summary>
-    public static Task<string> WriteAsync(string destination, IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    internal static Task<string> WriteAsync(string destination, IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
     {
         var (kind, path) = Parse(destination);
         return WriteAsync(kind, path, images, names, timestamp, cancellationToken);
     }
 
     /// <summary>Writes one image or a set to an output of the given kind at <paramref name="path"/>.</summary>
-    public static async Task<string> WriteAsync(OutputKind kind, string path, IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+    internal static async Task<string> WriteAsync(OutputKind kind, string path, IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
     {
         path = Path.GetFullPath(path);
         switch (kind)

@@ -6,7 +6,7 @@ namespace ContainerTasks.Processes;
 /// reads this process's PATH, not the build's), so a file named <c>docker-credential-x</c> or <c>docker</c> in a
 /// cloned project would run with the user's credentials at hand.
 /// </summary>
-public static class ExecutableLookup
+internal static class ExecutableLookup
 {
     /// <summary>
     /// The absolute path of <paramref name="program"/> in the first absolute <c>PATH</c> folder holding an executable of

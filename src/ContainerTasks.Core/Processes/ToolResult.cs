@@ -5,4 +5,4 @@ namespace ContainerTasks.Processes;
 /// <param name="Output">Everything it wrote to stdout.</param>
 /// <param name="Error">Everything it wrote to stderr.</param>
 /// <param name="TimedOut">True when it did not finish in time and was stopped.</param>
-public sealed record ToolResult(int ExitCode, string Output, string Error, bool TimedOut);
+internal sealed record ToolResult(int ExitCode, string Output, string Error, bool TimedOut);

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace ContainerTasks.Processes;
 
 /// <summary>Runs an external tool (a credential helper, docker, podman) with the build's environment, some input and a time limit.</summary>
-public static class ToolRunner
+internal static class ToolRunner
 {
     /// <summary>
     /// Runs <paramref name="executable"/> (an absolute path, see <see cref="ExecutableLookup"/>) to the end. A tool that

@@ -8,7 +8,7 @@ namespace ContainerTasks.Registry;
 /// address rule (insecure registries, NO_PROXY, token realms) asks here, so that a DNS name such as
 /// <c>127.evil.example</c> is never taken for an address.
 /// </summary>
-public static partial class HostAddress
+internal static partial class HostAddress
 {
     /// <summary>
     /// Parses <paramref name="host"/> (brackets allowed around IPv6) as an IP address literal: IPv4 only as four dotted

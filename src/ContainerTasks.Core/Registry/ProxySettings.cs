@@ -8,7 +8,7 @@ namespace ContainerTasks.Registry;
 /// <c>socks5h</c>) proxies. <c>NO_PROXY</c> is read as Go reads it (<see cref="NoProxyRule"/>). Loopback never uses a proxy.
 /// (.NET's own environment proxy sends loopback through the proxy and reads <c>corp</c> as an exact name.)
 /// </summary>
-public sealed class ProxySettings : IWebProxy, ICredentials
+internal sealed class ProxySettings : IWebProxy, ICredentials
 {
     private readonly List<NoProxyRule> _noProxy;
 

@@ -9,7 +9,7 @@ namespace ContainerTasks.Registry;
 /// under the store's lock), verified against its digest while it streams in, then read from disk.
 /// A download cut off midway starts again, within the retry budget.
 /// </summary>
-public sealed class RegistryBlobReader : IBlobReader
+internal sealed class RegistryBlobReader : IBlobReader
 {
     private readonly RegistryClient _client;
     private readonly string _repository;

@@ -11,7 +11,7 @@ namespace ContainerTasks.Registry;
 /// transient failures (connection errors, timeouts, 408, 429, 5xx), redirects that never carry
 /// credentials to another host, and the HTTPS-then-HTTP fallback of insecure registries.
 /// </summary>
-public sealed class RegistryClient
+internal sealed class RegistryClient
 {
     /// <summary>What a manifest request accepts: every manifest and index type of OCI and Docker.</summary>
     public static readonly string[] ManifestAccept =

@@ -12,7 +12,7 @@ namespace ContainerTasks.Registry;
 /// when not there, so an image pinned by digest and seen before needs no request at all. Layers are
 /// downloaded only when something reads them.
 /// </summary>
-public sealed class RegistryImageSource : IImageSource
+internal sealed class RegistryImageSource : IImageSource
 {
     private readonly ImageReference _reference;
     private readonly RegistryClient _client;

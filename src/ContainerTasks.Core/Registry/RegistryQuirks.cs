@@ -5,7 +5,7 @@ namespace ContainerTasks.Registry;
 /// that knows registries by host name; the client asks for behaviours, never for names.
 /// See docs/registries.md.
 /// </summary>
-public sealed record RegistryQuirks
+internal sealed record RegistryQuirks
 {
     /// <summary>No deviations.</summary>
     public static RegistryQuirks None { get; } = new();

@@ -7,7 +7,7 @@ namespace ContainerTasks.Registry;
 /// credential store, and one client per registry and role. Create one per build from an environment
 /// snapshot; dispose it at the end.
 /// </summary>
-public sealed class RegistrySession : IDisposable
+internal sealed class RegistrySession : IDisposable
 {
     private readonly Dictionary<ClientKey, RegistryClient> _clients = new();
     private readonly object _gate = new();

@@ -13,7 +13,7 @@ public sealed record RegistrySettings
     public IReadOnlySet<string> InsecureRegistries { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The proxy rules (<c>HTTPS_PROXY</c>, <c>HTTP_PROXY</c>, <c>NO_PROXY</c>).</summary>
-    public ProxySettings Proxy { get; init; } = ProxySettings.None;
+    internal ProxySettings Proxy { get; init; } = ProxySettings.None;
 
     /// <summary>Folders searched for <c>&lt;host[:port]&gt;/ca.crt</c>, <c>client.cert</c>, <c>client.key</c>, as Docker's certs.d.</summary>
     public IReadOnlyList<string> CertificateDirectories { get; init; } = [];

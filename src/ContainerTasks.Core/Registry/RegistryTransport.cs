@@ -14,7 +14,7 @@ namespace ContainerTasks.Registry;
 /// are followed by the client's steps (see <see cref="RequestSender"/>), not here, so that <c>Authorization</c> never
 /// travels to another host.
 /// </summary>
-public sealed class RegistryTransport : IDisposable
+internal sealed class RegistryTransport : IDisposable
 {
     private readonly ConcurrentDictionary<string, bool> _useHttp = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _remembered = new(StringComparer.OrdinalIgnoreCase);

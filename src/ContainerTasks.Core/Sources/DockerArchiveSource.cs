@@ -10,7 +10,7 @@ namespace ContainerTasks.Sources;
 /// layer files. Docker 25+ archives are also OCI layouts and are read as such; older ones get a
 /// Docker v2 schema 2 manifest made from <c>manifest.json</c>, with their layers as stored.
 /// </summary>
-public sealed class DockerArchiveSource : IImageSource
+internal sealed class DockerArchiveSource : IImageSource
 {
     private readonly string _name;
     private readonly ArchiveReader _archive;

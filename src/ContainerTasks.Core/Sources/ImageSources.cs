@@ -10,7 +10,7 @@ public static class ImageSources
     /// Archives are unpacked into <paramref name="store"/>. A registry image (<c>docker://</c>) is opened by the build
     /// pipeline, which holds the registry session.
     /// </summary>
-    public static async Task<IImageSource> OpenAsync(string spec, Content.ContentStore store, CancellationToken cancellationToken = default)
+    internal static async Task<IImageSource> OpenAsync(string spec, Content.ContentStore store, CancellationToken cancellationToken = default)
     {
         if (spec == "scratch")
         {

@@ -4,7 +4,7 @@ using ContainerTasks.Model;
 namespace ContainerTasks.Sources;
 
 /// <summary>A base image in an OCI archive: a tar (or .tar.gz) of an OCI image layout.</summary>
-public sealed class OciArchiveSource : IImageSource
+internal sealed class OciArchiveSource : IImageSource
 {
     private readonly string _name;
     private readonly byte[] _index;

@@ -4,7 +4,7 @@ using ContainerTasks.Model;
 namespace ContainerTasks.Sources;
 
 /// <summary>A base image in an OCI image layout folder (<c>oci-layout</c>, <c>index.json</c>, <c>blobs/</c>).</summary>
-public sealed class OciLayoutSource : IImageSource, IBlobReader
+internal sealed class OciLayoutSource : IImageSource, IBlobReader
 {
     private readonly string _directory;
     private readonly string? _reference;

@@ -3,7 +3,7 @@ using ContainerTasks.Model;
 namespace ContainerTasks.Sources;
 
 /// <summary>The empty base image: no layers, a minimal config for the requested platform.</summary>
-public sealed class ScratchSource : IImageSource, IBlobReader
+internal sealed class ScratchSource : IImageSource, IBlobReader
 {
     /// <inheritdoc />
     public Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)

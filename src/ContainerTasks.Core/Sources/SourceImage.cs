@@ -6,7 +6,7 @@ namespace ContainerTasks.Sources;
 /// A resolved image read from a source: its manifest and config (bytes as stored) and where its layers can be read.
 /// As an <see cref="IImage"/> it can be written anywhere unchanged (copied, re-tagged).
 /// </summary>
-public sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManifest Manifest, byte[] ConfigBytes, IBlobReader Blobs) : IImage
+internal sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManifest Manifest, byte[] ConfigBytes, IBlobReader Blobs) : IImage
 {
     /// <summary>The digest of <see cref="ManifestBytes"/>.</summary>
     public Digest ManifestDigest { get; } = Digest.Sha256(ManifestBytes);

@@ -10,7 +10,7 @@ using ContainerTasks.Tests.Infrastructure.Registries;
 namespace ContainerTasks.Tests.Infrastructure;
 
 /// <summary>Builds registry sessions, images and checks for the registry client tests.</summary>
-public sealed class RegistryTestKit : IDisposable
+internal sealed class RegistryTestKit : IDisposable
 {
     private readonly TempDirectory _home = new("ct-home-");
     private readonly List<string> _log = new();

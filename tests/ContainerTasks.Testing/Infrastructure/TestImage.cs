@@ -7,7 +7,7 @@ using ContainerTasks.Sources;
 namespace ContainerTasks.Tests.Infrastructure;
 
 /// <summary>Builds the small app image the output tests run: a layer and config changes only our code can supply.</summary>
-public static class TestImage
+internal static class TestImage
 {
     /// <summary>What the entrypoint prints, line by line, when the image is right.</summary>
     public static readonly string[] ExpectedOutput =

@@ -4,7 +4,7 @@ namespace ContainerTasks.Registry.Auth;
 /// A parsed <c>WWW-Authenticate</c> challenge: <c>Basic realm="..."</c> or
 /// <c>Bearer realm="...",service="...",scope="a b"</c>. Values may be quoted (with <c>\"</c> escapes) or bare.
 /// </summary>
-public sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, string> Parameters)
+internal sealed record AuthChallenge(string Scheme, IReadOnlyDictionary<string, string> Parameters)
 {
     /// <summary>The token68 form of a challenge (<c>Negotiate YIIB...</c>), which has no parameters.</summary>
     public string? Token68 { get; init; }

@@ -17,7 +17,7 @@ namespace ContainerTasks.Registry.Auth;
 /// </list>
 /// No credentials is a normal answer: the registry then gets anonymous requests.
 /// </summary>
-public sealed class CredentialStore
+internal sealed class CredentialStore
 {
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string? _baseRegistry;

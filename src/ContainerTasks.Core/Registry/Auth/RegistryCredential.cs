@@ -5,7 +5,7 @@ namespace ContainerTasks.Registry.Auth;
 /// bearer token (user name <c>&lt;token&gt;</c>). <see cref="Source"/> says where they came from, for logs;
 /// <see cref="ToString"/> never shows a secret.
 /// </summary>
-public sealed class RegistryCredential
+internal sealed class RegistryCredential
 {
     private RegistryCredential(string? username, string? password, string? identityToken, string? bearerToken, string source)
     {

@@ -1,7 +1,7 @@
 namespace ContainerTasks.Registry.Auth;
 
 /// <summary>Why a registry is being talked to: to read the base image, or to push the result.</summary>
-public enum RegistryRole
+internal enum RegistryRole
 {
     /// <summary>Pulling the base image.</summary>
     Pull,
