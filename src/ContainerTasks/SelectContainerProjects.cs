@@ -1,4 +1,3 @@
-using ContainerTasks.DotNet;
 using Microsoft.Build.Framework;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 

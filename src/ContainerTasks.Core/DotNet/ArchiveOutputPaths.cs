@@ -1,7 +1,7 @@
 namespace ContainerTasks.DotNet;
 
 /// <summary>The archive file <c>ContainerArchiveOutputPath</c> names, as the SDK reads it.</summary>
-internal static class ArchiveOutputPaths
+public static class ArchiveOutputPaths
 {
     /// <summary>
     /// The path itself, or for a folder (an existing one, a path ending in a separator, or a name without an

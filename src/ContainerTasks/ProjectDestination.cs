@@ -1,6 +1,6 @@
 using ContainerTasks.Model;
 
-namespace ContainerTasks.DotNet;
+namespace ContainerTasks.MSBuild;
 
 /// <summary>Where one project of a build sends its image: what <see cref="ProjectDestinations.ThrowOnClash"/> compares.</summary>
 /// <param name="Project">The project file, as the build names it.</param>

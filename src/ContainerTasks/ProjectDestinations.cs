@@ -1,6 +1,7 @@
+using ContainerTasks.DotNet;
 using ContainerTasks.Model;
 
-namespace ContainerTasks.DotNet;
+namespace ContainerTasks.MSBuild;
 
 /// <summary>
 /// Two projects of one build that would write the same image name (registry, repository and tag) or the same
