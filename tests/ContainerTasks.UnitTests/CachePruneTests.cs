@@ -35,6 +35,7 @@ public class CachePruneTests
     [InlineData("tmp", "0123456789abcdef0123456789abcdef.partial", 1.02, 0.98)] // partial writes: an hour after their last write
     [InlineData("stat", "0123456789abcdef0123456789abcdef01234567", 8 * 24, 6 * 24)] // stat entries: not used for a week
     [InlineData("pushed", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 31 * 24, 29 * 24)] // markers: a month
+    [InlineData("registries", "registry.example.com_5000.scheme", 31 * 24, 29 * 24)] // plain-HTTP registries: a month after written
     public void Entries_go_by_age_and_names_the_cache_does_not_write_stay(string folder, string ownName, double goneAfterHours, double keptAtHours)
     {
         using var dir = new TempDirectory();
@@ -147,7 +148,7 @@ public class CachePruneTests
     }
 
     [Fact]
-    public void Temporary_files_of_every_index_folder_go_when_an_hour_old_and_registry_entries_stay()
+    public void Temporary_files_of_every_index_folder_go_when_an_hour_old_and_a_recent_registry_entry_stays()
     {
         using var dir = new TempDirectory();
         var store = new ContentStore(dir["cache"]);
@@ -160,7 +161,7 @@ public class CachePruneTests
             Aged(CacheLayout.NewTempPath(Path.Combine(layout.Pushed, Hex(64))), TimeSpan.FromHours(2)),
         ];
         string writing = Aged(CacheLayout.NewTempPath(Path.Combine(layout.Stat, Hex(40, 'b'))), TimeSpan.FromMinutes(5));
-        string scheme = Aged(Path.Combine(layout.Registries, "localhost_5000.scheme"), TimeSpan.FromDays(400), "http\n");
+        string scheme = Aged(Path.Combine(layout.Registries, "localhost_5000.scheme"), TimeSpan.FromDays(10), "http\n");
         PruneAndCheck(store, gone: leftovers, kept: [writing, scheme]);
     }
 

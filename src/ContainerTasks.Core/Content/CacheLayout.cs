@@ -13,7 +13,7 @@ namespace ContainerTasks.Content;
 /// <item><term><c>layers/&lt;key&gt;.json</c></term><description>built layers by content; deleted with their blob, or an hour after their blob is gone.</description></item>
 /// <item><term><c>stat/&lt;hash&gt;</c></term><description>file hashes by path and identity; deleted when not used for 7 days.</description></item>
 /// <item><term><c>pushed/&lt;hex&gt;</c></term><description>images this machine pushed; deleted when not used for 30 days.</description></item>
-/// <item><term><c>registries/&lt;host&gt;.scheme</c></term><description>registries that speak plain HTTP; kept until the registry stops doing so.</description></item>
+/// <item><term><c>registries/&lt;host&gt;.scheme</c></term><description>registries that speak plain HTTP; deleted when the registry stops doing so, or 30 days after it was written.</description></item>
 /// </list>
 /// Temporary files of the index folders (<c>*.&lt;guid&gt;.tmp</c>) are deleted once an hour old. The folders ruled by
 /// age are swept at most once an hour (the time of the last sweep is that of the file <c>swept</c>); every prune
@@ -29,6 +29,9 @@ public sealed class CacheLayout
 
     /// <summary>How long a "pushed here" marker is kept unused: losing one only loses layer reuse for that tag once.</summary>
     internal static readonly TimeSpan PushedAge = TimeSpan.FromDays(30);
+
+    /// <summary>How long a registry is remembered as plain HTTP: after that one build tries TLS first again.</summary>
+    internal static readonly TimeSpan SchemeAge = TimeSpan.FromDays(30);
 
     /// <summary>How often an entry in use is marked used again: once a day is enough for rules counted in days.</summary>
     internal static readonly TimeSpan UseMarkInterval = TimeSpan.FromDays(1);
@@ -120,7 +123,7 @@ public sealed class CacheLayout
         new(Stat, name => IsHex(name, 40) ? StatAge : IsTempName(name) ? InFlightAge : null),
         new(Pushed, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
         new(Layers, name => IsTempName(name) ? InFlightAge : null),
-        new(Registries, name => IsTempName(name) ? InFlightAge : null),
+        new(Registries, name => IsSchemeName(name) ? SchemeAge : IsTempName(name) ? InFlightAge : null),
     ];
 
     /// <summary>The digest algorithms blobs are stored under.</summary>
@@ -137,6 +140,11 @@ public sealed class CacheLayout
     private static bool IsLockName(string name)
         => name.EndsWith(".lock", StringComparison.Ordinal) && name.Split('-', 2) is [var algorithm, var rest]
             && BlobAlgorithms.Contains(algorithm) && IsBlobName(algorithm, rest[..^".lock".Length]);
+
+    // What the registry transport writes: "<host with [a-z0-9.-], others as _>.scheme".
+    private static bool IsSchemeName(string name)
+        => name.Length > ".scheme".Length && name.EndsWith(".scheme", StringComparison.Ordinal)
+            && name[..^".scheme".Length].All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-' or '_');
 
     // What NewTempPath makes: "<entry>.<32 hex>.tmp".
     private static bool IsTempName(string name)

@@ -57,8 +57,11 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
             return image;
         }
         var candidates = Candidates(image, earlier);
-        // Only blobs the repository still has (checked together).
-        bool[] present = await Task.WhenAll(candidates.Select(c => client.BlobExistsAsync(repository, c.Earlier.Digest, forPush: true, cancellationToken))).ConfigureAwait(false);
+        // Only blobs the repository still has (checked at once, as many as the registry takes).
+        var present = new bool[candidates.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = client.ParallelBlobRequests, CancellationToken = cancellationToken },
+            async (i, ct) => present[i] = await client.BlobExistsAsync(repository, candidates[i].Earlier.Digest, forPush: true, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var replacements = new Dictionary<Digest, Descriptor>();
         for (int i = 0; i < candidates.Count; i++)
         {

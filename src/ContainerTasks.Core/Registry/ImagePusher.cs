@@ -20,7 +20,7 @@ internal sealed class ImagePusher
         _log = log;
     }
 
-    private int Parallel => _client.Quirks.SequentialUploads ? 1 : Math.Max(1, _client.Transport.Settings.ParallelUploads);
+    private int Parallel => _client.ParallelBlobRequests;
 
     /// <summary>What each of <paramref name="tags"/> points at now (null for a tag that does not exist), asked together.</summary>
     public async Task<IReadOnlyDictionary<string, Descriptor?>> ReadTagsAsync(string repository, IReadOnlyList<string> tags, CancellationToken cancellationToken = default)

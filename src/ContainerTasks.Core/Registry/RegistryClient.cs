@@ -55,6 +55,9 @@ internal sealed class RegistryClient
     /// <summary>The registry's known deviations from the distribution spec.</summary>
     public RegistryQuirks Quirks { get; }
 
+    /// <summary>How many blob requests may run at once against this registry (one where it needs sequential uploads).</summary>
+    public int ParallelBlobRequests => Quirks.SequentialUploads ? 1 : Math.Max(1, Transport.Settings.ParallelUploads);
+
     internal RegistryTransport Transport => _transport;
 
     internal RegistryCredential? Credential => _auth.Credential;
