@@ -56,8 +56,11 @@ public sealed class LayerWriter
         return new BuiltLayer(new Descriptor(_options.Compression.MediaType, digest, blobSize), diffId, tarSize);
     }
 
-    /// <summary>Writes the layer into <paramref name="store"/> (atomically) and returns its descriptor.</summary>
-    public async Task<BuiltLayer> WriteAsync(IEnumerable<LayerEntry> entries, ContentStore store, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes the layer into <paramref name="store"/> (atomically) and returns its descriptor; with
+    /// <paramref name="sendTo"/>, the blob is also sent there as it is written.
+    /// </summary>
+    internal async Task<BuiltLayer> WriteAsync(IEnumerable<LayerEntry> entries, ContentStore store, CancellationToken cancellationToken = default, IBlobStreamTarget? sendTo = null)
     {
         var materialized = entries.ToList();
         return await Task.Run(() =>

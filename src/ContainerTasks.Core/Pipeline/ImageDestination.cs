@@ -14,6 +14,9 @@ internal abstract class ImageDestination
     /// <summary>Steps run in order after <see cref="WriteAsync"/>.</summary>
     public virtual IReadOnlyList<IDeliveredImageStep> StepsAfter => [];
 
+    /// <summary>Where a layer this build must compress is sent while it is compressed; null when it is only written when the image is.</summary>
+    public virtual Layers.IBlobStreamTarget? LayerUploads => null;
+
     /// <summary>Writes the image.</summary>
     public abstract Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken);
 }
