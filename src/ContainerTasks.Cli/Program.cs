@@ -36,6 +36,9 @@ public static class Program
           --cache DIR               content store (default: $CONTAINERTASKS_CACHE or ~/.cache/containertasks;
                                     size limit: $CONTAINERTASKS_CACHE_MAX_MB, else 5120 MiB)
           --level LEVEL             layer compression: fastest, optimal (default), smallest, none
+          --cache-from REF          for a push: an image whose layers may be reused by content (repeatable;
+                                    also $CONTAINERTASKS_CACHE_FROM, references separated by ';')
+          --cache-verify true       check such a layer's content against its diff_id before using it
         SOURCE_DATE_EPOCH, when set, is the time stamp of files, history and config.
         """;
 
@@ -128,6 +131,13 @@ public static class Program
             FallbackArchiveDirectory = Directory.GetCurrentDirectory(),
             SourceDateEpoch = Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")),
             CacheDirectory = o.Single("cache") ?? CacheLayout.DefaultRoot(environment),
+            CacheFrom = o.All("cache-from").ToList(),
+            CacheVerify = o.Single("cache-verify") switch
+            {
+                null or "false" => false,
+                "true" => true,
+                var other => throw new UsageException($"--cache-verify '{other}' is not true or false"),
+            },
             // The limit MSBuild builds keep too: one cache, one limit.
             CacheMaxBytes = ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,

@@ -66,6 +66,10 @@ public static class ErrorCodes
     public const string RegistryDigestMismatch = "CT3014";
     /// <summary>A layer blob reused from the image a tag pointed at disappeared from the registry during the push.</summary>
     public const string ReusedBlobMissing = "CT3015";
+    /// <summary>A cache image's layer does not inflate to the diff_id its config claims (ContainerCacheVerify); it is not used (warning).</summary>
+    public const string CacheLayerMismatch = "CT3016";
+    /// <summary>A ContainerCacheFrom image could not be read (other than not existing yet); its layers are not reused (warning).</summary>
+    public const string CacheImageUnreadable = "CT3017";
     /// <summary>A registry or token service answered with more than such an answer can be (a manifest over 4 MiB, a token answer over 1 MiB).</summary>
     public const string RegistryResponseTooLarge = "CT3020";
 
@@ -133,6 +137,8 @@ public static class ErrorCodes
     public const string UnknownCredentialFileCheck = "CT4122";
     /// <summary>Of a multi-platform publish, some platforms are self-contained and others not: one app command and base cannot serve both.</summary>
     public const string MixedSelfContainedPlatforms = "CT4123";
+    /// <summary>A ContainerCacheFrom item (or CONTAINERTASKS_CACHE_FROM entry) is not an image reference.</summary>
+    public const string InvalidCacheFrom = "CT4124";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

@@ -103,6 +103,10 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public long CacheMaxSizeMegabytes { get; set; }
     /// <summary><c>ContainerCredentialFileCheck</c>: Warning (default), Error or None, for published files that look like credential stores.</summary>
     public string? CredentialFileCheck { get; set; }
+    /// <summary><c>ContainerCacheFrom</c> items: images whose layers a push may reuse by content, in order.</summary>
+    public ITaskItem[] CacheFrom { get; set; } = [];
+    /// <summary><c>ContainerCacheVerify</c>: check a reused layer's content against its diff_id before using it.</summary>
+    public bool CacheVerify { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -250,6 +254,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CacheMaxBytes = CacheMaxSizeMegabytes > 0 ? CacheMaxSizeMegabytes * 1024 * 1024 : Content.ContentStore.DefaultMaxBytes(environment),
             EnvironmentSnapshot = environment,
             CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
+            CacheFrom = CacheFrom.Select(i => i.ItemSpec).ToList(),
+            CacheVerify = CacheVerify,
         };
     }
 

@@ -12,9 +12,12 @@ internal sealed class BuiltImage : IImage
     private readonly HashSet<Digest> _newLayers;
     private readonly HashSet<Digest> _writtenNow;
     private readonly HashSet<Digest> _reusedLayers;
+    private readonly IReadOnlyDictionary<Digest, LayerOrigin> _found;
 
+    // newLayers: the layers this build wrote (or took from the layer cache), whose bytes are in the store; found: the
+    // layers it found by diff_id in other images, and where their bytes are; reusedLayers: earlier blobs the destination holds.
     internal BuiltImage(ImageManifest manifest, byte[] configBytes, Platform platform, SourceImage baseImage, ContentStore store,
-        HashSet<Digest> newLayers, HashSet<Digest> writtenNow, HashSet<Digest>? reusedLayers = null)
+        HashSet<Digest> newLayers, HashSet<Digest> writtenNow, IReadOnlyDictionary<Digest, LayerOrigin>? found = null, HashSet<Digest>? reusedLayers = null)
     {
         Manifest = manifest;
         ManifestBytes = manifest.ToBytes();
@@ -26,7 +29,8 @@ internal sealed class BuiltImage : IImage
         _newLayers = newLayers;
         _writtenNow = writtenNow;
         _reusedLayers = reusedLayers ?? [];
-        Layers = LayersOf(manifest, ImageConfig.Parse(configBytes).DiffIds, baseImage.Origin, newLayers, writtenNow);
+        _found = found ?? new Dictionary<Digest, LayerOrigin>();
+        Layers = LayersOf(manifest, ImageConfig.Parse(configBytes).DiffIds, baseImage.Origin, newLayers, writtenNow, _found);
     }
 
     /// <inheritdoc />
@@ -78,7 +82,7 @@ internal sealed class BuiltImage : IImage
             : l).ToList();
         var newLayers = _newLayers.Where(d => !replacements.ContainsKey(d)).ToHashSet();
         var reused = _reusedLayers.Concat(replacements.Where(r => _newLayers.Contains(r.Key)).Select(r => r.Value.Digest)).ToHashSet();
-        return new BuiltImage(Manifest with { Layers = layers }, ConfigBytes, Platform, _base, _store, newLayers, _writtenNow.Where(newLayers.Contains).ToHashSet(), reused);
+        return new BuiltImage(Manifest with { Layers = layers }, ConfigBytes, Platform, _base, _store, newLayers, _writtenNow.Where(newLayers.Contains).ToHashSet(), _found, reused);
     }
 
     /// <inheritdoc />
@@ -96,6 +100,10 @@ internal sealed class BuiltImage : IImage
         {
             return Task.FromResult(_store.OpenRead(descriptor.Digest));
         }
+        if (_found.TryGetValue(descriptor.Digest, out LayerOrigin? origin))
+        {
+            return origin.Blobs.OpenBlobAsync(descriptor, cancellationToken);
+        }
         if (_reusedLayers.Contains(descriptor.Digest))
         {
             throw new ContainerTasksException(ErrorCodes.ReusedBlobMissing,
@@ -104,20 +112,22 @@ internal sealed class BuiltImage : IImage
         return _base.Blobs.OpenBlobAsync(descriptor, cancellationToken);
     }
 
-    // The base's layers can be mounted from where the base came from; the layers this build made, from nowhere.
+    // The base's layers can be mounted from where the base came from; the layers this build found, from the image
+    // they were found in; the layers this build made, from nowhere.
     private static List<ImageLayer> LayersOf(ImageManifest manifest, IReadOnlyList<Digest> diffIds, ImageReference? baseOrigin,
-        HashSet<Digest> newLayers, HashSet<Digest> writtenNow)
+        HashSet<Digest> newLayers, HashSet<Digest> writtenNow, IReadOnlyDictionary<Digest, LayerOrigin> found)
     {
         var layers = new List<ImageLayer>();
         for (int i = 0; i < manifest.Layers.Count; i++)
         {
             Descriptor layer = manifest.Layers[i];
             bool isNew = newLayers.Contains(layer.Digest);
+            LayerOrigin? origin = isNew ? null : found.GetValueOrDefault(layer.Digest);
             layers.Add(new ImageLayer(layer, i < diffIds.Count ? diffIds[i] : default)
             {
-                IsNew = isNew,
+                IsNew = isNew || origin is not null,
                 WrittenNow = writtenNow.Contains(layer.Digest),
-                MountFrom = isNew ? null : baseOrigin,
+                MountFrom = isNew ? null : origin?.Image ?? baseOrigin,
             });
         }
         return layers;

@@ -88,9 +88,14 @@ internal sealed class ImageBuilder
         {
             Annotations = docker || _annotations.Count == 0 ? null : new Dictionary<string, string>(_annotations),
         };
-        var newLayers = _layers.Select(l => l.Layer.Descriptor.Digest).ToHashSet();
+        var newLayers = _layers.Where(l => l.Layer.Origin is null).Select(l => l.Layer.Descriptor.Digest).ToHashSet();
         var writtenNow = _layers.Where(l => l.Layer.WrittenNow).Select(l => l.Layer.Descriptor.Digest).ToHashSet();
-        return new BuiltImage(manifest, configBytes, config.Platform, _base, _store, newLayers, writtenNow);
+        var found = new Dictionary<Digest, LayerOrigin>();
+        foreach (var (layer, _, _) in _layers.Where(l => l.Layer.Origin is not null && !newLayers.Contains(l.Layer.Descriptor.Digest)))
+        {
+            found.TryAdd(layer.Descriptor.Digest, layer.Origin!);
+        }
+        return new BuiltImage(manifest, configBytes, config.Platform, _base, _store, newLayers, writtenNow, found);
     }
 
     private static Descriptor ConvertLayer(Descriptor layer, bool docker)

@@ -40,7 +40,7 @@ public sealed class CacheLayout
     internal static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>The folders of indexes (not content): forgotten when others could have written them.</summary>
-    internal static readonly IReadOnlyList<string> IndexFolders = ["layers", "stat", "pushed", "registries"];
+    internal static readonly IReadOnlyList<string> IndexFolders = ["layers", "stat", "pushed", "registries", "verified"];
 
     /// <summary>A layout rooted at <paramref name="root"/> (made absolute).</summary>
     public CacheLayout(string root)
@@ -72,6 +72,9 @@ public sealed class CacheLayout
     /// <summary>What the registry client remembers about registries (which speak plain HTTP).</summary>
     public string Registries => Path.Combine(Root, "registries");
 
+    /// <summary>Layers whose diff_id this machine checked against their blob (ContainerCacheVerify): one file per blob, holding the diff_id.</summary>
+    public string Verified => Path.Combine(Root, "verified");
+
     /// <summary>An empty file whose modification time is when the folders ruled by age were last swept.</summary>
     public string SweepStamp => Path.Combine(Root, "swept");
 
@@ -89,6 +92,9 @@ public sealed class CacheLayout
 
     /// <summary>The marker saying this machine pushed the image (or index) <paramref name="digest"/>.</summary>
     public string PushedMarker(Digest digest) => Path.Combine(Pushed, digest.Hex);
+
+    /// <summary>The record of the diff_id checked for the blob <paramref name="blob"/>.</summary>
+    public string VerifiedEntry(Digest blob) => Path.Combine(Verified, blob.Hex);
 
     /// <summary>A temporary name next to <paramref name="path"/>, renamed over it when written.</summary>
     internal static string NewTempPath(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
@@ -122,6 +128,7 @@ public sealed class CacheLayout
         new(Locks, name => IsLockName(name) ? InFlightAge : null, HeldByLock: true),
         new(Stat, name => IsHex(name, 40) ? StatAge : IsTempName(name) ? InFlightAge : null),
         new(Pushed, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
+        new(Verified, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
         new(Layers, name => IsTempName(name) ? InFlightAge : null),
         new(Registries, name => IsSchemeName(name) ? SchemeAge : IsTempName(name) ? InFlightAge : null),
     ];

@@ -167,6 +167,42 @@ public sealed class ContentStore
         }
     }
 
+    /// <summary>True when this machine checked that <paramref name="blob"/> inflates to <paramref name="diffId"/> (see <see cref="MarkVerified"/>).</summary>
+    public bool WasVerified(Digest blob, Digest diffId)
+    {
+        string entry = Layout.VerifiedEntry(blob);
+        try
+        {
+            if (new FileInfo(entry) is not { Exists: true, Length: < 256 } || File.ReadAllText(entry) != diffId.ToString())
+            {
+                return false;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        Touch(entry); // In use: kept by the folder's retention rule.
+        return true;
+    }
+
+    /// <summary>Records that <paramref name="blob"/> inflates to <paramref name="diffId"/>; failing to write it only means checking again next time.</summary>
+    public void MarkVerified(Digest blob, Digest diffId)
+    {
+        try
+        {
+            string entry = Layout.VerifiedEntry(blob);
+            Directory.CreateDirectory(Path.GetDirectoryName(entry)!);
+            string temp = CacheLayout.NewTempPath(entry);
+            File.WriteAllText(temp, diffId.ToString());
+            File.Move(temp, entry, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only saves a check next time.
+        }
+    }
+
     /// <summary>The default size limit of the store: 5 GiB, or <c>CONTAINERTASKS_CACHE_MAX_MB</c>.</summary>
     public static long DefaultMaxBytes(IReadOnlyDictionary<string, string> environment)
         => environment.TryGetValue("CONTAINERTASKS_CACHE_MAX_MB", out string? value) && long.TryParse(value, out long mb) && mb > 0

@@ -28,6 +28,16 @@ internal sealed class LayerCache
     /// <summary>The layer for <paramref name="entries"/>: from the cache when its content was built before, else written now.</summary>
     public async Task<(BuiltLayer Layer, bool Reused)> GetOrWriteAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
     {
+        LayerLookup lookup = await LookupAsync(entries, options, cancellationToken).ConfigureAwait(false);
+        return lookup.Cached is { } cached ? (cached, true) : (await WriteAsync(lookup, options, null, cancellationToken).ConfigureAwait(false), false);
+    }
+
+    /// <summary>
+    /// Computes the layer's content key (hashing the files the stat cache does not know) and finds the layer in the
+    /// cache: <see cref="LayerLookup.Cached"/> is null when its content was not built before, or its blob is gone.
+    /// </summary>
+    internal async Task<LayerLookup> LookupAsync(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)
+    {
         (string key, List<LayerEntry> planned) = await Task.Run(() => ComputeKey(entries, options, _store.Layout.Stat, cancellationToken), cancellationToken).ConfigureAwait(false);
         string indexPath = _store.Layout.LayerEntryPath(key);
         if (TryRead(indexPath) is { } cached && _store.Contains(cached.Descriptor.Digest))
@@ -35,20 +45,37 @@ internal sealed class LayerCache
             // Recently used, for pruning: the entry and its blob.
             ContentStore.Touch(indexPath);
             ContentStore.Touch(_store.PathOf(cached.Descriptor.Digest));
-            return (cached, true);
+            return new LayerLookup(key, planned, cached);
         }
+        return new LayerLookup(key, planned, null);
+    }
+
+    /// <summary>Writes the layer a lookup missed into the content store (and to <paramref name="sendTo"/> as it is written), and remembers it.</summary>
+    internal async Task<BuiltLayer> WriteAsync(LayerLookup lookup, LayerOptions options, IBlobStreamTarget? sendTo, CancellationToken cancellationToken = default)
+    {
         // The planned entries carry the identity each file had when it was hashed: the writer checks the bytes it writes are those.
-        BuiltLayer layer = await new LayerWriter(options).WriteAsync(planned, _store, cancellationToken).ConfigureAwait(false);
+        BuiltLayer layer = await new LayerWriter(options).WriteAsync(lookup.Planned, _store, cancellationToken, sendTo).ConfigureAwait(false);
         try
         {
-            Write(indexPath, layer);
+            Write(_store.Layout.LayerEntryPath(lookup.Key), layer);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Another build is reading or replacing the same entry: the next build simply misses the cache once.
         }
-        return (layer, false);
+        return layer;
     }
+
+    /// <summary>
+    /// The diff_id and size of the tar a lookup missed, without compressing or storing it (a tenth of the cost of
+    /// writing it): what a layer is looked up by in other images.
+    /// </summary>
+    internal static Task<(Digest DiffId, long Size)> ComputeDiffIdAsync(LayerLookup lookup, LayerOptions options, CancellationToken cancellationToken = default)
+        => Task.Run(() =>
+        {
+            BuiltLayer tar = new LayerWriter(options with { Compression = LayerCompression.None }).Write(lookup.Planned, Stream.Null, cancellationToken);
+            return (tar.DiffId, tar.UncompressedSize);
+        }, cancellationToken);
 
     /// <summary>The content key of a layer: stable across machines, checkouts and time stamps.</summary>
     public static string ComputeKey(IReadOnlyList<LayerEntry> entries, LayerOptions options, CancellationToken cancellationToken = default)

@@ -41,7 +41,10 @@ internal static class BuildResults
         IReadOnlyList<Descriptor> layers = image.Manifest.Layers;
         int baseCount = layers.Count - built.Plan.Count;
         return layers.Select((layer, i) => i < baseCount
-            ? new LayerResult(layer.Digest, layer.Size, "base", LayerResult.FromBase)
-            : new LayerResult(layer.Digest, layer.Size, built.Plan[i - baseCount].Name, built.Reused[i - baseCount] ? LayerResult.FromCache : LayerResult.Built)).ToList();
+            ? new LayerResult(layer.Digest, layer.Size, "base", LayerSources.Base)
+            : new LayerResult(layer.Digest, layer.Size, built.Plan[i - baseCount].Name, built.Sources[i - baseCount])
+            {
+                FoundIn = image.Layers[i].MountFrom is { } from && built.Sources[i - baseCount] is not (LayerSources.Built or LayerSources.Cache) ? from.ToString() : null,
+            }).ToList();
     }
 }

@@ -23,7 +23,11 @@ internal sealed class BuildRun : IDisposable
         Registries = new RegistrySession(request.EnvironmentSnapshot, BaseReference?.Registry, PushRegistry, log.Progress,
             Store.Layout.Registries, log.Notice);
         Time = request.SourceDateEpoch ?? Timestamps.Default;
+        CacheFrom = ParseCacheFrom(request);
     }
+
+    /// <summary>The images named to reuse layers from: <c>ContainerCacheFrom</c>, then <c>CONTAINERTASKS_CACHE_FROM</c>, each once.</summary>
+    public IReadOnlyList<ImageReference> CacheFrom { get; }
 
     public ContainerBuildRequest Request { get; }
     public IContainerBuildLog Log { get; }
@@ -73,6 +77,26 @@ internal sealed class BuildRun : IDisposable
             (Request.OutputRegistry is { Length: > 0 } r ? r + "/" : "") + Request.Repository + ":" + tag)).ToList();
 
     public void Dispose() => Registries.Dispose();
+
+    private static List<ImageReference> ParseCacheFrom(ContainerBuildRequest request)
+    {
+        IEnumerable<string> fromEnvironment = request.EnvironmentSnapshot.TryGetValue("CONTAINERTASKS_CACHE_FROM", out string? value)
+            ? value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+        var references = new List<ImageReference>();
+        foreach (string text in request.CacheFrom.Select(t => t.Trim()).Where(t => t.Length > 0).Concat(fromEnvironment))
+        {
+            ImageReference reference = ImageReference.TryParse(text, out ImageReference? parsed) && parsed is not null
+                ? parsed
+                : throw new ContainerTasksException(ErrorCodes.InvalidCacheFrom,
+                    $"'{text}' (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) is not an image reference. Name an image as registry/repository:tag, e.g. myregistry.example.com/myapp:main.");
+            if (!references.Contains(reference))
+            {
+                references.Add(reference);
+            }
+        }
+        return references;
+    }
 
     private static void RequirePublishDirectories(IEnumerable<PlatformInput> platforms)
     {

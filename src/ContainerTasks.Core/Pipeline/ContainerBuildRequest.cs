@@ -98,6 +98,15 @@ public sealed record ContainerBuildRequest
     /// <summary><c>SOURCE_DATE_EPOCH</c>: file, history and config time stamps.</summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
 
+    /// <summary>
+    /// Images whose layers may be reused by content when pushing (<c>ContainerCacheFrom</c>), asked in order after the
+    /// images the destination tags point at; <c>CONTAINERTASKS_CACHE_FROM</c> in the environment adds more after these.
+    /// </summary>
+    public IReadOnlyList<string> CacheFrom { get; init; } = [];
+
+    /// <summary>Check that a layer found in another image inflates to the diff_id its config claims before using it (<c>ContainerCacheVerify</c>).</summary>
+    public bool CacheVerify { get; init; }
+
     /// <summary>The content store folder.</summary>
     public required string CacheDirectory { get; init; }
 

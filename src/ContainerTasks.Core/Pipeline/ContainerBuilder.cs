@@ -17,10 +17,12 @@ public static class ContainerBuilder
         using BuildRun run = BuildRun.Start(request, log);
         IImageSource source = await BaseImageOpener.OpenAsync(run, cancellationToken).ConfigureAwait(false);
         run.Timer.Mark("start");
-        IReadOnlyList<PlatformBuild> built = await PlatformBuilder.BuildAllAsync(run, source, cancellationToken).ConfigureAwait(false);
+        ImageDestination destination = DestinationChoice.Choose(run);
+        IReadOnlyList<PlatformBuild> built = await PlatformBuilder.BuildAllAsync(run, source, KnownLayersFor(run, destination), destination.LayerUploads, cancellationToken)
+            .ConfigureAwait(false);
+        log.Progress(LayerSteps.Summary(built.SelectMany(b => b.Sources)));
         ImageSet images = ImageSet.Of(built.Select(b => b.Image).ToList());
 
-        ImageDestination destination = DestinationChoice.Choose(run);
         foreach (IImageStep step in destination.StepsBefore)
         {
             images = await step.RunAsync(images, cancellationToken).ConfigureAwait(false);
@@ -38,6 +40,18 @@ public static class ContainerBuilder
         run.Timer.Mark(destination.Phase);
         KeepCacheInBounds(run);
         return BuildResults.From(run, built, delivery);
+    }
+
+    // Where layers may be found by content: the destination's images, then the cache images; only for a destination
+    // that can take a blob from elsewhere (a registry), so no other destination downloads what it could compress.
+    private static KnownLayers? KnownLayersFor(BuildRun run, ImageDestination destination)
+    {
+        if (destination.CurrentImages is not { } current)
+        {
+            return null;
+        }
+        var cacheFrom = run.CacheFrom.Select(r => new CandidateImage(r, Model.LayerSources.CacheFrom, run.Registries.Client(r.Registry, r.Repository, Registry.Auth.RegistryRole.Pull))).ToList();
+        return new KnownLayers(async ct => [.. await current(ct).ConfigureAwait(false), .. cacheFrom], run.Store, run.Request.CacheVerify, run.Log);
     }
 
     // Least recently used blobs go once the store is over its limit; blobs used within the hour stay.

@@ -17,6 +17,12 @@ internal abstract class ImageDestination
     /// <summary>Where a layer this build must compress is sent while it is compressed; null when it is only written when the image is.</summary>
     public virtual Layers.IBlobStreamTarget? LayerUploads => null;
 
+    /// <summary>
+    /// The images this destination holds now, whose layers a build may use by content instead of compressing its own;
+    /// null for a destination that needs every layer's bytes from this build (then layers are not looked up elsewhere).
+    /// </summary>
+    public virtual Func<CancellationToken, Task<IReadOnlyList<CandidateImage>>>? CurrentImages => null;
+
     /// <summary>Writes the image.</summary>
     public abstract Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken);
 }

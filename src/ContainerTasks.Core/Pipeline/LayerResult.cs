@@ -6,13 +6,9 @@ namespace ContainerTasks.Pipeline;
 /// <param name="Digest">The blob digest.</param>
 /// <param name="Size">The blob (compressed) size.</param>
 /// <param name="Name">"base" for the base image's layers, else the planned layer's name (app, app host, packages, …).</param>
-/// <param name="Source">How it was made: <see cref="FromBase"/>, <see cref="Built"/> or <see cref="FromCache"/>.</param>
+/// <param name="Source">How it was made: one of <see cref="LayerSources"/> (built, cache, destination, cache-from, base).</param>
 public sealed record LayerResult(Digest Digest, long Size, string Name, string Source)
 {
-    /// <summary>A layer of the base image.</summary>
-    public const string FromBase = "base";
-    /// <summary>Written by this build.</summary>
-    public const string Built = "built";
-    /// <summary>Taken from the layer cache: the same content was built before.</summary>
-    public const string FromCache = "cache";
+    /// <summary>For a layer found by its content in another image: that image (<c>registry/repository@digest</c>, or the reference given).</summary>
+    public string? FoundIn { get; init; }
 }

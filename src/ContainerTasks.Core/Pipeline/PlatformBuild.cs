@@ -4,5 +4,5 @@ using ContainerTasks.Sources;
 
 namespace ContainerTasks.Pipeline;
 
-/// <summary>What one platform's build produced: the image, its base, and how its layers were made.</summary>
-internal sealed record PlatformBuild(PlatformInput Input, BuiltImage Image, SourceImage Base, IReadOnlyList<PlannedLayer> Plan, bool[] Reused);
+/// <summary>What one platform's build produced: the image, its base, and where each planned layer came from (one of <see cref="Model.LayerSources"/>).</summary>
+internal sealed record PlatformBuild(PlatformInput Input, BuiltImage Image, SourceImage Base, IReadOnlyList<PlannedLayer> Plan, string[] Sources);

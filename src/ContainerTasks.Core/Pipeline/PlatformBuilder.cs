@@ -13,7 +13,13 @@ namespace ContainerTasks.Pipeline;
 /// </summary>
 internal static class PlatformBuilder
 {
-    public static async Task<IReadOnlyList<PlatformBuild>> BuildAllAsync(BuildRun run, IImageSource source, CancellationToken cancellationToken)
+    /// <param name="run">The build.</param>
+    /// <param name="source">The base image's source.</param>
+    /// <param name="known">Images whose layers may be taken by content, when the destination can take blobs from elsewhere.</param>
+    /// <param name="uploads">Where written layers are sent while they are compressed.</param>
+    /// <param name="cancellationToken">Stops the build.</param>
+    public static async Task<IReadOnlyList<PlatformBuild>> BuildAllAsync(BuildRun run, IImageSource source, KnownLayers? known, IBlobStreamTarget? uploads,
+        CancellationToken cancellationToken)
     {
         IReadOnlyList<PlatformInput> platforms = run.Request.Platforms;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -37,7 +43,8 @@ internal static class PlatformBuilder
             try
             {
                 var order = new LayerOrder(i == 0 ? Task.CompletedTask : firstLayers.Task, i == 0 ? () => firstLayers.TrySetResult() : null);
-                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], order, stop.Token).ConfigureAwait(false);
+                var sourcing = new LayerSteps.Sourcing(known?.ForPlatform(platforms[i].Platform, bases[i], logs[i], stop.Token), uploads);
+                built[i] = await BuildAsync(run, logs[i], platforms[i], bases[i], order, sourcing, stop.Token).ConfigureAwait(false);
                 run.Timer.Mark("config");
             }
             catch (Exception e)
@@ -77,7 +84,7 @@ internal static class PlatformBuilder
     private sealed record LayerOrder(Task After, Action? Built);
 
     private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, LayerOrder order,
-        CancellationToken cancellationToken)
+        LayerSteps.Sourcing sourcing, CancellationToken cancellationToken)
     {
         string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
         List<(PlannedLayer Layer, string CreatedBy)> plan;
@@ -93,7 +100,7 @@ internal static class PlatformBuilder
         }
         run.Timer.Mark("plan");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, stop.Token);
+        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, sourcing, stop.Token);
         SourceImage baseImage;
         try
         {
@@ -108,8 +115,8 @@ internal static class PlatformBuilder
         }
         run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
         log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
-        var (built, reused) = await layers.ConfigureAwait(false);
-        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, reused, log);
+        var (built, sources) = await layers.ConfigureAwait(false);
+        LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, sources, log);
         run.Timer.Mark("layers");
 
         var builder = new ImageBuilder(baseImage, run.Store);
@@ -122,14 +129,14 @@ internal static class PlatformBuilder
             builder.WithAnnotation(key, value);
         }
         BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
-        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), reused);
+        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), sources);
     }
 
-    private static async Task<(BuiltLayer[] Built, bool[] Reused)> BuildLayersAsync(IReadOnlyList<PlannedLayer> plan, Content.ContentStore store, LayerOptions options,
-        LayerOrder order, CancellationToken cancellationToken)
+    private static async Task<(BuiltLayer[] Built, string[] Sources)> BuildLayersAsync(IReadOnlyList<PlannedLayer> plan, Content.ContentStore store, LayerOptions options,
+        LayerOrder order, LayerSteps.Sourcing sourcing, CancellationToken cancellationToken)
     {
         await order.After.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var layers = await LayerSteps.BuildAsync(plan, store, options, cancellationToken).ConfigureAwait(false);
+        var layers = await LayerSteps.BuildAsync(plan, store, options, sourcing, cancellationToken).ConfigureAwait(false);
         order.Built?.Invoke();
         return layers;
     }

@@ -14,6 +14,7 @@ internal sealed class RegistryDestination : ImageDestination
     private readonly BuildRun _run;
     private readonly string _registry;
     private readonly ImagePusher _pusher;
+    private readonly RegistryClient _client;
     private readonly object _gate = new();
     private Task<IReadOnlyDictionary<string, Descriptor?>>? _tags;
 
@@ -22,6 +23,7 @@ internal sealed class RegistryDestination : ImageDestination
         _run = run;
         _registry = registry;
         RegistryClient client = run.Registries.Client(registry, run.Request.Repository, RegistryRole.Push);
+        _client = client;
         _pusher = new ImagePusher(client, run.Log.Progress);
         StepsBefore = [new LayerReuseStep(client, run.Request.Repository, CurrentTagsAsync, run.Store, run.Log)];
         StepsAfter = [new RememberPushedStep(run.Store)];
@@ -32,6 +34,8 @@ internal sealed class RegistryDestination : ImageDestination
     public override IReadOnlyList<IImageStep> StepsBefore { get; }
 
     public override IReadOnlyList<IDeliveredImageStep> StepsAfter { get; }
+
+    public override Func<CancellationToken, Task<IReadOnlyList<CandidateImage>>>? CurrentImages => CurrentImagesAsync;
 
     public override async Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken)
     {
@@ -51,6 +55,14 @@ internal sealed class RegistryDestination : ImageDestination
             ? $"already in {_registry}, nothing pushed"
             : $"pushed to {_registry}: {pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
         return new Delivery(images, null, destination) { Pushed = pushed };
+    }
+
+    // The images the tags point at now, each once, read through the push client (it may read the repository).
+    private async Task<IReadOnlyList<CandidateImage>> CurrentImagesAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyDictionary<string, Descriptor?> current = await CurrentTagsAsync(cancellationToken).ConfigureAwait(false);
+        return _run.Request.Tags.Select(t => current.GetValueOrDefault(t)).OfType<Descriptor>().Where(d => !d.Digest.IsEmpty).Select(d => d.Digest).Distinct()
+            .Select(d => new CandidateImage(ImageReference.Create(_registry, _run.Request.Repository, digest: d), LayerSources.Destination, _client)).ToList();
     }
 
     // Asked once, by the reuse step and the push alike, with the token of the first to ask (the build's).

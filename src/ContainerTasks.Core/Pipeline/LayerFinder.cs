@@ -1,0 +1,124 @@
+using ContainerTasks.Layers;
+using ContainerTasks.Model;
+using ContainerTasks.Outputs;
+using ContainerTasks.Registry;
+using ContainerTasks.Sources;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// Finds, for one platform, a blob that another image already has for a layer's content (diff_id): the images of
+/// <see cref="KnownLayers"/> are read once (manifest and config, cached by digest) and asked in order. An image that
+/// cannot be read is said and skipped: a cache image that does not exist yet is the first build of a branch.
+/// </summary>
+internal sealed class LayerFinder
+{
+    private readonly KnownLayers _known;
+    private readonly IContainerBuildLog _log;
+    private readonly Task<IReadOnlyList<Candidate>> _images;
+
+    internal LayerFinder(KnownLayers known, Task<IReadOnlyList<CandidateImage>> listed, Platform? platform, Task<SourceImage> baseImage, IContainerBuildLog log,
+        CancellationToken cancellationToken)
+    {
+        _known = known;
+        _log = log;
+        _images = ReadAllAsync(listed, platform, baseImage, cancellationToken);
+        // Observed even when no layer is looked up (all were in the layer cache).
+        _images.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>One image read for the platform: where its layers are, and whether its claims need no check.</summary>
+    private sealed record Candidate(LayerOrigin Origin, IReadOnlyList<ImageLayer> Layers, bool Trusted);
+
+    /// <summary>
+    /// The first blob, in the images' order, whose diff_id is <paramref name="diffId"/> and whose compression is the
+    /// build's; null when none has it (or, with <see cref="KnownLayers.Verify"/>, none that checks out).
+    /// </summary>
+    public async Task<FoundLayer?> FindAsync(Digest diffId, long tarSize, LayerCompression compression, CancellationToken cancellationToken)
+    {
+        foreach (Candidate image in await _images.WaitAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ImageLayer? match = image.Layers.FirstOrDefault(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression));
+            if (match is null || (!image.Trusted && _known.Verify && !await CheckAsync(match, tarSize, image.Origin, cancellationToken).ConfigureAwait(false)))
+            {
+                continue;
+            }
+            return new FoundLayer(new Descriptor(compression.MediaType, match.Descriptor.Digest, match.Descriptor.Size), image.Origin);
+        }
+        return null;
+    }
+
+    private static bool SameCompression(string mediaType, LayerCompression compression) => compression.IsGzip
+        ? mediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip
+        : mediaType is MediaTypes.OciLayer or MediaTypes.DockerLayer;
+
+    private async Task<IReadOnlyList<Candidate>> ReadAllAsync(Task<IReadOnlyList<CandidateImage>> listed, Platform? platform, Task<SourceImage> baseImage,
+        CancellationToken cancellationToken)
+    {
+        IReadOnlyList<CandidateImage> candidates = await listed.ConfigureAwait(false);
+        SourceImage resolvedBase = await baseImage.ConfigureAwait(false);
+        Platform target = platform ?? resolvedBase.Platform;
+        Candidate?[] read = await Task.WhenAll(candidates.Select(c => ReadAsync(c, target, cancellationToken))).ConfigureAwait(false);
+        var images = read.OfType<Candidate>().ToList();
+        if (resolvedBase.Origin is { } origin && !resolvedBase.IsScratch)
+        {
+            // The base's claims are the base's: an image built on it has them whatever this build does.
+            images.Add(new Candidate(new LayerOrigin(origin, resolvedBase.Blobs, LayerSources.Base), resolvedBase.Layers, Trusted: true));
+        }
+        return images;
+    }
+
+    private async Task<Candidate?> ReadAsync(CandidateImage candidate, Platform platform, CancellationToken cancellationToken)
+    {
+        try
+        {
+            SourceImage image = await new RegistryImageSource(candidate.Reference, candidate.Client, _known.Store).GetImageAsync(platform, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ImageLayer> layers = image.Layers;
+            _log.Detail($"Layers of {candidate.Reference} ({candidate.Source}, {platform}) may be reused by content: {layers.Count}.");
+            // What this machine pushed is what it built: no need to check it again.
+            bool trusted = candidate.Reference.Digest is { } digest && _known.Store.WasPushedHere(digest);
+            return new Candidate(new LayerOrigin(candidate.Reference, new DirectBlobReader(candidate.Client, candidate.Reference.Repository), candidate.Source), layers, trusted);
+        }
+        catch (ContainerTasksException e) when (e.Code is ErrorCodes.ImageNotFound or ErrorCodes.NoMatchingPlatform || candidate.Source != LayerSources.CacheFrom)
+        {
+            _log.Progress($"{Describe(candidate)} {candidate.Reference} has no image for {platform} to reuse layers from ({e.Message}).");
+            return null;
+        }
+        catch (ContainerTasksException e)
+        {
+            _log.Warning(ErrorCodes.CacheImageUnreadable, $"The cache image {candidate.Reference} (ContainerCacheFrom) could not be read, so none of its layers are reused: {e.Message}");
+            return null;
+        }
+    }
+
+    private static string Describe(CandidateImage candidate) => candidate.Source == LayerSources.CacheFrom ? "The cache image" : "The destination's image";
+
+    // ContainerCacheVerify: the blob is downloaded and inflated once; a pair that checks out is remembered.
+    private async Task<bool> CheckAsync(ImageLayer layer, long tarSize, LayerOrigin origin, CancellationToken cancellationToken)
+    {
+        Descriptor blob = layer.Descriptor;
+        if (_known.Store.WasVerified(blob.Digest, layer.DiffId))
+        {
+            return true;
+        }
+        Digest? actual;
+        try
+        {
+            await using Stream stream = new VerifyingReadStream(await origin.Blobs.OpenBlobAsync(blob, cancellationToken).ConfigureAwait(false), blob);
+            actual = await LayerContent.DiffIdOfAsync(stream, blob.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip, tarSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerTasksException e)
+        {
+            _log.Progress($"The layer {blob.Digest} of {origin.Image} could not be checked ({e.Message}); it is not used.");
+            return false;
+        }
+        if (actual != layer.DiffId)
+        {
+            _log.Warning(ErrorCodes.CacheLayerMismatch,
+                $"The layer {blob.Digest} of {origin.Image} does not hold what its config claims (diff_id {layer.DiffId}, but it inflates to {actual?.ToString() ?? "something else"}); it is not used and the layer is built. Whoever pushed that image made it wrong.");
+            return false;
+        }
+        _known.Store.MarkVerified(blob.Digest, layer.DiffId);
+        return true;
+    }
+}

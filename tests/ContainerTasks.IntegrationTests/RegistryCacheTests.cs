@@ -1,0 +1,222 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContainerTasks.Tests.Infrastructure;
+using ContainerTasks.Tests.Infrastructure.Registries;
+
+namespace ContainerTasks.Tests;
+
+/// <summary>
+/// The registry as the layer cache of ephemeral CI runners: each runner here is a new git clone in a new folder with
+/// a new, empty content cache (NuGet packages present), publishing with real <c>dotnet publish</c> to a real registry.
+/// </summary>
+[Collection(ImageCollection.Name)]
+public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
+    : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
+{
+    private const string Greeting = "Hello from a container built without a daemon!";
+
+    [Fact]
+    public async Task A_fresh_runner_compresses_and_uploads_only_the_changed_layer_and_the_same_commit_gets_the_same_digest_with_nothing_uploaded()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string origin = Origin(dir);
+        string repository = RegistryServer.NewRepository("fresh");
+
+        var a = Runner(dir, origin, "a", server, baseImage, repository);
+        string first = a.ImageDigest();
+
+        // The same commit on another runner: every layer is found in the tag's image, nothing is compressed or uploaded.
+        int mark = server.AccessLog().Count;
+        var same = Runner(dir, origin, "same", server, baseImage, repository);
+        Assert.Equal(first, same.ImageDigest());
+        Assert.Contains("Layers compressed: 0.", same.Output);
+        Assert.Empty(BlobUploads(server, mark, repository));
+
+        // A one-line change on a third runner: only the app layer is compressed, only it and the config are uploaded.
+        Commit(origin, "Hello from", "Hi from");
+        mark = server.AccessLog().Count;
+        var changed = Runner(dir, origin, "changed", server, baseImage, repository);
+        Assert.Contains("Layers compressed: 1.", changed.Output);
+        Assert.Matches(@"Layers: 1 built, 0 from the local layer cache, [1-9]\d* found in the destination's image", changed.Output);
+        Assert.Equal(2, BlobUploads(server, mark, repository).Count); // the app layer and the config
+        Assert.NotEqual(first, changed.ImageDigest());
+        var sources = changed.LayerSources();
+        Assert.Equal(1, sources.Count(s => s == "built"));
+        Assert.Contains("destination", sources);
+
+        string[] output = TestImage.RunImage(Pull(server, repository + ":latest", dir["pulled"]));
+        Assert.Equal("Hi from a container built without a daemon!", output[0]);
+    }
+
+    [Fact]
+    public async Task Cache_from_another_repository_mounts_its_layers_and_a_tag_by_commit_uses_the_branch_tag()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string origin = Origin(dir);
+        string branch = RegistryServer.NewRepository("branch");
+        Runner(dir, origin, "main", server, baseImage, branch, "-p:ContainerImageTags=main");
+
+        // A job that tags by commit, in another repository, with the branch tag as its cache: the layers are mounted.
+        string byCommit = RegistryServer.NewRepository("commit");
+        Commit(origin, "Hello from", "Hi from");
+        int mark = server.AccessLog().Count;
+        var job = Runner(dir, origin, "job", server, baseImage, byCommit, "-p:ContainerImageTags=abc123", $"-p:ContainerCacheFrom={server.Host}/{branch}:main");
+        Assert.Contains("Layers compressed: 1.", job.Output);
+        Assert.Contains("cache-from", job.LayerSources());
+        var log = server.AccessLog().Skip(mark).ToList();
+        Assert.Contains(log, e => e.Method == "POST" && e.Path.Contains(byCommit, StringComparison.Ordinal) && (e.Query ?? "").Contains("mount=", StringComparison.Ordinal) && e.Status == 201);
+        Assert.Equal(2, BlobUploads(server, mark, byCommit).Count); // the app layer and the config
+        Assert.Equal("Hi from a container built without a daemon!", TestImage.RunImage(Pull(server, byCommit + ":abc123", dir["pulled"]))[0]);
+
+        // A cache image that does not exist yet (the first build of a branch) is said, not an error.
+        var newBranch = Runner(dir, origin, "new-branch", server, baseImage, RegistryServer.NewRepository("commit"), $"-p:ContainerCacheFrom={server.Host}/{branch}:no-such-branch");
+        Assert.Contains("no-such-branch", newBranch.Output);
+        Assert.DoesNotContain("warning CT", newBranch.Output);
+    }
+
+    [Fact]
+    public async Task Cache_from_another_registry_copies_the_layers_without_compressing_them()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        await using RegistryServer other = await RegistryServer.StartAsync(RegistryMode.Http);
+        using var dir = new TempDirectory();
+        string origin = Origin(dir);
+        string repository = RegistryServer.NewRepository("elsewhere");
+        var first = Runner(dir, origin, "first", server, baseImage, repository);
+
+        var copy = Runner(dir, origin, "copy", other, baseImage, repository, $"-p:ContainerCacheFrom={server.Host}/{repository}:latest");
+        Assert.Contains("Layers compressed: 0.", copy.Output);
+        Assert.Equal(first.ImageDigest(), copy.ImageDigest());
+        Assert.Equal(Greeting, TestImage.RunImage(Pull(other, repository + ":latest", dir["pulled"]))[0]);
+    }
+
+    [Fact]
+    public async Task A_cache_image_that_lies_about_a_diff_id_is_caught_with_verify_and_without_it_gives_an_image_that_fails_to_unpack()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string origin = Origin(dir);
+        string honest = RegistryServer.NewRepository("honest");
+        Runner(dir, origin, "honest", server, baseImage, honest);
+        string forged = await ForgeAsync(server, honest);
+
+        // ContainerCacheVerify: the false claim is found, said (CT3016), and the layer is built instead.
+        string verifiedRepository = RegistryServer.NewRepository("verified");
+        var verified = Runner(dir, origin, "verified", server, baseImage, verifiedRepository, $"-p:ContainerCacheFrom={forged}", "-p:ContainerCacheVerify=true");
+        Assert.Contains("CT3016", verified.Output);
+        Assert.Equal(Greeting, TestImage.RunImage(Pull(server, verifiedRepository + ":latest", dir["pulled-verified"]))[0]);
+
+        // Without it the claim is taken: the image names a blob that does not hold its diff_id, and a real client refuses it.
+        string trustingRepository = RegistryServer.NewRepository("trusting");
+        var trusting = Runner(dir, origin, "trusting", server, baseImage, trustingRepository, $"-p:ContainerCacheFrom={forged}");
+        Assert.DoesNotContain("CT3016", trusting.Output);
+        string layout = Pull(server, trustingRepository + ":latest", dir["pulled-trusting"]);
+        var unpack = Run.Process("umoci", ["unpack", "--rootless", "--image", layout[4..], dir["bundle"]]);
+        Assert.NotEqual(0, unpack.ExitCode);
+        Assert.Contains("diffid", (unpack.StandardError + unpack.StandardOutput).ToLowerInvariant().Replace("_", "").Replace(" ", ""));
+    }
+
+    private sealed record RunnerResult(string Project, string Output)
+    {
+        public string ImageDigest() => PackageFeed.ImageJson(Project).GetProperty("digest").GetString()!;
+
+        public List<string> LayerSources() => PackageFeed.ImageJson(Project).GetProperty("platforms")[0].GetProperty("layers").EnumerateArray()
+            .Select(l => l.GetProperty("source").GetString()!).ToList();
+    }
+
+    // A new clone of the origin at its current commit, a new empty content cache, one publish with -v:d.
+    private RunnerResult Runner(TempDirectory dir, string origin, string name, RegistryServer server, string baseImage, string repository, params string[] extra)
+    {
+        string checkout = dir[$"runner-{name}"];
+        Run.Process("git", ["clone", "-q", origin, checkout]).EnsureSuccess("git clone");
+        string project = Path.Combine(checkout, "HelloContainer.csproj");
+        // ContinuousIntegrationBuild maps source paths, so a clone elsewhere compiles to the same bytes (as CI builds do).
+        var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", "-p:ContinuousIntegrationBuild=true",
+            "-v:d", .. extra], new Dictionary<string, string?> { ["CONTAINERTASKS_CACHE"] = dir[$"cache-{name}"] }).EnsureSuccess($"publish on runner {name}");
+        return new RunnerResult(project, result.StandardOutput);
+    }
+
+    private string Origin(TempDirectory dir)
+    {
+        string origin = dir["origin"];
+        feed.CopySample("HelloContainer", origin);
+        File.WriteAllText(Path.Combine(origin, ".gitignore"), "bin/\nobj/\n");
+        Git(origin, "init", "-q");
+        Git(origin, "add", "-A");
+        Git(origin, "commit", "-qm", "first");
+        return origin;
+    }
+
+    private static void Commit(string origin, string from, string to)
+    {
+        string program = Path.Combine(origin, "Program.cs");
+        File.WriteAllText(program, File.ReadAllText(program).Replace(from, to, StringComparison.Ordinal));
+        Git(origin, "commit", "-qam", "one line");
+    }
+
+    private static void Git(string directory, params string[] args)
+        => Run.Process("git", ["-C", directory, "-c", "user.email=test@example.invalid", "-c", "user.name=test", .. args]).EnsureSuccess("git " + string.Join(' ', args));
+
+    // Completed blob uploads into the repository since the mark (the registry's access log).
+    private static List<AccessLogEntry> BlobUploads(RegistryServer server, int mark, string repository) => server.AccessLog().Skip(mark)
+        .Where(e => e.Method == "PUT" && e.Path.Contains($"/{repository}/blobs/uploads/", StringComparison.Ordinal) && e.Status == 201).ToList();
+
+    private static string Pull(RegistryServer server, string repositoryAndTag, string folder)
+    {
+        Run.Process("skopeo", ["copy", "--src-tls-verify=false", $"docker://{server.Reference(repositoryAndTag)}", $"oci:{folder}:p"]).EnsureSuccess("skopeo copy");
+        return $"oci:{folder}:p";
+    }
+
+    // The honest image again under another name, its config claiming the app layer's diff_id for the first base layer's
+    // blob (and the reverse): what a careless or hostile pusher of a cache image could do.
+    private static async Task<string> ForgeAsync(RegistryServer server, string honest)
+    {
+        using HttpClient client = server.CreateHttpClient();
+        string forged = RegistryServer.NewRepository("forged");
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseUri, $"v2/{honest}/manifests/latest"));
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using HttpResponseMessage got = await client.SendAsync(request);
+        got.EnsureSuccessStatusCode();
+        string mediaType = got.Content.Headers.ContentType!.MediaType!;
+        JsonNode manifest = JsonNode.Parse(await got.Content.ReadAsStringAsync())!;
+        string configDigest = manifest["config"]!["digest"]!.GetValue<string>();
+        JsonNode config = JsonNode.Parse(await client.GetStringAsync(new Uri(server.BaseUri, $"v2/{honest}/blobs/{configDigest}")))!;
+        JsonArray diffIds = config["rootfs"]!["diff_ids"]!.AsArray();
+        string firstBase = diffIds[0]!.GetValue<string>(), app = diffIds[^1]!.GetValue<string>();
+        diffIds[0] = app;
+        diffIds[^1] = firstBase;
+        byte[] configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
+        string newDigest = "sha256:" + Convert.ToHexString(SHA256.HashData(configBytes)).ToLowerInvariant();
+        foreach (JsonNode? layer in manifest["layers"]!.AsArray())
+        {
+            string digest = layer!["digest"]!.GetValue<string>();
+            using var mount = await client.PostAsync(new Uri(server.BaseUri, $"v2/{forged}/blobs/uploads/?mount={digest}&from={honest}"), null);
+            Assert.Equal(System.Net.HttpStatusCode.Created, mount.StatusCode);
+        }
+        using (var start = await client.PostAsync(new Uri(server.BaseUri, $"v2/{forged}/blobs/uploads/"), null))
+        {
+            Uri location = new(server.BaseUri, start.Headers.Location!);
+            string separator = location.Query.Length > 0 ? "&" : "?";
+            using var put = await client.PutAsync(new Uri(location + separator + "digest=" + newDigest), new ByteArrayContent(configBytes));
+            put.EnsureSuccessStatusCode();
+        }
+        manifest["config"]!["digest"] = newDigest;
+        manifest["config"]!["size"] = configBytes.Length;
+        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        using var putManifest = await client.PutAsync(new Uri(server.BaseUri, $"v2/{forged}/manifests/latest"), body);
+        putManifest.EnsureSuccessStatusCode();
+        return $"{server.Host}/{forged}:latest";
+    }
+}
