@@ -33,6 +33,6 @@ else
   rm -rf "$ci_tools"
   mkdir -p "$ci_tools"
   cp "$root/build/ci-recipes/package.json" "$root/build/ci-recipes/package-lock.json" "$ci_tools/"
-  (cd "$ci_tools" && npm ci --ignore-scripts --no-audit --no-fund --cache "$root/artifacts/tools/npm-cache" >/dev/null)
+  (cd "$ci_tools" && npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false --cache "$root/artifacts/tools/npm-cache" >/dev/null)
   echo "bootstrap: CI recipe checks installed"
 fi
