@@ -59,6 +59,10 @@ internal static class ResultFile
                 writer.WriteString("digest", layer.Digest.ToString());
                 writer.WriteNumber("size", layer.Size);
                 writer.WriteString("source", layer.Source);
+                if (layer.FoundIn is { } foundIn)
+                {
+                    writer.WriteString("foundIn", foundIn);
+                }
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

@@ -70,6 +70,8 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         var job = Runner(dir, origin, "job", server, baseImage, byCommit, "-p:ContainerImageTags=abc123", $"-p:ContainerCacheFrom={server.Host}/{branch}:main");
         Assert.Contains("Layers compressed: 1.", job.Output);
         Assert.Contains("cache-from", job.LayerSources());
+        Assert.Contains(PackageFeed.ImageJson(job.Project).GetProperty("platforms")[0].GetProperty("layers").EnumerateArray(),
+            l => l.TryGetProperty("foundIn", out JsonElement found) && found.GetString() == $"{server.Host}/{branch}:main");
         var log = server.AccessLog().Skip(mark).ToList();
         Assert.Contains(log, e => e.Method == "POST" && e.Path.Contains(byCommit, StringComparison.Ordinal) && (e.Query ?? "").Contains("mount=", StringComparison.Ordinal) && e.Status == 201);
         Assert.Equal(2, BlobUploads(server, mark, byCommit).Count); // the app layer and the config
