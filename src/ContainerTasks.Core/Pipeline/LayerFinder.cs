@@ -38,7 +38,8 @@ internal sealed class LayerFinder
     {
         foreach (Candidate image in await _images.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            ImageLayer? match = image.Layers.FirstOrDefault(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression));
+            ImageLayer? match = image.Layers.FirstOrDefault(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression)
+                && l.Descriptor.Size <= LargestBlob(tarSize, compression));
             if (match is null || (!image.Trusted && _known.Verify && !await CheckAsync(match, tarSize, image.Origin, cancellationToken).ConfigureAwait(false)))
             {
                 continue;
@@ -47,6 +48,10 @@ internal sealed class LayerFinder
         }
         return null;
     }
+
+    // A blob of this content cannot be larger (gzip adds at most a few bytes per 16 KiB block and per piece): a claim of
+    // more is false, and would only make the push copy that many bytes.
+    private static long LargestBlob(long tarSize, LayerCompression compression) => compression.IsGzip ? tarSize + tarSize / 256 + 1024 * 1024 : tarSize;
 
     private static bool SameCompression(string mediaType, LayerCompression compression) => compression.IsGzip
         ? mediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip

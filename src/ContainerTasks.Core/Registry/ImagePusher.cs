@@ -121,7 +121,7 @@ internal sealed class ImagePusher
             bool removed = images.Images.Any(i => i.DiscardLocalBlob(blob.Digest));
             throw new ContainerTasksException(ErrorCodes.DigestMismatch, removed
                 ? $"{e.Message} It was a layer in the content cache, which is damaged; the entry was removed, so publishing again rebuilds the layer."
-                : e.Message, e);
+                : layer?.MountFrom is { } from ? $"{e.Message} It was read from {from}, which served other bytes under that digest." : e.Message, e);
         }
         catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryUnreachable && _client.Quirks.ResetMeansMissingRepository)
         {
