@@ -22,15 +22,10 @@ public sealed class StreamingUploadTests(BaseImages bases, HttpRegistryFixture h
     [Fact]
     public async Task A_large_layer_sent_while_compressed_lands_in_one_upload_and_the_push_does_not_upload_it_again()
     {
-        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
         RegistryServer server = http.Server;
         await using var counter = new FaultProxy(server, FaultSchedule.Never);
-        using var kit = new RegistryTestKit();
-        using var session = kit.Session(kit.Environment(), counter.Host, counter.Host);
-        SourceImage baseImage = await kit.PullAsync(session, $"{counter.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
-        string repository = RegistryServer.NewRepository("streamed");
-        RegistryClient client = session.Client(counter.Host, repository, RegistryRole.Push);
-        var target = new RecordingTarget(new StreamingBlobUploads(client, repository));
+        using var setup = await Setup.StartAsync(http, bases, counter, "streamed");
+        var (kit, baseImage, repository, client, target) = (setup.Kit, setup.BaseImage, setup.Repository, setup.Client, setup.Target);
 
         BuiltLayer layer = await new LayerWriter().WriteAsync(DirectoryEntries.FromDirectory(kit.CreateAppFolder(LayerBytes), "/app"), kit.Store, default, target);
 
@@ -65,15 +60,10 @@ public sealed class StreamingUploadTests(BaseImages bases, HttpRegistryFixture h
     [Fact]
     public async Task A_reset_in_the_middle_of_the_streamed_upload_still_writes_the_layer_and_the_push_lands_a_correct_image()
     {
-        RegistryShapeSet shapes = await http.GetShapesAsync(bases);
         RegistryServer server = http.Server;
         await using var proxy = new FaultProxy(server, FaultSchedule.Sequence(FaultKind.ResetDuringBody), new FaultProxyOptions { Methods = ["PATCH"] });
-        using var kit = new RegistryTestKit();
-        using var session = kit.Session(kit.Environment(), proxy.Host, proxy.Host);
-        SourceImage baseImage = await kit.PullAsync(session, $"{proxy.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
-        string repository = RegistryServer.NewRepository("streamreset");
-        RegistryClient client = session.Client(proxy.Host, repository, RegistryRole.Push);
-        var target = new RecordingTarget(new StreamingBlobUploads(client, repository));
+        using var setup = await Setup.StartAsync(http, bases, proxy, "streamreset");
+        var (kit, baseImage, repository, client, target) = (setup.Kit, setup.BaseImage, setup.Repository, setup.Client, setup.Target);
         string folder = kit.CreateAppFolder(LayerBytes);
 
         BuiltLayer layer = await new LayerWriter().WriteAsync(DirectoryEntries.FromDirectory(folder, "/app"), kit.Store, default, target).WaitAsync(TimeSpan.FromMinutes(2));
@@ -117,6 +107,36 @@ public sealed class StreamingUploadTests(BaseImages bases, HttpRegistryFixture h
         => new ImageBuilder(baseImage, kit.Store).AddLayer(layer, "test layer")
             .WithConfig(new ConfigChanges { Entrypoint = ["/bin/sh", "-c", "cat /app/hello.txt; wc -c < /app/random.bin"] })
             .Build();
+
+    // A build's state through a proxy in front of the HTTP registry: its base image read, a new repository to push to.
+    private sealed class Setup : IDisposable
+    {
+        private Setup(RegistryTestKit kit, RegistrySession session, SourceImage baseImage, string repository, RegistryClient client)
+            => (Kit, Session, BaseImage, Repository, Client, Target) = (kit, session, baseImage, repository, client, new RecordingTarget(new StreamingBlobUploads(client, repository)));
+
+        public RegistryTestKit Kit { get; }
+        public RegistrySession Session { get; }
+        public SourceImage BaseImage { get; }
+        public string Repository { get; }
+        public RegistryClient Client { get; }
+        public RecordingTarget Target { get; }
+
+        public static async Task<Setup> StartAsync(HttpRegistryFixture http, BaseImages bases, FaultProxy proxy, string prefix)
+        {
+            RegistryShapeSet shapes = await http.GetShapesAsync(bases);
+            var kit = new RegistryTestKit();
+            RegistrySession session = kit.Session(kit.Environment(), proxy.Host, proxy.Host);
+            SourceImage baseImage = await kit.PullAsync(session, $"{proxy.Host}/{shapes.Oci.Repository}:{shapes.Oci.Tag}");
+            string repository = RegistryServer.NewRepository(prefix);
+            return new Setup(kit, session, baseImage, repository, session.Client(proxy.Host, repository, RegistryRole.Push));
+        }
+
+        public void Dispose()
+        {
+            Session.Dispose();
+            Kit.Dispose();
+        }
+    }
 
     // Keeps what each send's completion said.
     private sealed class RecordingTarget(StreamingBlobUploads inner) : IBlobStreamTarget
