@@ -85,6 +85,49 @@ public sealed class StreamingUploadTests(BaseImages bases, HttpRegistryFixture h
     }
 
     [Fact]
+    public async Task A_registry_that_holds_its_answer_to_the_streamed_upload_is_given_up_on_after_the_read_timeout()
+    {
+        RegistryServer server = http.Server;
+        var stall = TimeSpan.FromSeconds(20);
+        await using var proxy = new FaultProxy(server, FaultSchedule.Sequence(FaultKind.StallThenRespond), new FaultProxyOptions { Methods = ["PATCH"], StallDuration = stall });
+        using var setup = await Setup.StartAsync(http, bases, proxy, "streamstall");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        BuiltLayer layer = await new LayerWriter().WriteAsync(DirectoryEntries.FromDirectory(setup.Kit.CreateAppFolder(3_000_000), "/app"), setup.Kit.Store, default, setup.Target);
+
+        // The test environment's read timeout is 2.5 s: the layer is done long before the registry would have answered.
+        Assert.True(clock.Elapsed < stall, $"the write waited {clock.Elapsed} for the registry's answer");
+        Assert.Equal([false], setup.Target.Results);
+        Assert.Equal((FaultKind.StallThenRespond, "PATCH"), (Assert.Single(proxy.Injected).Kind, Assert.Single(proxy.Injected).Method));
+        Assert.Contains(setup.Kit.LogLines, l => l.Contains("did not answer an upload", StringComparison.Ordinal));
+        Assert.True(setup.Kit.Store.Contains(layer.Descriptor.Digest));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_layer_write_that_is_being_uploaded_ends_both_at_once()
+    {
+        RegistryServer server = http.Server;
+        await using var counter = new FaultProxy(server, FaultSchedule.Never);
+        using var setup = await Setup.StartAsync(http, bases, counter, "streamcancel");
+        string folder = setup.Kit.CreateAppFolder(LayerBytes);
+        using var cancel = new CancellationTokenSource();
+
+        Task<BuiltLayer> write = new LayerWriter().WriteAsync(DirectoryEntries.FromDirectory(folder, "/app"), setup.Kit.Store, cancel.Token, setup.Target);
+        // Cancelled once the upload is under way.
+        while (!counter.Exchanges.Any(e => e.Method == "POST") && !write.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(setup.Target.Results);
+        Assert.Equal(0, setup.Target.Inner.BlobsSent);
+        Assert.Contains(setup.Kit.LogLines, l => l.Contains("was not sent", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.AccessLog(setup.Repository), e => e.Method == "PUT");
+    }
+
+    [Fact]
     public async Task A_layer_sent_while_compressed_to_a_token_registry_gets_its_token_like_any_upload()
     {
         RegistryServer server = token.Server;
