@@ -11,7 +11,8 @@ namespace ContainerTasks.Registry;
 /// Uploads blobs to one registry: a session (POST), then the content in one PUT, or in PATCH chunks when forced or
 /// required by the registry. Upload requests carry bodies that cannot be replayed after a partial send, so they are
 /// not retried one by one: a failure that <see cref="RetryClassification"/> calls transient restarts the whole upload,
-/// within the retry budget plus the time the blob's size needs.
+/// within the retry budget plus the time the blob's size needs. A blob still being made goes up in one streamed PATCH
+/// instead (<see cref="StreamAsync"/>), which is never restarted.
 /// </summary>
 internal sealed class BlobUploader
 {
