@@ -2,7 +2,7 @@ namespace ContainerTasks.Benchmarks;
 
 /// <summary>
 /// Light benchmarks of the layer writer: a Stopwatch, a few repetitions, the median.
-/// <c>dotnet run -c Release --project tests/ContainerTasks.Benchmarks -- compression|memory [options]</c>
+/// <c>dotnet run -c Release --project tests/ContainerTasks.Benchmarks -- compression|memory|streaming [options]</c>
 /// </summary>
 internal static class Program
 {
@@ -20,6 +20,7 @@ internal static class Program
             {
                 "compression" => CompressionBenchmark.Run(options),
                 "memory" => MemoryBenchmark.Run(options),
+                "streaming" => StreamingBenchmark.Run(options),
                 MemoryBenchmark.ChildCommand => MemoryBenchmark.RunChild(options),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };
@@ -46,6 +47,11 @@ internal static class Program
               memory [--size-mib 1024] [--files 16] [--limit-mib 64] [--level optimal] [--work DIR]
                   Writes a layer of --size-mib MiB from generated files in a child process and compares its
                   peak RSS (VmHWM) with its baseline (VmRSS after start-up and listing). Exit code 1 on FAIL.
+
+              streaming --registry HOST:PORT [--size-mb 200] [--reps 3] [--rate-mbps N] [--work DIR]
+                  A cold layer of a publish-like folder to a plain-HTTP registry: compressed, then uploaded, against
+                  uploaded while it is compressed. A new store and repository for each run. --rate-mbps N sends
+                  the uploads through a loopback relay limited to N Mbit/s (a network slower than loopback).
 
               The work folder defaults to $TMPDIR/containertasks-bench (usually /tmp/containertasks-bench).
             """);

@@ -6,6 +6,9 @@ namespace ContainerTasks.Layers;
 /// </summary>
 internal interface IBlobStreamTarget
 {
-    /// <summary>Starts sending one blob. Never throws: a target that cannot take it returns one that drops the bytes.</summary>
-    IStreamedBlob Begin();
+    /// <summary>
+    /// Starts sending one blob. Never throws: a target that cannot take it returns one that drops the bytes.
+    /// <paramref name="cancellationToken"/> (the layer write's) abandons the send: a write waiting for the target returns at once.
+    /// </summary>
+    IStreamedBlob Begin(CancellationToken cancellationToken);
 }

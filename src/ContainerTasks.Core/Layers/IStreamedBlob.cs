@@ -1,6 +1,6 @@
 namespace ContainerTasks.Layers;
 
-/// <summary>One blob on its way to an <see cref="IBlobStreamTarget"/>.</summary>
+/// <summary>One blob on its way to an <see cref="IBlobStreamTarget"/>; disposing it without completing abandons the send.</summary>
 internal interface IStreamedBlob : IAsyncDisposable
 {
     /// <summary>

@@ -58,17 +58,64 @@ public sealed class LayerWriter
 
     /// <summary>
     /// Writes the layer into <paramref name="store"/> (atomically) and returns its descriptor; with
-    /// <paramref name="sendTo"/>, the blob is also sent there as it is written.
+    /// <paramref name="sendTo"/>, the blob's bytes are also sent there as they are written, and the send is completed
+    /// once the blob is in the store. A send that fails costs the layer nothing: it is written all the same, and sent
+    /// later with the image.
     /// </summary>
     internal async Task<BuiltLayer> WriteAsync(IEnumerable<LayerEntry> entries, ContentStore store, CancellationToken cancellationToken = default, IBlobStreamTarget? sendTo = null)
     {
         var materialized = entries.ToList();
-        return await Task.Run(() =>
+        IStreamedBlob? send = sendTo?.Begin(cancellationToken);
+        try
         {
-            using ContentStore.PendingBlob pending = store.BeginWrite();
-            BuiltLayer layer = Write(materialized, pending.Stream, cancellationToken);
-            return layer with { WrittenNow = pending.Commit(layer.Descriptor.Digest) };
-        }, cancellationToken).ConfigureAwait(false);
+            bool sentWhole = false;
+            BuiltLayer layer = await Task.Run(() =>
+            {
+                using ContentStore.PendingBlob pending = store.BeginWrite();
+                var tee = send is null ? null : new TeeWriteStream(pending.Stream, send.Content);
+                BuiltLayer written = Write(materialized, tee ?? (Stream)pending.Stream, cancellationToken);
+                sentWhole = tee is { SideFailure: null };
+                return written with { WrittenNow = pending.Commit(written.Descriptor.Digest) };
+            }, cancellationToken).ConfigureAwait(false);
+            if (sentWhole)
+            {
+                await CompleteSendAsync(send!, layer.Descriptor, cancellationToken).ConfigureAwait(false);
+            }
+            return layer;
+        }
+        finally
+        {
+            if (send is not null)
+            {
+                await EndSendAsync(send).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // The send's result changes nothing here: a blob the target does not hold is uploaded with the image.
+    private static async Task CompleteSendAsync(IStreamedBlob send, Descriptor blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await send.CompleteAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The target logs why; the layer is in the store.
+        }
+    }
+
+    // Abandons a send not completed (the write failed or was cancelled); a target that fails here changes nothing either.
+    private static async Task EndSendAsync(IStreamedBlob send)
+    {
+        try
+        {
+            await send.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // As above: the target logs its own failures.
+        }
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ internal sealed class RegistryDestination : ImageDestination
     private readonly string _registry;
     private readonly ImagePusher _pusher;
     private readonly RegistryClient _client;
+    private readonly StreamingBlobUploads? _streamed;
     private readonly object _gate = new();
     private Task<IReadOnlyDictionary<string, Descriptor?>>? _tags;
 
@@ -25,6 +26,8 @@ internal sealed class RegistryDestination : ImageDestination
         RegistryClient client = run.Registries.Client(registry, run.Request.Repository, RegistryRole.Push);
         _client = client;
         _pusher = new ImagePusher(client, run.Log.Progress);
+        // Only compressed layers: an uncompressed one is written about as fast as it is read, so there is nothing to overlap.
+        _streamed = run.Request.Compression.IsGzip ? new StreamingBlobUploads(client, run.Request.Repository) : null;
         StepsBefore = [new LayerReuseStep(client, run.Request.Repository, CurrentTagsAsync, run.Store, run.Log)];
         StepsAfter = [new RememberPushedStep(run.Store)];
     }
@@ -36,6 +39,8 @@ internal sealed class RegistryDestination : ImageDestination
     public override IReadOnlyList<IDeliveredImageStep> StepsAfter { get; }
 
     public override Func<CancellationToken, Task<IReadOnlyList<CandidateImage>>>? CurrentImages => CurrentImagesAsync;
+
+    public override Layers.IBlobStreamTarget? LayerUploads => _streamed;
 
     public override async Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken)
     {
@@ -51,9 +56,12 @@ internal sealed class RegistryDestination : ImageDestination
                 await _pusher.PushAsync(images.Images[i], request.Repository, request.Tags.Select(t => $"{t}-{rid}").ToList(), null, cancellationToken).ConfigureAwait(false);
             }
         }
+        string streamed = _streamed is { BlobsSent: > 0 } s
+            ? $"{s.BlobsSent} {(s.BlobsSent == 1 ? "blob" : "blobs")} uploaded while compressed ({Sizes.Format(s.BytesSent)}), "
+            : "";
         string destination = pushed.UpToDate
             ? $"already in {_registry}, nothing pushed"
-            : $"pushed to {_registry}: {pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
+            : $"pushed to {_registry}: {streamed}{pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
         return new Delivery(images, null, destination) { Pushed = pushed };
     }
 

@@ -11,7 +11,8 @@ namespace ContainerTasks.Registry;
 /// Uploads blobs to one registry: a session (POST), then the content in one PUT, or in PATCH chunks when forced or
 /// required by the registry. Upload requests carry bodies that cannot be replayed after a partial send, so they are
 /// not retried one by one: a failure that <see cref="RetryClassification"/> calls transient restarts the whole upload,
-/// within the retry budget plus the time the blob's size needs.
+/// within the retry budget plus the time the blob's size needs. A blob still being made goes up in one streamed PATCH
+/// instead (<see cref="StreamAsync"/>), which is never restarted.
 /// </summary>
 internal sealed class BlobUploader
 {
@@ -89,7 +90,44 @@ internal sealed class BlobUploader
                 location = await PatchAsync(repository, location, content, offset, Math.Min(chunkSize, blob.Size - offset), cancellationToken).ConfigureAwait(false);
             }
         }
-        using HttpResponseMessage done = await SendUploadAsync(new RegistryRequest(HttpMethod.Put, WithDigest(location, blob.Digest).ToString(), repository, "finishing an upload")
+        await FinishAsync(repository, location, blob.Digest, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Uploads one blob whose bytes arrive while it is sent: a session (POST), the bytes in one PATCH of unknown length
+    /// (chunked transfer encoding, no Content-Range), then a PUT with the digest, known only when <paramref name="finished"/>
+    /// is. Nothing is retried (the body cannot be replayed): any failure throws, and the caller uploads the blob later.
+    /// </summary>
+    /// <param name="repository">The repository.</param>
+    /// <param name="body">The bytes; sent once.</param>
+    /// <param name="finished">The blob's descriptor, once all its bytes are in <paramref name="body"/>.</param>
+    /// <param name="cancellationToken">Abandons the upload.</param>
+    public async Task StreamAsync(string repository, StreamedBody body, Task<Descriptor> finished, CancellationToken cancellationToken)
+    {
+        var (location, _) = await StartAsync(repository, cancellationToken, retry: false).ConfigureAwait(false);
+        using (var patch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            // The PATCH lasts as long as the blob takes to make, so it has no overall timeout: a stalled upload is the
+            // body's writer's to notice, and once the body is sent the answer must come within the read timeout.
+            body.WhenSent = () => patch.CancelAfter(_settings.ReadTimeout);
+            try
+            {
+                location = await SendPatchAsync(repository, location, body.TakeAsync, StreamedBody.UnknownLength, patch.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (RetryClassification.IsDeadline(patch, cancellationToken))
+            {
+                throw new ContainerTasksException(ErrorCodes.RegistryTimeout,
+                    $"{Registry}/{repository} did not answer an upload within {_settings.ReadTimeout.TotalSeconds:0} s of its last byte.", e);
+            }
+        }
+        Descriptor blob = await finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await FinishAsync(repository, location, blob.Digest, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The PUT that ends an upload whose bytes are all sent.
+    private async Task FinishAsync(string repository, Uri location, Digest digest, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage done = await SendUploadAsync(new RegistryRequest(HttpMethod.Put, WithDigest(location, digest).ToString(), repository, "finishing an upload")
         {
             Scopes = [RegistryClient.PullPush(repository)],
             Content = _ => Task.FromResult<HttpContent>(new ByteArrayContent([])),
@@ -102,7 +140,7 @@ internal sealed class BlobUploader
     }
 
     // The session's location, and the smallest chunk the registry takes (OCI-Chunk-Min-Length).
-    private async Task<(Uri Location, long MinimumChunk)> StartAsync(string repository, CancellationToken cancellationToken)
+    private async Task<(Uri Location, long MinimumChunk)> StartAsync(string repository, CancellationToken cancellationToken, bool retry = true)
     {
         using HttpResponseMessage start = await _sender.SendAsync(new RegistryRequest(HttpMethod.Post, $"/v2/{repository}/blobs/uploads/", repository, "starting an upload")
         {
@@ -111,6 +149,7 @@ internal sealed class BlobUploader
             ContentLength = 0,
             // A registry that closes the connection for a missing repository (ECR): one quick retry, not minutes of them.
             MaxAttempts = _quirks.ResetMeansMissingRepository && !_uploadsStarted.ContainsKey(repository) ? 2 : RetryPolicy.DefaultMaxAttempts,
+            Retry = retry,
         }, cancellationToken).ConfigureAwait(false);
         if (start.StatusCode == HttpStatusCode.Accepted)
         {
@@ -127,20 +166,24 @@ internal sealed class BlobUploader
     }
 
     // One chunk; the registry's next location.
-    private async Task<Uri> PatchAsync(string repository, Uri location, Stream content, long start, long length, CancellationToken cancellationToken)
+    private Task<Uri> PatchAsync(string repository, Uri location, Stream content, long start, long length, CancellationToken cancellationToken)
+        => SendPatchAsync(repository, location, _ =>
+        {
+            HttpContent body = new StreamContent(new SubStream(content, start, length));
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            body.Headers.ContentLength = length;
+            // The distribution spec's Content-Range is "start-end" without a unit, which HttpClient's parser rejects.
+            body.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
+            return Task.FromResult(body);
+        }, length, cancellationToken);
+
+    // A PATCH of the upload at location; the registry's next location.
+    private async Task<Uri> SendPatchAsync(string repository, Uri location, Func<CancellationToken, Task<HttpContent>> content, long length, CancellationToken cancellationToken)
     {
         using HttpResponseMessage patch = await SendUploadAsync(new RegistryRequest(HttpMethod.Patch, location.ToString(), repository, "uploading a chunk")
         {
             Scopes = [RegistryClient.PullPush(repository)],
-            Content = _ =>
-            {
-                HttpContent body = new StreamContent(new SubStream(content, start, length));
-                body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                body.Headers.ContentLength = length;
-                // The distribution spec's Content-Range is "start-end" without a unit, which HttpClient's parser rejects.
-                body.Headers.TryAddWithoutValidation("Content-Range", $"{start}-{start + length - 1}");
-                return Task.FromResult(body);
-            },
+            Content = content,
             ContentLength = length,
         }, cancellationToken).ConfigureAwait(false);
         if (patch.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.NoContent or HttpStatusCode.Created) || patch.Headers.Location is null)

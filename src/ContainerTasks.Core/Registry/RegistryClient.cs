@@ -23,6 +23,7 @@ internal sealed class RegistryClient
     private readonly RegistryTransport _transport;
     private readonly RegistryAuthenticator _auth;
     private readonly Action<string>? _notice;
+    private readonly Action<string>? _log;
     private readonly RegistryEndpoint _endpoint;
     private readonly RequestSender _sender;
     private readonly BlobUploader _uploader;
@@ -36,6 +37,7 @@ internal sealed class RegistryClient
     public RegistryClient(string registry, RegistryTransport transport, RegistryCredential? credential, Action<string>? log = null, Action<string>? notice = null)
     {
         _notice = notice ?? log;
+        _log = log;
         Registry = registry;
         ApiHost = DockerHub.ApiHostOf(registry);
         _transport = transport;
@@ -190,6 +192,13 @@ internal sealed class RegistryClient
     public Task UploadBlobAsync(string repository, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken = default)
         => _uploader.UploadAsync(repository, blob, open, cancellationToken);
 
+    /// <summary>
+    /// Uploads a blob whose bytes arrive while it is sent: a session, one PATCH of unknown length, then a PUT with the
+    /// digest <paramref name="finished"/> gives. Nothing is retried (the body cannot be replayed); a failure throws.
+    /// </summary>
+    internal Task StreamBlobAsync(string repository, StreamedBody body, Task<Descriptor> finished, CancellationToken cancellationToken)
+        => _uploader.StreamAsync(repository, body, finished, cancellationToken);
+
     private async Task CancelUploadAsync(string repository, Uri location, CancellationToken cancellationToken)
     {
         try
@@ -207,6 +216,9 @@ internal sealed class RegistryClient
     }
 
     private Task<HttpResponseMessage> SendAsync(RegistryRequest request, CancellationToken cancellationToken) => _sender.SendAsync(request, cancellationToken);
+
+    /// <summary>Logs a line at detail (diagnostic) verbosity.</summary>
+    internal void Detail(string line) => _log?.Invoke(line);
 
     /// <summary>Shows a line at normal verbosity (a retry a user is waiting for).</summary>
     internal void Notice(string line) => _notice?.Invoke(line);
