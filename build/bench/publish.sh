@@ -10,7 +10,8 @@
 #          -p:ContainerRuntimeIdentifiers="linux-x64;linux-arm64" (RuntimeIdentifiers in the project, as restore
 #          needs them, and SelfContained only when a RuntimeIdentifier is set, so that the outer build has none);
 #          base: a two-platform index of dotnet/runtime (the arm64 image is an arm64-labelled copy with the same
-#          layers, made by build/bench/publish/multi-base.py). Only with --apps; phases cold, nochange and change
+#          layers, made by build/bench/publish/multi-base.py). Only with --apps; phases cold, nochange, change
+#          and fresh
 # For each app and tool, phases (tools interleaved, each in its own copy of the app and its own repository):
 #   cold      bin/ and obj/ deleted, empty content caches (fresh CONTAINERTASKS_CACHE and TMPDIR, which holds
 #             the built-in's store), a new repository; once per repetition
@@ -23,12 +24,16 @@
 #   fresh     fresh CI runners sharing one repository and tag (issue #11), each runner a new machine: a new
 #             git clone of the app at a path of its own (no bin/ or obj/), empty CONTAINERTASKS_CACHE, TMPDIR,
 #             HOME, XDG_CACHE_HOME and DOTNET_CLI_HOME (only NUGET_PACKAGES is shared, so packages are present);
-#             every fresh publish adds -p:ContinuousIntegrationBuild=true -p:ContainerImageTag=latest:
+#             file times set to each file's last commit (as git restore-mtime does); every fresh publish adds
+#             -p:ContinuousIntegrationBuild=true -p:ContainerImageTag=latest:
 #               fresh-a   runner A publishes commit 1 (the sources as they are) to a new repository (setup)
 #               fresh-b1  runner B publishes commit 2 (one line of Program.cs changed) to the same repository:tag
 #               fresh-b2  runner B' publishes commit 1 again (no change) to it; its manifest digest is compared
 #                         with runner A's
-#             a new repository per repetition; the tools take turns within each runner step
+#             a new repository per repetition; the tools take turns within each runner step. The web app's
+#             image is not reproducible as it is (its static web assets' compressed copies carry their build
+#             time in staticwebassets.endpoints.json), so runner B' differs from A unless --fresh-args has
+#             -p:CompressionEnabled=false
 # Measured: wall time of each `dotnet publish`; the container task's own time from -clp:PerformanceSummary
 # (CreateNewImage for the built-in, BuildContainerImage for ContainerTasks; for mp the built-in's two
 # CreateNewImage calls and its CreateImageIndex added up, although its platforms run in parallel); blobs and
@@ -38,7 +43,7 @@
 # (logs/<label>.digest, read with a HEAD request after the access log is cut, so not counted).
 #
 #   build/bench/publish.sh [--smoke] [--reps N] [--web-reps N] [--apps hello,web,sc,mp] [--phases LIST]
-#                          [--package-version V] [--keep]
+#                          [--fresh-args ARGS] [--package-version V] [--keep]
 #     --smoke            app hello only, one repetition, phases cold,nochange,change,mem (no fresh), under
 #                        2 minutes; exits 1 if a check fails (for CI)
 #     --reps N           repetitions of each phase for hello, sc and mp (default 5)
@@ -47,6 +52,8 @@
 #                        nochange, change and mem need cold, which they add. E.g. the fresh runners alone:
 #                        build/bench/publish.sh --apps web --phases fresh --web-reps 3
 #     --web-reps N       repetitions of each phase for web (default 3)
+#     --fresh-args ARGS  more MSBuild arguments for every publish of phase fresh, both tools (split at spaces),
+#                        e.g. --fresh-args -p:CompressionEnabled=false
 #     --package-version  use an already packed ContainerTasks from artifacts/packages instead of build/pack.sh
 #     --keep             keep the work folder (apps, logs, registry data) under /tmp
 # Needs build/bootstrap.sh. NuGet packages are kept across runs in $CT_BENCH_NUGET (default /tmp/ct-bench-nuget);
@@ -58,7 +65,7 @@ root=$(pwd)
 here=$root/build/bench/publish
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-reps=5 web_reps=3 apps="hello web sc" smoke=0 keep=0 version= phases=
+reps=5 web_reps=3 apps="hello web sc" smoke=0 keep=0 version= phases= fresh_args=
 while (($#)); do
   case $1 in
     --smoke) smoke=1 reps=1 web_reps=1 apps=hello ;;
@@ -66,6 +73,7 @@ while (($#)); do
     --web-reps) web_reps=${2:?}; shift ;;
     --apps) apps=${2//,/ }; shift ;;
     --phases) phases=${2//,/ }; shift ;;
+    --fresh-args) fresh_args=${2:?}; shift ;;
     --package-version) version=${2:?}; shift ;;
     --keep) keep=1 ;;
     -h|--help) usage ;;
@@ -321,6 +329,13 @@ fresh_runner() {
   fresh_origin "$app"
   git clone -q "$work/origin/$app" "$src"
   git -C "$src" checkout -q "$commit"
+  # Each file's time is that of the last commit that changed it (what git restore-mtime does), not the checkout's:
+  # the web app's static web assets write file times into its staticwebassets.endpoints.json (docs/benchmarks.md,
+  # "Reproducibility of (b)"), so that a plain checkout alone makes a new app layer.
+  local f
+  git -C "$src" ls-files -z | while IFS= read -r -d '' f; do
+    touch -d "@$(git -C "$src" log -1 --format=%ct -- "$f")" "$src/$f"
+  done
   add_tool "$tool" "$src"   # not committed: the package is the one thing that differs between the tools
   runner_env=(HOME="$m/home" XDG_CACHE_HOME="$m/home/.cache" DOTNET_CLI_HOME="$m/home" TMPDIR="$m/tmp"
     CONTAINERTASKS_CACHE="$m/cache" DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_NOLOGO=1
@@ -329,7 +344,7 @@ fresh_runner() {
   # shellcheck disable=SC2046,SC2086
   measure "$app" "$tool" "fresh-$runner" "$i" dotnet publish "$src/${proj[$app]}" -c Release -t:PublishContainer \
     --disable-build-servers -nologo -v:m -clp:PerformanceSummary $(common "$app" "$tool" "bench/$app-$tool-fresh-$i") \
-    -p:ContainerImageTag=latest -p:ContinuousIntegrationBuild=true ${args[$app]}
+    -p:ContainerImageTag=latest -p:ContinuousIntegrationBuild=true ${args[$app]} $fresh_args
   runner_env=()
   manifest_digest "bench/$app-$tool-fresh-$i" > "$work/logs/$label.digest"
   if [[ $tool == builtin && ! -f $work/logs/$app.publish-bytes ]]; then publish_size "$app" "$src"; fi
@@ -391,4 +406,4 @@ done
 python3 "$here/report.py" --work "$work" --registry-data "$work/data" --apps "$apps" --smoke "$smoke" \
   --meta "ContainerTasks $version (commit $git_rev$( ((git_dirty)) && echo ", $git_dirty files changed in src/"))" \
   --meta "$(dotnet --version | sed 's/^/.NET SDK /'), $(nproc) cores, $(docker-registry --version 2>/dev/null | awk '{print $NF}' | sed 's/^/Distribution registry /')" \
-  --meta "phases: $phases; repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}$([[ -n ${nreps[mp]:-} ]] && echo ", mp ${nreps[mp]}"); $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
+  --meta "phases: $phases$([[ -n $fresh_args ]] && echo " (fresh with $fresh_args)"); repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}$([[ -n ${nreps[mp]:-} ]] && echo ", mp ${nreps[mp]}"); $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -254,12 +254,13 @@ def main():
         if None not in (bt, ot):
             check(f"{app}, one-line change: container step ≥ 10× faster", ot == 0 or bt / ot >= 10,
                   f"{fmt_int(bt)} ms ÷ {fmt_int(ot)} ms = {ratio(bt, ot, 1)}×")
-    if "web" in apps:
+    if ("web", "ours", "nochange") in runs:
         ob, ot = m("web", "ours", "nochange", "bytes"), m("web", "ours", "nochange", "task_ms")
         mx = max(col("web", "ours", "nochange", "bytes") or [0])
         check("web, no change: zero blob bytes uploaded", ob == 0 and mx == 0, f"{fmt_int(mx)} B (largest run)")
         if ot is not None:
             check("web, no change: container step < 150 ms", ot < 150, f"{fmt_int(ot)} ms (median; range {fmt_range(col('web', 'ours', 'nochange', 'task_ms'), 0)})")
+    if "web" in apps:
         bt, ot = m("web", "builtin", "cold", "task_ms"), m("web", "ours", "cold", "task_ms")
         if None not in (bt, ot):
             check("web, cold: container step ≤ ½ of the built-in's", ot <= bt / 2, f"{fmt_int(ot)} ms ÷ {fmt_int(bt)} ms = {ratio(ot, bt, 2)}")
@@ -289,8 +290,8 @@ def main():
                 check(name, rb - ra < 64, f"{ra:.0f} → {rb:.0f} MiB (+{rb - ra:.0f}){extra}")
             else:
                 checks.append((f"(built-in, for comparison) {name}", None, f"{ra:.0f} → {rb:.0f} MiB (+{rb - ra:.0f}){extra}"))
-    if "hello" in apps:
-        mx = max(col("hello", "ours", "nochange", "bytes") or [-1])
+    if ("hello", "ours", "nochange") in runs:
+        mx = max(col("hello", "ours", "nochange", "bytes"))
         check("hello, no change: ContainerTasks uploads nothing", mx == 0, f"{fmt_int(mx)} B (largest run)")
     if checks:
         w("### Targets")
