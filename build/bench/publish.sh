@@ -58,7 +58,8 @@
 #     --keep             keep the work folder (apps, logs, registry data) under /tmp
 # Needs build/bootstrap.sh. NuGet packages are kept across runs in $CT_BENCH_NUGET (default /tmp/ct-bench-nuget);
 # the first run restores about 500 MB of packages for the web app. About 11 minutes with the defaults without
-# fresh; fresh adds six publishes per app and repetition, most of them full builds.
+# fresh; fresh adds six publishes per app and repetition, most of them full builds (about 12 minutes more with
+# the defaults; web alone with --web-reps 3, about 8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
