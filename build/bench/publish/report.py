@@ -3,7 +3,8 @@
 
 Inputs in the work folder: runs.tsv (one row per measured command), logs/<label>.out (console output with
 -clp:PerformanceSummary), logs/<label>.access (the registry access-log lines written during the command),
-logs/<label>.time (/usr/bin/time -v), logs/<app>.publish-bytes|files; the registry's storage for blob sizes.
+logs/<label>.time (/usr/bin/time -v), logs/<app>.publish-bytes|files, logs/<label>.digest (phase fresh: the manifest digest the tag pointed at after
+the publish); the registry's storage for blob sizes.
 """
 import argparse
 import csv
@@ -30,6 +31,9 @@ PHASES = [
     ("nochange", "no change"),
     ("change", "one-line change"),
     ("mem", "one-line change, container step alone"),
+    ("fresh-a", "fresh runner A: commit 1 (setup)"),
+    ("fresh-b1", "fresh runner B: commit 2 (one-line change)"),
+    ("fresh-b2", "fresh runner B: commit 1 again (no change)"),
 ]
 LINE_RE = re.compile(r'"(\w+) (\S+) HTTP/[\d.]+" (\d+) (\d+)')
 TASK_RE = re.compile(r"^\s*(\d+) ms\s+(\S+)\s+(\d+) calls", re.M)
@@ -68,6 +72,13 @@ def task_ms(path, tasks):
             if name == task or name.endswith("." + task):
                 found[task] = found.get(task, 0) + int(ms)
     return sum(found.values()) if tasks[0] in found else None
+
+
+def read_digest(path):
+    try:
+        return open(path).read().strip() or None
+    except OSError:
+        return None
 
 
 def max_rss_mib(path):
@@ -128,6 +139,7 @@ def main():
                 "uploads": ups,
                 "bytes": upb,
                 "rss": max_rss_mib(os.path.join(logs, row["time"])) if row["time"] != "-" else None,
+                "digest": read_digest(os.path.join(logs, row["out"][:-len(".out")] + ".digest")),
             }
             runs.setdefault((row["app"], row["tool"], row["phase"]), []).append(r)
 
@@ -186,6 +198,45 @@ def main():
               f"{ratio(g('ours', 'rss'), g('builtin', 'rss')) if phase == 'mem' else ''} |")
     w("")
 
+    # Fresh runners (phase fresh): runner B of each repetition against runner A of the same repetition.
+    def same_digest(app, tool):
+        """(B' runs whose manifest digest is runner A's, B' runs with a digest to compare)."""
+        a_by_rep = {r["rep"]: r["digest"] for r in runs.get((app, tool, "fresh-a"), [])}
+        pairs = [(a_by_rep.get(r["rep"]), r["digest"]) for r in runs.get((app, tool, "fresh-b2"), [])]
+        pairs = [(x, y) for x, y in pairs if x and y]
+        return sum(x == y for x, y in pairs), len(pairs)
+
+    fresh_apps = [app for app in apps if any((app, t, "fresh-b1") in runs for t in ("builtin", "ours"))]
+    if fresh_apps:
+        w("### Fresh runner: runner A published commit 1; a new runner B (new checkout at another path, empty caches and HOME) publishes to the same repository:tag")
+        w("")
+        w("| app | tool | B, commit 2: container step (ms) | B, commit 2: wall time (s) | B, commit 2: bytes uploaded | B, commit 1 again: container step (ms) | B, commit 1 again: bytes uploaded | B, commit 1 again: same digest as A | A, commit 1: container step (ms) |")
+        w("|---|---|--:|--:|--:|--:|--:|---|--:|")
+        for app in fresh_apps:
+            for tool in ("builtin", "ours"):
+                if (app, tool, "fresh-b1") not in runs:
+                    continue
+                same, total = same_digest(app, tool)
+                digest = "–" if not total else (("yes" if same == total else "no") + (f" ({same} of {total})" if total > 1 else ""))
+                w(f"| {app} | {TOOL_NAME[tool]} | {fmt_range(col(app, tool, 'fresh-b1', 'task_ms'), 0)} | "
+                  f"{fmt_range(col(app, tool, 'fresh-b1', 'wall'))} | {fmt_int(m(app, tool, 'fresh-b1', 'bytes'))} | "
+                  f"{fmt_range(col(app, tool, 'fresh-b2', 'task_ms'), 0)} | {fmt_int(m(app, tool, 'fresh-b2', 'bytes'))} | {digest} | "
+                  f"{fmt_range(col(app, tool, 'fresh-a', 'task_ms'), 0)} |")
+        w("")
+        w("| app | runner B, commit 2: container step, ContainerTasks ÷ built-in | built-in ÷ ours | wall time, ours ÷ built-in | bytes uploaded, ours ÷ built-in | built-in bytes ÷ ours | runner B, commit 1 again: container step, ours ÷ built-in |")
+        w("|---|--:|--:|--:|--:|--:|--:|")
+        for app in fresh_apps:
+            if (app, "ours", "fresh-b1") not in runs or (app, "builtin", "fresh-b1") not in runs:
+                continue
+            g = lambda tool, key, phase="fresh-b1": m(app, tool, phase, key)  # noqa: E731
+            ob, bb = g("ours", "bytes"), g("builtin", "bytes")
+            fewer = "–" if bb is None or ob is None else ("all (ours 0)" if ob == 0 and bb > 0 else ratio(bb, ob, 1) + "×")
+            faster = ratio(g("builtin", "task_ms"), g("ours", "task_ms"), 2)
+            w(f"| {app} | {ratio(g('ours', 'task_ms'), g('builtin', 'task_ms'))} | {faster if faster == '–' else faster + '×'} | "
+              f"{ratio(g('ours', 'wall'), g('builtin', 'wall'))} | {ratio(ob, bb, 6)} | {fewer} | "
+              f"{ratio(g('ours', 'task_ms', 'fresh-b2'), g('builtin', 'task_ms', 'fresh-b2'))} |")
+        w("")
+
     # Targets.
     checks = []
 
@@ -203,15 +254,30 @@ def main():
         if None not in (bt, ot):
             check(f"{app}, one-line change: container step ≥ 10× faster", ot == 0 or bt / ot >= 10,
                   f"{fmt_int(bt)} ms ÷ {fmt_int(ot)} ms = {ratio(bt, ot, 1)}×")
-    if "web" in apps:
+    if ("web", "ours", "nochange") in runs:
         ob, ot = m("web", "ours", "nochange", "bytes"), m("web", "ours", "nochange", "task_ms")
         mx = max(col("web", "ours", "nochange", "bytes") or [0])
         check("web, no change: zero blob bytes uploaded", ob == 0 and mx == 0, f"{fmt_int(mx)} B (largest run)")
         if ot is not None:
             check("web, no change: container step < 150 ms", ot < 150, f"{fmt_int(ot)} ms (median; range {fmt_range(col('web', 'ours', 'nochange', 'task_ms'), 0)})")
+    if "web" in apps:
         bt, ot = m("web", "builtin", "cold", "task_ms"), m("web", "ours", "cold", "task_ms")
         if None not in (bt, ot):
             check("web, cold: container step ≤ ½ of the built-in's", ot <= bt / 2, f"{fmt_int(ot)} ms ÷ {fmt_int(bt)} ms = {ratio(ot, bt, 2)}")
+    if ("web", "ours", "fresh-b1") in runs and ("web", "builtin", "fresh-b1") in runs:   # issue #11
+        bt, ot = m("web", "builtin", "fresh-b1", "task_ms"), m("web", "ours", "fresh-b1", "task_ms")
+        bb, ob = m("web", "builtin", "fresh-b1", "bytes"), m("web", "ours", "fresh-b1", "bytes")
+        if None not in (bt, ot):
+            check("web, fresh runner B, commit 2: container step ≥ 8× faster than the built-in's", ot == 0 or bt / ot >= 8,
+                  f"{fmt_int(bt)} ms ÷ {fmt_int(ot)} ms = {ratio(bt, ot, 2)}×")
+        if None not in (bb, ob):
+            check("web, fresh runner B, commit 2: ≥ 1000× fewer blob bytes uploaded", ob == 0 or bb / ob >= 1000,
+                  f"{fmt_int(bb)} B ÷ {fmt_int(ob)} B = {ratio(bb, ob, 1)}×")
+    if ("web", "ours", "fresh-b2") in runs:
+        mx = max(col("web", "ours", "fresh-b2", "bytes"))
+        same, total = same_digest("web", "ours")
+        check("web, fresh runner B, commit 1 again: 0 blob bytes and runner A's digest", mx == 0 and total > 0 and same == total,
+              f"{fmt_int(mx)} B (largest run); same digest as A in {same} of {total}")
     if "web" in apps and "hello" in apps:
         for tool in ("ours", "builtin"):
             ra, rb = m("hello", tool, "mem", "rss"), m("web", tool, "mem", "rss")
@@ -224,8 +290,8 @@ def main():
                 check(name, rb - ra < 64, f"{ra:.0f} → {rb:.0f} MiB (+{rb - ra:.0f}){extra}")
             else:
                 checks.append((f"(built-in, for comparison) {name}", None, f"{ra:.0f} → {rb:.0f} MiB (+{rb - ra:.0f}){extra}"))
-    if "hello" in apps:
-        mx = max(col("hello", "ours", "nochange", "bytes") or [-1])
+    if ("hello", "ours", "nochange") in runs:
+        mx = max(col("hello", "ours", "nochange", "bytes"))
         check("hello, no change: ContainerTasks uploads nothing", mx == 0, f"{fmt_int(mx)} B (largest run)")
     if checks:
         w("### Targets")
@@ -264,7 +330,7 @@ def main():
     if a.smoke == "1":
         failed += [f"{name}: {measured}" for name, ok, measured in checks if ok is False and "hello" in name]
         for tool in ("builtin", "ours"):
-            if not m("hello", tool, "cold", "bytes"):
+            if ("hello", tool, "cold") in runs and not m("hello", tool, "cold", "bytes"):
                 failed.append(f"hello, {tool}, cold: no blob uploaded")
     if failed:
         print("FAILED:\n  " + "\n  ".join(failed), file=sys.stderr)
