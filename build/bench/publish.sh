@@ -27,9 +27,9 @@
 #             file times set to each file's last commit (as git restore-mtime does); every fresh publish adds
 #             -p:ContinuousIntegrationBuild=true -p:ContainerImageTag=latest:
 #               fresh-a   runner A publishes commit 1 (the sources as they are) to a new repository (setup)
-#               fresh-b1  runner B publishes commit 2 (one line of Program.cs changed) to the same repository:tag
-#               fresh-b2  runner B' publishes commit 1 again (no change) to it; its manifest digest is compared
-#                         with runner A's
+#               fresh-b2  runner B' publishes commit 1 again (no change) to the same repository:tag, while the
+#                         tag still points at A's image; its manifest digest is compared with runner A's
+#               fresh-b1  then runner B publishes commit 2 (one line of Program.cs changed) to it
 #             a new repository per repetition; the tools take turns within each runner step. The web app's
 #             image is not reproducible as it is (its static web assets' compressed copies carry their build
 #             time in staticwebassets.endpoints.json), so runner B' differs from A unless --fresh-args has
@@ -387,9 +387,9 @@ for app in $apps; do
       [[ $got == "linux/amd64 linux/arm64" ]] || { echo "publish.sh: mp, $tool: expected an index of linux/amd64 and linux/arm64, got '$got'" >&2; exit 1; }
     done
   fi
-  if has_phase fresh; then   # runner A for both tools, then B, then B'; a new repository per repetition
+  if has_phase fresh; then   # runner A for both tools, then B' (the tag still at A's image), then B; a new repository per repetition
     for ((i = 1; i <= n; i++)); do
-      for runner in a b1 b2; do
+      for runner in a b2 b1; do
         for tool in $(tools_for_rep "$i"); do fresh_runner "$app" "$tool" "$runner" "$i"; done
       done
     done
