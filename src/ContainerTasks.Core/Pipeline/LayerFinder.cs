@@ -53,6 +53,13 @@ internal sealed class LayerFinder
     // more is false, and would only make the push copy that many bytes.
     private static long LargestBlob(long tarSize, LayerCompression compression) => compression.IsGzip ? tarSize + tarSize / 256 + 1024 * 1024 : tarSize;
 
+    /// <summary>
+    /// True when an image other than the base could be read: only then is hashing a layer before compressing it worth
+    /// its cost. The base's layers alone are rarely a planned layer's content; they are looked up after it is written.
+    /// </summary>
+    public async Task<bool> HasImagesBeyondBaseAsync(CancellationToken cancellationToken)
+        => (await _images.WaitAsync(cancellationToken).ConfigureAwait(false)).Any(i => i.Origin.Source != LayerSources.Base);
+
     private static bool SameCompression(string mediaType, LayerCompression compression) => compression.IsGzip
         ? mediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip
         : mediaType is MediaTypes.OciLayer or MediaTypes.DockerLayer;

@@ -46,16 +46,28 @@ internal static class LayerSteps
         {
             return (cached, LayerSources.Cache);
         }
-        if (sourcing.Finder is { } finder)
+        LayerFinder? finder = sourcing.Finder;
+        bool searchFirst = finder is not null && await finder.HasImagesBeyondBaseAsync(cancellationToken).ConfigureAwait(false);
+        if (searchFirst)
         {
             var (diffId, size) = await LayerCache.ComputeDiffIdAsync(lookup, options, cancellationToken).ConfigureAwait(false);
-            if (await finder.FindAsync(diffId, size, options.Compression, cancellationToken).ConfigureAwait(false) is { } found)
+            if (await finder!.FindAsync(diffId, size, options.Compression, cancellationToken).ConfigureAwait(false) is { } found)
             {
-                return (new BuiltLayer(found.Blob, diffId, size) { Origin = found.Origin }, found.Origin.Source);
+                return (Found(found, diffId, size), found.Origin.Source);
             }
         }
-        return (await cache.WriteAsync(lookup, options, sourcing.Uploads, cancellationToken).ConfigureAwait(false), LayerSources.Built);
+        BuiltLayer written = await cache.WriteAsync(lookup, options, sourcing.Uploads, cancellationToken).ConfigureAwait(false);
+        // With nothing but the base to look in, the layer was written first (a cold build pays no extra pass); the
+        // base's blob is still taken when it has this content, as the image would be had it been looked up first.
+        if (finder is not null && !searchFirst
+            && await finder.FindAsync(written.DiffId, written.UncompressedSize, options.Compression, cancellationToken).ConfigureAwait(false) is { } inBase)
+        {
+            return (Found(inBase, written.DiffId, written.UncompressedSize), inBase.Origin.Source);
+        }
+        return (written, LayerSources.Built);
     }
+
+    private static BuiltLayer Found(FoundLayer found, Model.Digest diffId, long size) => new(found.Blob, diffId, size) { Origin = found.Origin };
 
     /// <summary>One line per layer (-v:n) and how many were compressed (-v:d).</summary>
     public static void Report(IReadOnlyList<PlannedLayer> plan, BuiltLayer[] built, string[] sources, IContainerBuildLog log)
