@@ -13,8 +13,8 @@ namespace ContainerTasks.Tests;
 /// a new, empty content cache (NuGet packages present), publishing with real <c>dotnet publish</c> to a real registry.
 /// </summary>
 [Collection(ImageCollection.Name)]
-public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
-    : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
+public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, TokenRegistryFixture token)
+    : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<TokenRegistryFixture>
 {
     private const string Greeting = "Hello from a container built without a daemon!";
 
@@ -84,6 +84,31 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
     }
 
     [Fact]
+    public async Task A_private_cache_image_on_the_push_registry_is_read_with_the_push_credentials_as_ci_jobs_have_only_those()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet"); // anonymous: the job has credentials for its own registry only
+        RegistryServer server = token.Server;
+        using var dir = new TempDirectory();
+        string origin = Origin(dir);
+        var credentials = new Dictionary<string, string?>(server.ChildEnvironment)
+        {
+            ["DOTNET_CONTAINER_PUSH_REGISTRY_UNAME"] = RegistryUsers.Pusher.User,
+            ["DOTNET_CONTAINER_PUSH_REGISTRY_PWORD"] = RegistryUsers.Pusher.Password,
+            ["HOME"] = Directory.CreateDirectory(dir["home"]).FullName,
+        };
+        string branch = "private/" + RegistryServer.NewRepository("branch");
+        Runner(dir, origin, "main", server, baseImage, branch, credentials, "-p:ContainerImageTags=main");
+
+        Commit(origin, "Hello from", "Hi from");
+        var job = Runner(dir, origin, "job", server, baseImage, "private/" + RegistryServer.NewRepository("commit"), credentials, "-p:ContainerImageTags=abc123",
+            $"-p:ContainerCacheFrom={server.Host}/{branch}:main");
+        Assert.DoesNotContain("CT3017", job.Output);
+        Assert.Contains("cache-from", job.LayerSources());
+        Assert.Contains("Layers compressed: 1.", job.Output);
+        Assert.DoesNotContain(RegistryUsers.Pusher.Password, job.Output);
+    }
+
+    [Fact]
     public async Task Cache_from_another_registry_copies_the_layers_without_compressing_them()
     {
         RegistryServer server = http.Server;
@@ -137,6 +162,10 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
 
     // A new clone of the origin at its current commit, a new empty content cache, one publish with -v:d.
     private RunnerResult Runner(TempDirectory dir, string origin, string name, RegistryServer server, string baseImage, string repository, params string[] extra)
+        => Runner(dir, origin, name, server, baseImage, repository, new Dictionary<string, string?>(), extra);
+
+    private RunnerResult Runner(TempDirectory dir, string origin, string name, RegistryServer server, string baseImage, string repository,
+        Dictionary<string, string?> environment, params string[] extra)
     {
         string checkout = dir[$"runner-{name}"];
         Run.Process("git", ["clone", "-q", origin, checkout]).EnsureSuccess("git clone");
@@ -144,7 +173,7 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         // ContinuousIntegrationBuild maps source paths, so a clone elsewhere compiles to the same bytes (as CI builds do).
         var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
             $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", "-p:ContinuousIntegrationBuild=true",
-            "-v:d", .. extra], new Dictionary<string, string?> { ["CONTAINERTASKS_CACHE"] = dir[$"cache-{name}"] }).EnsureSuccess($"publish on runner {name}");
+            "-v:d", .. extra], new Dictionary<string, string?>(environment) { ["CONTAINERTASKS_CACHE"] = dir[$"cache-{name}"] }).EnsureSuccess($"publish on runner {name}");
         return new RunnerResult(project, result.StandardOutput);
     }
 
@@ -179,8 +208,8 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         return $"oci:{folder}:p";
     }
 
-    // The honest image again under another name, its config claiming the app layer's diff_id for the first base layer's
-    // blob (and the reverse): what a careless or hostile pusher of a cache image could do.
+    // The honest image again under another name, its app layer's blob swapped for another tar (one file, evil.txt) while
+    // the config still claims the app layer's diff_id for it: what a careless or hostile pusher of a cache image could do.
     private static async Task<string> ForgeAsync(RegistryServer server, string honest)
     {
         using HttpClient client = server.CreateHttpClient();
@@ -192,33 +221,46 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         got.EnsureSuccessStatusCode();
         string mediaType = got.Content.Headers.ContentType!.MediaType!;
         JsonNode manifest = JsonNode.Parse(await got.Content.ReadAsStringAsync())!;
-        string configDigest = manifest["config"]!["digest"]!.GetValue<string>();
-        JsonNode config = JsonNode.Parse(await client.GetStringAsync(new Uri(server.BaseUri, $"v2/{honest}/blobs/{configDigest}")))!;
-        JsonArray diffIds = config["rootfs"]!["diff_ids"]!.AsArray();
-        string firstBase = diffIds[0]!.GetValue<string>(), app = diffIds[^1]!.GetValue<string>();
-        diffIds[0] = app;
-        diffIds[^1] = firstBase;
-        byte[] configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
-        string newDigest = "sha256:" + Convert.ToHexString(SHA256.HashData(configBytes)).ToLowerInvariant();
-        foreach (JsonNode? layer in manifest["layers"]!.AsArray())
+        JsonArray layers = manifest["layers"]!.AsArray();
+        foreach (string digest in layers.Take(layers.Count - 1).Append(manifest["config"]).Select(d => d!["digest"]!.GetValue<string>()))
         {
-            string digest = layer!["digest"]!.GetValue<string>();
             using var mount = await client.PostAsync(new Uri(server.BaseUri, $"v2/{forged}/blobs/uploads/?mount={digest}&from={honest}"), null);
             Assert.Equal(System.Net.HttpStatusCode.Created, mount.StatusCode);
         }
+        byte[] evil = EvilLayer();
+        string evilDigest = "sha256:" + Convert.ToHexString(SHA256.HashData(evil)).ToLowerInvariant();
         using (var start = await client.PostAsync(new Uri(server.BaseUri, $"v2/{forged}/blobs/uploads/"), null))
         {
             Uri location = new(server.BaseUri, start.Headers.Location!);
             string separator = location.Query.Length > 0 ? "&" : "?";
-            using var put = await client.PutAsync(new Uri(location + separator + "digest=" + newDigest), new ByteArrayContent(configBytes));
+            using var put = await client.PutAsync(new Uri(location + separator + "digest=" + evilDigest), new ByteArrayContent(evil));
             put.EnsureSuccessStatusCode();
         }
-        manifest["config"]!["digest"] = newDigest;
-        manifest["config"]!["size"] = configBytes.Length;
+        layers[^1]!["digest"] = evilDigest;
+        layers[^1]!["size"] = evil.Length;
         var body = new ByteArrayContent(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
         body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         using var putManifest = await client.PutAsync(new Uri(server.BaseUri, $"v2/{forged}/manifests/latest"), body);
         putManifest.EnsureSuccessStatusCode();
         return $"{server.Host}/{forged}:latest";
+    }
+
+    private static byte[] EvilLayer()
+    {
+        using var tar = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(tar, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "evil.txt")
+            {
+                DataStream = new MemoryStream("not what the config says\n"u8.ToArray()),
+            };
+            writer.WriteEntry(entry);
+        }
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(tar.ToArray());
+        }
+        return compressed.ToArray();
     }
 }

@@ -99,7 +99,7 @@ public sealed class StreamingUploadTests(BaseImages bases, HttpRegistryFixture h
         Assert.True(clock.Elapsed < stall, $"the write waited {clock.Elapsed} for the registry's answer");
         Assert.Equal([false], setup.Target.Results);
         Assert.Equal((FaultKind.StallThenRespond, "PATCH"), (Assert.Single(proxy.Injected).Kind, Assert.Single(proxy.Injected).Method));
-        Assert.Contains(setup.Kit.LogLines, l => l.Contains("did not answer an upload", StringComparison.Ordinal));
+        Assert.Contains(setup.Kit.LogLines, l => l.Contains("gave no answer after its last byte", StringComparison.Ordinal));
         Assert.True(setup.Kit.Store.Contains(layer.Descriptor.Digest));
     }
 

@@ -49,6 +49,24 @@ public class LayersByContentTests
     }
 
     [Fact]
+    public async Task Bytes_after_the_compressed_data_are_read_so_a_blob_that_is_not_its_digest_is_caught()
+    {
+        byte[] data = new byte[100_000];
+        using var compressed = new MemoryStream();
+        await using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            await gzip.WriteAsync(data);
+        }
+        // What the registry serves: the right gzip data, then bytes the descriptor's digest does not cover.
+        byte[] served = [.. compressed.ToArray(), .. new byte[50_000]];
+        byte[] claimed = [.. compressed.ToArray(), .. Enumerable.Repeat((byte)1, 50_000)];
+        var descriptor = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256(claimed), claimed.Length);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            LayerContent.DiffIdOfAsync(new Outputs.VerifyingReadStream(new MemoryStream(served), descriptor), gzip: true, data.Length, CancellationToken.None));
+        Assert.Equal("CT1007", error.Code);
+    }
+
+    [Fact]
     public void Cache_images_come_from_the_items_then_the_environment_each_once_and_a_bad_one_is_CT4124()
     {
         using var dir = new TempDirectory();
@@ -62,6 +80,9 @@ public class LayersByContentTests
         var error = Assert.Throws<ContainerTasksException>(() => BuildRun.Start(Request(dir, ["Not A Reference!"], null), new NullLog()));
         Assert.Equal("CT4124", error.Code);
         Assert.Contains("Not A Reference!", error.Message);
+        var withToken = Assert.Throws<ContainerTasksException>(() => BuildRun.Start(Request(dir, ["https://me:s3cret@registry.example.com/app:main"], null), new NullLog()));
+        Assert.Equal("CT4124", withToken.Code);
+        Assert.DoesNotContain("s3cret", withToken.Message);
     }
 
     private static ContainerBuildRequest Request(TempDirectory dir, string[] cacheFrom, string? environment) => new()

@@ -32,6 +32,11 @@ internal static class LayerContent
                 }
                 hash.AppendData(buffer, 0, read);
             }
+            // Whatever follows the compressed data is read too: the blob's digest is checked at its end (a reader that
+            // stops at the end of the gzip data would never see bytes changed after it).
+            while (await blob.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0)
+            {
+            }
         }
         catch (InvalidDataException)
         {

@@ -89,7 +89,7 @@ internal sealed class BuildRun : IDisposable
             ImageReference reference = ImageReference.TryParse(text, out ImageReference? parsed) && parsed is not null
                 ? parsed
                 : throw new ContainerTasksException(ErrorCodes.InvalidCacheFrom,
-                    $"'{text}' (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) is not an image reference. Name an image as registry/repository:tag, e.g. myregistry.example.com/myapp:main.");
+                    $"'{WithoutUserInfo(text)}' (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) is not an image reference. Name an image as registry/repository:tag, e.g. myregistry.example.com/myapp:main (without a registry, Docker Hub is meant); credentials go in the environment or an auth file, never in a reference.");
             if (!references.Contains(reference))
             {
                 references.Add(reference);
@@ -97,6 +97,10 @@ internal sealed class BuildRun : IDisposable
         }
         return references;
     }
+
+    // A URL pasted with its credentials (https://user:token@host/...) is not echoed with them.
+    private static string WithoutUserInfo(string text)
+        => System.Text.RegularExpressions.Regex.Replace(text, "^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]+@", "$1***@");
 
     private static void RequirePublishDirectories(IEnumerable<PlatformInput> platforms)
     {

@@ -28,7 +28,7 @@ internal sealed class LayerFinder
     }
 
     /// <summary>One image read for the platform: where its layers are, and whether its claims need no check.</summary>
-    private sealed record Candidate(LayerOrigin Origin, IReadOnlyList<ImageLayer> Layers, bool Trusted);
+    private sealed record Candidate(LayerOrigin Origin, IReadOnlyList<ImageLayer> Layers, bool Trusted, RegistryClient? Client = null);
 
     /// <summary>
     /// The first blob, in the images' order, whose diff_id is <paramref name="diffId"/> and whose compression is the
@@ -40,7 +40,8 @@ internal sealed class LayerFinder
         {
             ImageLayer? match = image.Layers.FirstOrDefault(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression)
                 && l.Descriptor.Size <= LargestBlob(tarSize, compression));
-            if (match is null || (!image.Trusted && _known.Verify && !await CheckAsync(match, tarSize, image.Origin, cancellationToken).ConfigureAwait(false)))
+            if (match is null || (!image.Trusted && _known.Verify && !await CheckAsync(match, tarSize, image.Origin, cancellationToken).ConfigureAwait(false))
+                || !await IsThereAsync(match.Descriptor, image, cancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -82,26 +83,65 @@ internal sealed class LayerFinder
 
     private async Task<Candidate?> ReadAsync(CandidateImage candidate, Platform platform, CancellationToken cancellationToken)
     {
+        // A cache image gets a while to answer, not the whole retry budget: every layer waits for it.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (candidate.Source == LayerSources.CacheFrom)
+        {
+            deadline.CancelAfter(CacheImageWait);
+        }
         try
         {
-            SourceImage image = await new RegistryImageSource(candidate.Reference, candidate.Client, _known.Store).GetImageAsync(platform, cancellationToken).ConfigureAwait(false);
+            SourceImage image = await new RegistryImageSource(candidate.Reference, candidate.Client, _known.Store).GetImageAsync(platform, deadline.Token).ConfigureAwait(false);
             IReadOnlyList<ImageLayer> layers = image.Layers;
             _log.Detail($"Layers of {candidate.Reference} ({candidate.Source}, {platform}) may be reused by content: {layers.Count}.");
             // What this machine pushed is what it built: no need to check it again.
             bool trusted = candidate.Reference.Digest is { } digest && _known.Store.WasPushedHere(digest);
-            return new Candidate(new LayerOrigin(candidate.Reference, new DirectBlobReader(candidate.Client, candidate.Reference.Repository), candidate.Source), layers, trusted);
+            return new Candidate(new LayerOrigin(candidate.Reference, new DirectBlobReader(candidate.Client, candidate.Reference.Repository), candidate.Source), layers, trusted,
+                candidate.Client);
         }
         catch (ContainerTasksException e) when (e.Code is ErrorCodes.ImageNotFound or ErrorCodes.NoMatchingPlatform || candidate.Source != LayerSources.CacheFrom)
         {
             _log.Progress($"{Describe(candidate)} {candidate.Reference} has no image for {platform} to reuse layers from ({e.Message}).");
             return null;
         }
-        catch (ContainerTasksException e)
+        catch (Exception e) when (IsUnusable(e, cancellationToken))
         {
-            _log.Warning(ErrorCodes.CacheImageUnreadable, $"The cache image {candidate.Reference} (ContainerCacheFrom) could not be read, so none of its layers are reused: {e.Message}");
+            string reason = e is OperationCanceledException ? $"it did not answer within {CacheImageWait.TotalSeconds:0} s" : e.Message;
+            _log.Warning(ErrorCodes.CacheImageUnreadable, $"The cache image {candidate.Reference} (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) could not be read, so none of its layers are reused: {reason}");
             return null;
         }
     }
+
+    // A cache image's blob is copied or mounted at push time: one that is gone (deleted, or never pushed whole) is not
+    // taken, so the layer is built instead of the push failing. The destination's blobs are its own, the base's are read
+    // as the base.
+    private async Task<bool> IsThereAsync(Descriptor blob, Candidate image, CancellationToken cancellationToken)
+    {
+        if (image.Origin.Source != LayerSources.CacheFrom || image.Client is null)
+        {
+            return true;
+        }
+        try
+        {
+            if (await image.Client.BlobExistsAsync(image.Origin.Image.Repository, blob.Digest, forPush: false, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+            _log.Progress($"The layer {blob.Digest} of {image.Origin.Image} is no longer in {image.Origin.Image.Registry}; it is built instead.");
+        }
+        catch (Exception e) when (IsUnusable(e, cancellationToken))
+        {
+            _log.Progress($"The layer {blob.Digest} of {image.Origin.Image} could not be found ({e.Message}); it is built instead.");
+        }
+        return false;
+    }
+
+    /// <summary>How long a cache image may take to be read (manifest, index, config).</summary>
+    internal static readonly TimeSpan CacheImageWait = TimeSpan.FromSeconds(30);
+
+    // What makes an image or a blob unusable rather than the build failed: anything but the build being cancelled.
+    private static bool IsUnusable(Exception e, CancellationToken build)
+        => e is ContainerTasksException or IOException or HttpRequestException || (e is OperationCanceledException && !build.IsCancellationRequested);
 
     private static string Describe(CandidateImage candidate) => candidate.Source == LayerSources.CacheFrom ? "The cache image" : "The destination's image";
 
@@ -119,7 +159,7 @@ internal sealed class LayerFinder
             await using Stream stream = new VerifyingReadStream(await origin.Blobs.OpenBlobAsync(blob, cancellationToken).ConfigureAwait(false), blob);
             actual = await LayerContent.DiffIdOfAsync(stream, blob.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip, tarSize, cancellationToken).ConfigureAwait(false);
         }
-        catch (ContainerTasksException e)
+        catch (Exception e) when (IsUnusable(e, cancellationToken))
         {
             _log.Progress($"The layer {blob.Digest} of {origin.Image} could not be checked ({e.Message}); it is not used.");
             return false;

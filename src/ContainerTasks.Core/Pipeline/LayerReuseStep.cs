@@ -84,7 +84,8 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
             earlierByDiffId.TryAdd(layer.DiffId, layer.Descriptor);
         }
         return image.Layers
-            .Where(l => l.IsNew && IsGzip(l.Descriptor) && earlierByDiffId.TryGetValue(l.DiffId, out Descriptor? match) && match.Digest != l.Descriptor.Digest)
+            // Layers this build wrote (a found layer's blob is already another image's: MountFrom names it).
+            .Where(l => l.IsNew && l.MountFrom is null && IsGzip(l.Descriptor) && earlierByDiffId.TryGetValue(l.DiffId, out Descriptor? match) && match.Digest != l.Descriptor.Digest)
             .DistinctBy(l => l.Descriptor.Digest)
             .Select(l => (l.Descriptor.Digest, l.DiffId, earlierByDiffId[l.DiffId]))
             .ToList();

@@ -110,6 +110,7 @@ internal sealed class BlobUploader
             // The PATCH lasts as long as the blob takes to make, so it has no overall timeout: a stalled upload is the
             // body's writer's to notice, and once the body is sent the answer must come within the read timeout.
             body.WhenSent = () => patch.CancelAfter(_settings.ReadTimeout);
+            body.WhenStalled = patch.Cancel;
             try
             {
                 location = await SendPatchAsync(repository, location, body.TakeAsync, StreamedBody.UnknownLength, patch.Token).ConfigureAwait(false);
@@ -117,7 +118,7 @@ internal sealed class BlobUploader
             catch (OperationCanceledException e) when (RetryClassification.IsDeadline(patch, cancellationToken))
             {
                 throw new ContainerTasksException(ErrorCodes.RegistryTimeout,
-                    $"{Registry}/{repository} did not answer an upload within {_settings.ReadTimeout.TotalSeconds:0} s of its last byte.", e);
+                    $"{Registry}/{repository} took no bytes of an upload, or gave no answer after its last byte, for {_settings.ReadTimeout.TotalSeconds:0} s.", e);
             }
         }
         Descriptor blob = await finished.WaitAsync(cancellationToken).ConfigureAwait(false);

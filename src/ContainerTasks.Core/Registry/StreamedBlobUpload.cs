@@ -87,7 +87,7 @@ internal sealed class StreamedBlobUpload : IStreamedBlob
     {
         try
         {
-            await _client.StreamBlobAsync(_repository, new StreamedBody(_queue.Reader), _finished.Task, _abort.Token).ConfigureAwait(false);
+            await _client.StreamBlobAsync(_repository, new StreamedBody(_queue.Reader, _client.Transport.Settings.ReadTimeout), _finished.Task, _abort.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e)

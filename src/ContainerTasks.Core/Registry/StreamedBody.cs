@@ -18,14 +18,20 @@ internal sealed class StreamedBody : HttpContent
     public const long UnknownLength = long.MaxValue;
 
     private readonly ChannelReader<ArraySegment<byte>> _chunks;
+    private readonly TimeSpan _writeTimeout;
     private int _taken;
 
     /// <param name="chunks">The chunks, in order; completed after the last one, or with the reason the upload was abandoned.</param>
-    public StreamedBody(ChannelReader<ArraySegment<byte>> chunks)
+    /// <param name="writeTimeout">How long the connection may take one chunk: a registry that stops reading ends the upload.</param>
+    public StreamedBody(ChannelReader<ArraySegment<byte>> chunks, TimeSpan writeTimeout)
     {
         _chunks = chunks;
+        _writeTimeout = writeTimeout;
         Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
     }
+
+    /// <summary>Called when the connection takes no chunk for the write timeout: the request should be cancelled.</summary>
+    public Action? WhenStalled { get; set; }
 
     /// <summary>Called once the last byte is handed to the connection.</summary>
     public Action? WhenSent { get; set; }
@@ -43,6 +49,10 @@ internal sealed class StreamedBody : HttpContent
         {
             try
             {
+                // A registry that stops reading would hold the write (and the build) for as long as a transfer may take;
+                // the connection's writes heed only the request's own cancellation, so the stall cancels the request.
+                using var stalled = new CancellationTokenSource(_writeTimeout);
+                using CancellationTokenRegistration _ = stalled.Token.Register(() => WhenStalled?.Invoke());
                 await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
             }
             finally
