@@ -165,9 +165,12 @@ public sealed class LayeringTests(BaseImages bases, PackageFeed feed, HttpRegist
         static void Commit(string root)
         {
             File.WriteAllText(Path.Combine(root, ".gitignore"), "bin/\nobj/\n");
-            foreach (string[] args in new[] { new[] { "init", "-q" }, ["add", "-A"], ["commit", "-qm", "checkout"] })
+            // One commit time for both checkouts: the same content is then the same commit, whose id SourceLink writes into
+            // every assembly's informational version (two commits a second apart made the project reference's DLL differ).
+            var fixedTime = new Dictionary<string, string?> { ["GIT_AUTHOR_DATE"] = "2024-01-01T00:00:00Z", ["GIT_COMMITTER_DATE"] = "2024-01-01T00:00:00Z" };
+            foreach (string[] args in new[] { new[] { "init", "-q", "-b", "main" }, ["add", "-A"], ["commit", "-qm", "checkout"] })
             {
-                Run.Process("git", ["-C", root, "-c", "user.email=test@example.invalid", "-c", "user.name=test", .. args]).EnsureSuccess("git " + args[0]);
+                Run.Process("git", ["-C", root, "-c", "user.email=test@example.invalid", "-c", "user.name=test", .. args], environment: fixedTime).EnsureSuccess("git " + args[0]);
             }
         }
         static void SetTimes(string root, DateTimeOffset time)
