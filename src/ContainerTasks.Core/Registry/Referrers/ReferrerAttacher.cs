@@ -88,7 +88,9 @@ internal sealed class ReferrerAttacher(RegistryClient client)
             }
             ManifestPutResult put = await client.PutManifestAsync(repository, tag, updated.ToBytes(), MediaTypes.OciIndex, cancellationToken,
                 ifMatch: fetched?.ETag).ConfigureAwait(false);
-            if (!put.PreconditionFailed && await TagListsAsync(repository, tag, where, entry.Digest, cancellationToken).ConfigureAwait(false))
+            // A registry that ignores If-Match (Distribution) lets a build that read before our PUT write after it: the
+            // re-read waits a moment so such a write lands before it, and then shows our entry missing.
+            if (!put.PreconditionFailed && await SettledTagListsAsync(repository, tag, where, entry.Digest, cancellationToken).ConfigureAwait(false))
             {
                 return true;
             }
@@ -99,8 +101,9 @@ internal sealed class ReferrerAttacher(RegistryClient client)
             $"{where} could not be updated: after {MaxIndexAttempts} read-modify-write attempts it still did not list {entry.Digest} (other builds kept replacing it). Publish again.");
     }
 
-    private async Task<bool> TagListsAsync(string repository, string tag, string where, Digest digest, CancellationToken cancellationToken)
+    private async Task<bool> SettledTagListsAsync(string repository, string tag, string where, Digest digest, CancellationToken cancellationToken)
     {
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 200)), cancellationToken).ConfigureAwait(false);
         FetchedManifest? reread = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
         return reread is not null && ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), digest);
     }
