@@ -86,6 +86,52 @@ public sealed class ReferrerTests(HttpRegistryFixture http) : IClassFixture<Http
         }
     }
 
+    [Fact]
+    public async Task An_artifact_is_attached_and_listed_through_the_API_against_a_scripted_registry_with_the_referrers_api()
+    {
+        Descriptor image = new(MediaTypes.OciManifest, Digest.Sha256("image"u8), 100);
+        ReferrerArtifact sbom = Artifact(Spdx, "{}");
+        ArtifactManifest expected = ArtifactManifest.For(sbom, image);
+        string listing = Encoding.UTF8.GetString(ReferrersTagIndex.With(ReferrersTagIndex.Empty, expected.ReferrerEntry)!.ToBytes());
+        bool stored = false;
+        await using var registry = new ScriptedRegistry(r => (r.Method, r.Target) switch
+        {
+            ("HEAD", var t) when t.Contains("/blobs/", StringComparison.Ordinal) => new ScriptedResponse(200, ""),
+            ("HEAD", var t) when t.EndsWith($"/manifests/{expected.Descriptor.Digest}", StringComparison.Ordinal) => stored
+                ? new ScriptedResponse(200, "", ("Content-Type", MediaTypes.OciManifest), ("Docker-Content-Digest", expected.Descriptor.Digest.ToString()))
+                : ScriptedResponse.Json(404, "{}"),
+            ("PUT", var t) when t.EndsWith($"/manifests/{expected.Descriptor.Digest}", StringComparison.Ordinal) => Stored(ref stored,
+                new ScriptedResponse(201, "", ("OCI-Subject", image.Digest.ToString()), ("Docker-Content-Digest", expected.Descriptor.Digest.ToString()))),
+            ("GET", var t) when t.StartsWith($"/v2/app/referrers/{image.Digest}", StringComparison.Ordinal) && stored
+                => new ScriptedResponse(200, listing, ("Content-Type", MediaTypes.OciIndex)),
+            _ => ScriptedResponse.Json(404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}"),
+        });
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), registry.Host, registry.Host);
+        RegistryClient client = session.Client(registry.Host, "app", RegistryRole.Push);
+
+        AttachedReferrer attached = await new ReferrerAttacher(client).AttachAsync("app", image, sbom, CancellationToken.None);
+        Assert.True(attached.ThroughReferrersApi);
+        AttachedReferrer again = await new ReferrerAttacher(client).AttachAsync("app", image, sbom, CancellationToken.None);
+        Assert.True(again.ThroughReferrersApi);
+        Assert.False(again.Changed);
+        IReadOnlyList<Descriptor> listed = await ReferrerList.ListReferrersAsync(client, "app", image.Digest, Spdx, CancellationToken.None);
+
+        Assert.Equal([expected.Descriptor.Digest], listed.Select(d => d.Digest));
+        Assert.Equal(Spdx, listed[0].ArtifactType);
+        var requests = registry.Requests;
+        Assert.Single(requests, r => r.Method == "PUT");
+        Assert.DoesNotContain(requests, r => r.Method is "POST" or "PATCH");
+        Assert.DoesNotContain(requests, r => r.Target.Contains("/manifests/sha256-", StringComparison.Ordinal));
+        Assert.Contains(requests, r => r.Method == "GET" && r.Target == $"/v2/app/referrers/{image.Digest}?artifactType={Uri.EscapeDataString(Spdx)}");
+    }
+
+    private static ScriptedResponse Stored(ref bool stored, ScriptedResponse response)
+    {
+        stored = true;
+        return response;
+    }
+
     private static ReferrerArtifact Artifact(string type, string content, string? created = null) => new(type, type, Encoding.UTF8.GetBytes(content))
     {
         Annotations = created is null ? null : new Dictionary<string, string> { ["org.opencontainers.image.created"] = created },
