@@ -61,6 +61,15 @@ public sealed class ReferrerTests(HttpRegistryFixture http) : IClassFixture<Http
         var lines = Run.CtImage(["referrers", server.Reference($"{repository}@{image.Digest}")], server.ChildEnvironment)
             .EnsureSuccess("ctimage referrers").StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal($"{Spdx} {first.Manifest.Digest} {first.Manifest.Size} org.opencontainers.image.created=2026-01-01T00:00:00Z", Assert.Single(lines));
+        string json = Run.CtImage(["referrers", server.Reference($"{repository}:v1"), "--json", "--artifact-type", Spdx], server.ChildEnvironment)
+            .EnsureSuccess("ctimage referrers --json").StandardOutput.Trim();
+        using (JsonDocument line = JsonDocument.Parse(json))
+        {
+            Assert.Equal(Spdx, line.RootElement.GetProperty("artifactType").GetString());
+            Assert.Equal(first.Manifest.Digest.ToString(), line.RootElement.GetProperty("digest").GetString());
+            Assert.Equal(first.Manifest.Size, line.RootElement.GetProperty("size").GetInt64());
+            Assert.Equal("2026-01-01T00:00:00Z", line.RootElement.GetProperty("annotations").GetProperty("org.opencontainers.image.created").GetString());
+        }
     }
 
     [Fact]
