@@ -8,7 +8,7 @@ using ContainerTasks.Tests.Infrastructure.Registries;
 
 namespace ContainerTasks.Tests;
 
-/// <summary>The referrers tag schema's read-modify-write against scripted registries without the referrers API.</summary>
+/// <summary>The referrers tag schema's read-modify-write against scripted registries without the referrers API, and the API's pages.</summary>
 public sealed class ReferrerAttacherTests
 {
     private static readonly Descriptor Image = new(MediaTypes.OciManifest, Digest.Sha256("image"u8), 100);
@@ -79,6 +79,26 @@ public sealed class ReferrerAttacherTests
 
         Assert.Equal("CT3018", error.Code);
         Assert.Contains("application/spdx+json", error.Message);
+    }
+
+    [Fact]
+    public async Task A_referrers_list_in_pages_is_read_to_its_last_page_against_a_scripted_registry_with_the_referrers_api()
+    {
+        string first = $"/v2/app/referrers/{Image.Digest}";
+        string second = first + "?n=1&last=x";
+        await using var registry = new ScriptedRegistry(r => r.Target == first
+            ? new ScriptedResponse(200, Encoding.UTF8.GetString((ReferrersTagIndex.Empty with { Manifests = [Other] }).ToBytes()),
+                ("Content-Type", MediaTypes.OciIndex), ("Link", $"<{second}>; rel=\"next\""))
+            : r.Target == second
+                ? new ScriptedResponse(200, Encoding.UTF8.GetString((ReferrersTagIndex.Empty with { Manifests = [Another] }).ToBytes()), ("Content-Type", MediaTypes.OciIndex))
+                : ScriptedResponse.Json(404, "{}"));
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), registry.Host, null);
+
+        IReadOnlyList<Descriptor> listed = await ReferrerList.ListReferrersAsync(session.Client(registry.Host, "app", RegistryRole.Pull), "app", Image.Digest, null, CancellationToken.None);
+
+        Assert.Equal([Other.Digest, Another.Digest], listed.Select(d => d.Digest));
+        Assert.DoesNotContain(registry.Requests, r => r.Target.Contains("sha256-", StringComparison.Ordinal));
     }
 
     private static async Task<AttachedReferrer> AttachAsync(ScriptedRegistry registry)

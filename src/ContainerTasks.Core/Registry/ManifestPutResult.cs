@@ -16,3 +16,8 @@ internal sealed record ManifestPutResult(Digest? Digest, string? Subject)
 /// <param name="ContentType">The media type of the answer.</param>
 /// <param name="ETag">The ETag, if the registry gave one.</param>
 internal sealed record FetchedManifest(byte[] Bytes, string? ContentType, string? ETag);
+
+/// <summary>One page of a referrers API answer.</summary>
+/// <param name="Bytes">The OCI index of this page.</param>
+/// <param name="Next">The address of the next page, if any.</param>
+internal sealed record ReferrersPage(byte[] Bytes, string? Next);

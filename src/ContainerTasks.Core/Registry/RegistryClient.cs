@@ -153,13 +153,15 @@ internal sealed class RegistryClient
     }
 
     /// <summary>
-    /// The referrers API (<c>GET /v2/NAME/referrers/DIGEST</c>): the index's bytes, or null when the registry has no such
-    /// API (404). <paramref name="artifactType"/> asks the registry to filter; it may not.
+    /// The referrers API (<c>GET /v2/NAME/referrers/DIGEST</c>): one page of the list and the address of the next
+    /// (its <c>Link</c> header, rel="next"), or null when the registry has no such API (404). <paramref name="artifactType"/>
+    /// asks the registry to filter; it may not. <paramref name="page"/> is a next page's address from an earlier answer.
     /// </summary>
-    public async Task<byte[]?> TryGetReferrersAsync(string repository, Digest subject, string? artifactType, CancellationToken cancellationToken = default)
+    public async Task<ReferrersPage?> TryGetReferrersAsync(string repository, Digest subject, string? artifactType, CancellationToken cancellationToken = default,
+        string? page = null)
     {
         string query = artifactType is null ? "" : $"?artifactType={Uri.EscapeDataString(artifactType)}";
-        using HttpResponseMessage response = await SendAsync(new RegistryRequest(HttpMethod.Get, $"/v2/{repository}/referrers/{subject}{query}", repository, "listing the referrers")
+        using HttpResponseMessage response = await SendAsync(new RegistryRequest(HttpMethod.Get, page ?? $"/v2/{repository}/referrers/{subject}{query}", repository, "listing the referrers")
         {
             Accept = [MediaTypes.OciIndex],
             Scopes = [Pull(repository)],
@@ -170,7 +172,17 @@ internal sealed class RegistryClient
             return null;
         }
         await EnsureSuccessAsync(response, repository, $"GET referrers {subject}", cancellationToken).ConfigureAwait(false);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return new ReferrersPage(bytes, NextPage(response));
+    }
+
+    // Link: </v2/app/referrers/sha256:…?n=10&last=…>; rel="next"
+    private static string? NextPage(HttpResponseMessage response)
+    {
+        string? link = response.Headers.TryGetValues("Link", out var values) ? values.FirstOrDefault(v => v.Contains("rel=\"next\"", StringComparison.Ordinal)) : null;
+        int open = link?.IndexOf('<') ?? -1;
+        int close = link?.IndexOf('>') ?? -1;
+        return open >= 0 && close > open ? link![(open + 1)..close] : null;
     }
 
     private static string? Header(HttpResponseMessage response, string name)

@@ -69,8 +69,8 @@ internal sealed class ReferrerAttacher(RegistryClient client)
     /// <summary>True when the registry's referrers API lists <paramref name="referrer"/> (false when it has no such API).</summary>
     private async Task<bool> ApiListsAsync(string repository, Digest subject, Digest referrer, CancellationToken cancellationToken)
     {
-        byte[]? listed = await client.TryGetReferrersAsync(repository, subject, null, cancellationToken).ConfigureAwait(false);
-        return listed is not null && ReferrersTagIndex.Contains(ReferrerList.ParseApiAnswer(listed, client.Registry, repository), referrer);
+        IReadOnlyList<Descriptor>? listed = await ReferrerList.FromApiAsync(client, repository, subject, null, cancellationToken).ConfigureAwait(false);
+        return listed is not null && listed.Any(d => d.Digest == referrer);
     }
 
     /// <summary>Adds the entry to the tag's index; false when it was listed already (nothing written).</summary>

@@ -12,21 +12,45 @@ internal static class ReferrerList
     public static async Task<IReadOnlyList<Descriptor>> ListReferrersAsync(RegistryClient client, string repository, Digest subject, string? artifactType,
         CancellationToken cancellationToken)
     {
-        ImageIndex index;
-        byte[]? api = await client.TryGetReferrersAsync(repository, subject, artifactType, cancellationToken).ConfigureAwait(false);
-        if (api is not null)
+        IReadOnlyList<Descriptor> listed;
+        if (await FromApiAsync(client, repository, subject, artifactType, cancellationToken).ConfigureAwait(false) is { } api)
         {
-            index = ParseApiAnswer(api, client.Registry, repository);
+            listed = api;
         }
         else
         {
             string tag = ReferrersTagIndex.TagFor(subject);
             FetchedManifest? fetched = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            index = fetched is null ? ReferrersTagIndex.Empty : ReferrersTagIndex.Parse(fetched, $"The referrers tag {client.Registry}/{repository}:{tag}");
+            listed = fetched is null ? [] : ReferrersTagIndex.Parse(fetched, $"The referrers tag {client.Registry}/{repository}:{tag}").Manifests;
         }
         // A registry may ignore the filter (it says so by omitting OCI-Filters-Applied): filter here in any case.
-        return index.Manifests.Where(m => artifactType is null || m.ArtifactType == artifactType).ToList();
+        return listed.Where(m => artifactType is null || m.ArtifactType == artifactType).ToList();
     }
+
+    /// <summary>Every page of the referrers API's list; null when the registry has no such API.</summary>
+    internal static async Task<IReadOnlyList<Descriptor>?> FromApiAsync(RegistryClient client, string repository, Digest subject, string? artifactType,
+        CancellationToken cancellationToken)
+    {
+        var listed = new List<Descriptor>();
+        string? next = null;
+        for (int pages = 0; pages < MaxPages; pages++)
+        {
+            ReferrersPage? page = await client.TryGetReferrersAsync(repository, subject, artifactType, cancellationToken, next).ConfigureAwait(false);
+            if (page is null)
+            {
+                return pages == 0 ? null : listed;
+            }
+            listed.AddRange(ParseApiAnswer(page.Bytes, client.Registry, repository).Manifests);
+            if ((next = page.Next) is null)
+            {
+                return listed;
+            }
+        }
+        return listed;
+    }
+
+    /// <summary>Pages of the referrers API read at most (a registry that links pages in a circle must not loop forever).</summary>
+    private const int MaxPages = 100;
 
     /// <summary>Reads the referrers API's answer; CT3019 when it is not an OCI index.</summary>
     internal static ImageIndex ParseApiAnswer(byte[] bytes, string registry, string repository)
