@@ -14,6 +14,7 @@ namespace ContainerTasks.Cli;
 /// <summary>
 /// ctimage build --from SOURCE --to DEST [options]   assemble an image from a base and folders
 /// ctimage layer --out FILE --layer DIR:PATH ...     write one layer blob and print its digests
+/// ctimage referrers REF [--artifact-type T] [--json] list what is attached to an image (OCI 1.1 referrers)
 /// </summary>
 public static class Program
 {
@@ -21,6 +22,7 @@ public static class Program
         Usage:
           ctimage build --from SOURCE --to DEST [options]
           ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--executable PATH] [--level fastest|optimal|smallest|none]
+          ctimage referrers REGISTRY/REPO[:TAG|@DIGEST] [--artifact-type TYPE] [--json]
 
         SOURCE: docker://REGISTRY/REPO:TAG | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
         DEST:   docker://REGISTRY/REPO:TAG (push) | oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
@@ -57,6 +59,10 @@ public static class Program
             {
                 Console.WriteLine(Usage);
                 return args.Length == 0 ? 2 : 0;
+            }
+            if (args[0] == "referrers")
+            {
+                return await Referrers(args[1..], cancellation.Token);
             }
             var options = Options.Parse(args.Skip(1));
             return args[0] switch
@@ -97,6 +103,19 @@ public static class Program
         Console.Error.WriteLine(result.Summary);
         Console.WriteLine(result.ManifestDigest);
         return 0;
+    }
+
+    // One line per referrer (artifact type, digest, size, annotations), or one JSON object per line with --json.
+    private static async Task<int> Referrers(string[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReferrersCommand.RunAsync(args, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     private static ContainerBuildRequest BuildRequest(Options o)

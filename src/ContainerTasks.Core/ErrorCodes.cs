@@ -70,6 +70,10 @@ public static class ErrorCodes
     public const string CacheLayerMismatch = "CT3016";
     /// <summary>A ContainerCacheFrom image could not be read (other than not existing yet); its layers are not reused (warning).</summary>
     public const string CacheImageUnreadable = "CT3017";
+    /// <summary>A registry refused an artifact attached to an image as a referrer (e.g. a manifest with a subject).</summary>
+    public const string ReferrerRefused = "CT3018";
+    /// <summary>The referrers tag schema index is not a valid OCI index, or could not be updated after retries.</summary>
+    public const string ReferrersIndexUnusable = "CT3019";
     /// <summary>A registry or token service answered with more than such an answer can be (a manifest over 4 MiB, a token answer over 1 MiB).</summary>
     public const string RegistryResponseTooLarge = "CT3020";
 

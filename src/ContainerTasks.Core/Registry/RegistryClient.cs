@@ -106,17 +106,87 @@ internal sealed class RegistryClient
         return (bytes, response.Content.Headers.ContentType?.MediaType);
     }
 
-    /// <summary>Puts a manifest under a tag or digest.</summary>
-    public async Task PutManifestAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Puts a manifest under a tag or digest. With <paramref name="ifMatch"/> (an ETag), a registry that honours it
+    /// answers 412 when the content changed meanwhile: the result then says so and nothing was written.
+    /// </summary>
+    public async Task<ManifestPutResult> PutManifestAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken cancellationToken = default,
+        string? ifMatch = null)
     {
         using HttpResponseMessage response = await SendAsync(new RegistryRequest(HttpMethod.Put, $"/v2/{repository}/manifests/{reference}", repository, "pushing the manifest")
         {
             Scopes = [PullPush(repository)],
             Content = _ => Task.FromResult<HttpContent>(new ByteArrayContent(manifest) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } }),
             ContentLength = manifest.Length,
+            IfMatch = ifMatch,
         }, cancellationToken).ConfigureAwait(false);
+        if (ifMatch is not null && response.StatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            return new ManifestPutResult(null, null) { PreconditionFailed = true };
+        }
         await EnsureSuccessAsync(response, repository, $"PUT manifest {reference}", cancellationToken).ConfigureAwait(false);
+        Digest? digest = Digest.TryParse(Header(response, "Docker-Content-Digest"), out Digest d) ? d : null;
+        return new ManifestPutResult(digest, Header(response, "OCI-Subject"));
     }
+
+    /// <summary>A manifest or index by tag or digest with its ETag; null when absent (404). A digest reference is verified.</summary>
+    public async Task<FetchedManifest?> TryGetManifestAsync(string repository, string reference, CancellationToken cancellationToken = default)
+    {
+        using HttpResponseMessage response = await SendAsync(new RegistryRequest(HttpMethod.Get, $"/v2/{repository}/manifests/{reference}", repository, "reading the manifest")
+        {
+            Accept = ManifestAccept,
+            Scopes = [Pull(repository)],
+            BodyLimit = ResponseBody.ManifestLimit,
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await EnsureSuccessAsync(response, repository, $"GET manifest {reference}", cancellationToken).ConfigureAwait(false);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (Digest.TryParse(reference, out Digest expected) && !expected.IsDigestOf(bytes))
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch,
+                $"{Registry}/{repository}@{reference} served a manifest that does not match its digest. The registry or a proxy in between altered it.");
+        }
+        return new FetchedManifest(bytes, response.Content.Headers.ContentType?.MediaType, response.Headers.ETag?.ToString() ?? Header(response, "ETag"));
+    }
+
+    /// <summary>
+    /// The referrers API (<c>GET /v2/NAME/referrers/DIGEST</c>): one page of the list and the address of the next
+    /// (its <c>Link</c> header, rel="next"), or null when the registry has no such API (404). <paramref name="artifactType"/>
+    /// asks the registry to filter; it may not. <paramref name="page"/> is a next page's address from an earlier answer.
+    /// </summary>
+    public async Task<ReferrersPage?> TryGetReferrersAsync(string repository, Digest subject, string? artifactType, CancellationToken cancellationToken = default,
+        string? page = null)
+    {
+        string query = artifactType is null ? "" : $"?artifactType={Uri.EscapeDataString(artifactType)}";
+        using HttpResponseMessage response = await SendAsync(new RegistryRequest(HttpMethod.Get, page ?? $"/v2/{repository}/referrers/{subject}{query}", repository, "listing the referrers")
+        {
+            Accept = [MediaTypes.OciIndex],
+            Scopes = [Pull(repository)],
+            BodyLimit = ResponseBody.ManifestLimit,
+        }, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadRequest)
+        {
+            return null;
+        }
+        await EnsureSuccessAsync(response, repository, $"GET referrers {subject}", cancellationToken).ConfigureAwait(false);
+        byte[] bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return new ReferrersPage(bytes, NextPage(response));
+    }
+
+    // Link: </v2/app/referrers/sha256:…?n=10&last=…>; rel="next"
+    private static string? NextPage(HttpResponseMessage response)
+    {
+        string? link = response.Headers.TryGetValues("Link", out var values) ? values.FirstOrDefault(v => v.Contains("rel=\"next\"", StringComparison.Ordinal)) : null;
+        int open = link?.IndexOf('<') ?? -1;
+        int close = link?.IndexOf('>') ?? -1;
+        return open >= 0 && close > open ? link![(open + 1)..close] : null;
+    }
+
+    private static string? Header(HttpResponseMessage response, string name)
+        => response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     /// <summary>True when the repository has the blob.</summary>
     public async Task<bool> BlobExistsAsync(string repository, Digest digest, bool forPush, CancellationToken cancellationToken = default)

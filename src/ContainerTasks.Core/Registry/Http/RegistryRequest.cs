@@ -28,6 +28,9 @@ internal sealed record RegistryRequest(HttpMethod Method, string PathOrUri, stri
     /// <summary>Retry transient failures here; off when the caller restarts a whole operation itself.</summary>
     public bool Retry { get; init; } = true;
 
+    /// <summary>An <c>If-Match</c> value (an ETag the registry gave): the write happens only if the content is still that one.</summary>
+    public string? IfMatch { get; init; }
+
     /// <summary>Attempts in all.</summary>
     public int MaxAttempts { get; init; } = RetryPolicy.DefaultMaxAttempts;
 }

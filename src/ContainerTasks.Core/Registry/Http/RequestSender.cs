@@ -112,6 +112,10 @@ internal sealed class RequestSender
             {
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
             }
+            if (spec.IfMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", spec.IfMatch);
+            }
             if (spec.Content is not null && method != HttpMethod.Get && method != HttpMethod.Head)
             {
                 request.Content = await spec.Content(cancellationToken).ConfigureAwait(false);
