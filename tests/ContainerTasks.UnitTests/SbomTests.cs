@@ -159,6 +159,7 @@ public sealed class SbomTests
         Assert.Contains("SPDXRef-Application-WebApp-1.0.0 DEPENDS_ON SPDXRef-Package-nuget-Serilog.Sinks.Console-6.0.0", relationships);
         Assert.Contains("SPDXRef-Package-nuget-Serilog.Sinks.Console-6.0.0 DEPENDS_ON SPDXRef-Package-nuget-Serilog-4.2.0", relationships);
         Assert.DoesNotContain("SPDXRef-Application-WebApp-1.0.0 DEPENDS_ON SPDXRef-Package-nuget-Serilog-4.2.0", relationships);
+        Assert.Contains("SPDXRef-Application-WebApp-1.0.0 CONTAINS SPDXRef-Package-nuget-Serilog-4.2.0", relationships);
         Assert.Contains("SPDXRef-Application-WebApp-1.0.0 DEPENDS_ON SPDXRef-BaseImage", relationships);
     }
 

@@ -96,6 +96,9 @@ internal static class SpdxWriter
         var relationships = new List<(string From, string Type, string To)> { ("SPDXRef-DOCUMENT", "DESCRIBES", app) };
         foreach (var library in inputs.AllLibraries())
         {
+            // Every library's files are in the published app, direct or not (trivy lists an application's
+            // packages by CONTAINS, as its own SPDX output does); DEPENDS_ON says which ones the project names.
+            relationships.Add((app, "CONTAINS", LibraryId(library)));
             if (library.Direct)
             {
                 relationships.Add((app, "DEPENDS_ON", LibraryId(library)));
