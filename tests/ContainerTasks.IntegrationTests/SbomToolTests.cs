@@ -42,21 +42,23 @@ public sealed class SbomToolTests
     }
 
     [Fact]
-    public void A_self_contained_sample_lists_its_runtime_pack_and_is_valid_SPDX_that_trivy_reads_back()
+    public void A_self_contained_sample_in_two_checkouts_has_one_SBOM_with_its_runtime_pack_that_trivy_reads_back()
     {
         RequireTools();
         using var dir = new TempDirectory("ct-sbom-hello-");
-        CopyFolder(Path.Combine(Repo.Root, "samples", "HelloContainer"), dir["HelloContainer"]);
-        Publish(dir["HelloContainer/HelloContainer.csproj"], dir["publish"], "-r", "linux-x64", "--self-contained");
-
-        var inputs = InputsOf(dir["HelloContainer"], "HelloContainer", "net10.0", "linux-x64",
-            dir["publish/HelloContainer.runtimeconfig.json"], null);
+        var checkouts = new[] { "a", "checkout-b" }.Select(name =>
+        {
+            CopyFolder(Path.Combine(Repo.Root, "samples", "HelloContainer"), dir[$"{name}/HelloContainer"]);
+            Publish(dir[$"{name}/HelloContainer/HelloContainer.csproj"], dir[$"{name}/publish"], "-r", "linux-x64", "--self-contained");
+            return InputsOf(dir[$"{name}/HelloContainer"], "HelloContainer", "net10.0", "linux-x64", dir[$"{name}/publish/HelloContainer.runtimeconfig.json"], null);
+        }).ToList();
+        var inputs = checkouts[0];
         var runtime = Assert.Single(inputs.Frameworks, f => f.Name == "Microsoft.NETCore.App");
         Assert.True(runtime.SelfContained);
 
         byte[] spdx = SpdxWriter.Write(inputs);
-        Assert.Equal(spdx, SpdxWriter.Write(InputsOf(dir["HelloContainer"], "HelloContainer", "net10.0", "linux-x64",
-            dir["publish/HelloContainer.runtimeconfig.json"], null)));
+        Assert.Equal(spdx, SpdxWriter.Write(checkouts[1]));
+        Assert.Equal(CycloneDxWriter.Write(inputs), CycloneDxWriter.Write(checkouts[1]));
         File.WriteAllBytes(dir["sbom.spdx.json"], spdx);
         File.WriteAllBytes(dir["sbom.cdx.json"], CycloneDxWriter.Write(inputs));
         AssertValid("spdx", dir["sbom.spdx.json"]);
