@@ -83,6 +83,19 @@ public sealed class SbomTests
         Assert.Contains("dotnet restore", error.Message);
     }
 
+    [Fact]
+    public void An_assets_file_over_the_limit_is_CT5009_without_reading_it()
+    {
+        using var dir = new TempDirectory();
+        using (var file = File.Create(dir["project.assets.json"]))
+        {
+            file.SetLength(AssetsFile.MaxBytes + 1); // sparse: nothing is written
+        }
+        var error = Assert.Throws<ContainerTasksException>(() => AssetsFile.Read(dir["project.assets.json"], "net10.0"));
+        Assert.Equal("CT5009", error.Code);
+        Assert.Contains("over the SBOM's limit", error.Message);
+    }
+
     [Theory]
     [InlineData("{ \"targets\": ")]
     [InlineData("[]")]
