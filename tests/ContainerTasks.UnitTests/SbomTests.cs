@@ -133,12 +133,19 @@ public sealed class SbomTests
     }
 
     [Fact]
-    public void Spdx_is_the_same_bytes_for_the_same_inputs_and_changes_with_them()
+    public void Spdx_is_the_same_bytes_for_the_same_inputs_in_any_order_and_changes_with_them()
     {
         var inputs = Inputs();
         byte[] first = SpdxWriter.Write(inputs);
         byte[] second = SpdxWriter.Write(Inputs());
         Assert.Equal(first, second);
+        var reordered = inputs with
+        {
+            Packages = [.. inputs.Packages.Reverse().Select(p => p with { DependsOn = [.. p.DependsOn.Reverse()] })],
+            Frameworks = [.. inputs.Frameworks.Reverse()],
+        };
+        Assert.Equal(first, SpdxWriter.Write(reordered));
+        Assert.Equal(CycloneDxWriter.Write(inputs), CycloneDxWriter.Write(reordered));
 
         byte[] other = SpdxWriter.Write(inputs with { Packages = [.. inputs.Packages.Select(p => p.Id == "Serilog" ? p with { Version = "4.2.1" } : p)] });
         Assert.NotEqual(first, other);

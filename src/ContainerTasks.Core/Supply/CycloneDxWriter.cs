@@ -29,7 +29,7 @@ internal static class CycloneDxWriter
             WriteComponent(w, "library", LibraryRef(library), library.Id, library.Version,
                 library.IsProject ? null : Purls.NuGet(library.Id, library.Version), library.Sha512Hex);
         }
-        foreach (var framework in inputs.Frameworks)
+        foreach (var framework in inputs.SortedFrameworks())
         {
             WriteComponent(w, "framework", FrameworkRef(framework), framework.Name, framework.Version, Purls.Framework(framework, inputs.RuntimeIdentifier), null);
         }
@@ -98,7 +98,7 @@ internal static class CycloneDxWriter
         var byId = inputs.AllLibraries().GroupBy(l => l.Id, StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase);
         var appDependsOn = inputs.AllLibraries().Where(l => l.Direct).Select(LibraryRef)
-            .Concat(inputs.Frameworks.Select(FrameworkRef))
+            .Concat(inputs.SortedFrameworks().Select(FrameworkRef))
             .Concat(inputs.BaseImage is null ? [] : ["base-image"]);
         w.WriteStartArray("dependencies");
         WriteDependency(w, AppRef(inputs), appDependsOn);

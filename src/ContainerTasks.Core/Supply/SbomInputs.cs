@@ -24,6 +24,10 @@ internal sealed record SbomInputs(
     public static DateTimeOffset CreationTime(string? sourceDateEpoch)
         => Timestamps.FromSourceDateEpoch(sourceDateEpoch) ?? Timestamps.Default;
 
+    /// <summary>The frameworks in the order the writers list them, whatever order the caller gave.</summary>
+    internal IEnumerable<SbomFramework> SortedFrameworks()
+        => Frameworks.OrderBy(f => f.Name, StringComparer.Ordinal).ThenBy(f => f.Version, StringComparer.Ordinal);
+
     /// <summary>The packages and project references, each once, in the order the writers list them.</summary>
     internal IEnumerable<SbomPackage> AllLibraries()
         => Packages.Concat(ProjectReferences).OrderBy(p => p.Id, StringComparer.OrdinalIgnoreCase)

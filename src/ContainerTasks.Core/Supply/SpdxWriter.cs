@@ -50,7 +50,7 @@ internal static class SpdxWriter
                 library.IsProject ? null : Purls.NuGet(library.Id, library.Version), library.Sha512Hex,
                 "LIBRARY", library.IsProject ? "project reference" : (library.Direct ? "direct" : "transitive"));
         }
-        foreach (var framework in inputs.Frameworks)
+        foreach (var framework in inputs.SortedFrameworks())
         {
             WritePackage(w, FrameworkId(framework), framework.Name, framework.Version, Purls.Framework(framework, inputs.RuntimeIdentifier), null, "FRAMEWORK",
                 framework.SelfContained ? "runtime pack in the app" : "from the base image; the version is the least the app rolls forward from");
@@ -103,7 +103,7 @@ internal static class SpdxWriter
             {
                 relationships.Add((app, "DEPENDS_ON", LibraryId(library)));
             }
-            foreach (string dependency in library.DependsOn)
+            foreach (string dependency in library.DependsOn.Order(StringComparer.OrdinalIgnoreCase))
             {
                 if (byId.TryGetValue(dependency, out var target))
                 {
@@ -111,7 +111,7 @@ internal static class SpdxWriter
                 }
             }
         }
-        relationships.AddRange(inputs.Frameworks.Select(f => (app, "DEPENDS_ON", FrameworkId(f))));
+        relationships.AddRange(inputs.SortedFrameworks().Select(f => (app, "DEPENDS_ON", FrameworkId(f))));
         if (inputs.BaseImage is not null)
         {
             relationships.Add((app, "DEPENDS_ON", "SPDXRef-BaseImage"));
