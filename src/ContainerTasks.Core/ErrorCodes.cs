@@ -159,4 +159,8 @@ public static class ErrorCodes
     public const string UnknownTransport = "CT5005";
     /// <summary>The content cache folder belongs to another user.</summary>
     public const string CacheNotPrivate = "CT5008";
+    /// <summary>The NuGet assets file (obj/project.assets.json) for the SBOM is missing, unreadable or over its size limit.</summary>
+    public const string AssetsFileNotFound = "CT5009";
+    /// <summary>The NuGet assets file for the SBOM is not valid JSON or lacks the target framework's section.</summary>
+    public const string InvalidAssetsFile = "CT5010";
 }
