@@ -54,6 +54,24 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
     }
 
     [Fact]
+    public async Task A_fresh_runner_of_a_two_platform_image_finds_each_platforms_layers_in_the_tags_index()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetTwoPlatformAsync(server, bases);
+        using var dir = new TempDirectory();
+        string origin = Origin(dir, project => project.Replace("</TargetFramework>", "</TargetFramework>\n    <RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>", StringComparison.Ordinal));
+        string repository = RegistryServer.NewRepository("fresh-multi");
+        var a = Runner(dir, origin, "a", server, baseImage, repository, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64");
+
+        int mark = server.AccessLog().Count;
+        var same = Runner(dir, origin, "same", server, baseImage, repository, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64");
+        Assert.Equal(a.ImageDigest(), same.ImageDigest()); // the index
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(same.Output, "Layers compressed: 0\\.").Count); // each platform
+        Assert.DoesNotContain("Layers compressed: 1", same.Output);
+        Assert.Empty(BlobUploads(server, mark, repository));
+    }
+
+    [Fact]
     public async Task Cache_from_another_repository_mounts_its_layers_and_a_tag_by_commit_uses_the_branch_tag()
     {
         RegistryServer server = http.Server;
@@ -177,10 +195,14 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         return new RunnerResult(project, result.StandardOutput);
     }
 
-    private string Origin(TempDirectory dir)
+    private string Origin(TempDirectory dir, Func<string, string>? editProject = null)
     {
         string origin = dir["origin"];
-        feed.CopySample("HelloContainer", origin);
+        string project = feed.CopySample("HelloContainer", origin);
+        if (editProject is not null)
+        {
+            File.WriteAllText(project, editProject(File.ReadAllText(project)));
+        }
         File.WriteAllText(Path.Combine(origin, ".gitignore"), "bin/\nobj/\n");
         Git(origin, "init", "-q");
         Git(origin, "add", "-A");
