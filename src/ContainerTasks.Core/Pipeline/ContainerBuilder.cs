@@ -53,7 +53,7 @@ public static class ContainerBuilder
         // A cache image on the registry pushed to is read with the push credentials (CI jobs often have no others for it).
         var cacheFrom = run.CacheFrom.Select(r => new CandidateImage(r, Model.LayerSources.CacheFrom, run.Registries.Client(r.Registry, r.Repository,
             r.Registry == run.PushRegistry ? Registry.Auth.RegistryRole.Push : Registry.Auth.RegistryRole.Pull))).ToList();
-        return new KnownLayers(async ct => [.. await current(ct).ConfigureAwait(false), .. cacheFrom], run.Store, run.Request.CacheVerify, run.Log);
+        return new KnownLayers(async ct => [.. await current(ct).ConfigureAwait(false), .. cacheFrom], run.Store, run.Request.CacheVerify);
     }
 
     // Least recently used blobs go once the store is over its limit; blobs used within the hour stay.

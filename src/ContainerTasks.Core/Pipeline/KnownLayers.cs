@@ -18,20 +18,16 @@ internal sealed class KnownLayers
     /// <param name="candidates">Lists the images to look in, asked once.</param>
     /// <param name="store">Caches manifests and configs by digest, and remembers checked layers.</param>
     /// <param name="verify">Check a layer's blob inflates to its claimed diff_id before using it (<c>ContainerCacheVerify</c>).</param>
-    /// <param name="log">Where what was found, and what could not be read, is said.</param>
-    public KnownLayers(Func<CancellationToken, Task<IReadOnlyList<CandidateImage>>> candidates, ContentStore store, bool verify, IContainerBuildLog log)
+    public KnownLayers(Func<CancellationToken, Task<IReadOnlyList<CandidateImage>>> candidates, ContentStore store, bool verify)
     {
         _candidates = candidates;
         Store = store;
         Verify = verify;
-        Log = log;
     }
 
     public ContentStore Store { get; }
 
     public bool Verify { get; }
-
-    public IContainerBuildLog Log { get; }
 
     /// <summary>A finder for one platform; it starts reading the images now.</summary>
     /// <param name="platform">The platform asked for, or null for the base's.</param>

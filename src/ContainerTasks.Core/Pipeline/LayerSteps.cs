@@ -14,10 +14,7 @@ internal static class LayerSteps
     /// <summary>Where a layer the layer cache does not have may come from.</summary>
     /// <param name="Finder">Other images' layers by diff_id; null when the destination needs the bytes here.</param>
     /// <param name="Uploads">Where a written layer is sent while it is compressed; null when it is written only.</param>
-    public sealed record Sourcing(LayerFinder? Finder, IBlobStreamTarget? Uploads)
-    {
-        public static Sourcing None { get; } = new(null, null);
-    }
+    public sealed record Sourcing(LayerFinder? Finder, IBlobStreamTarget? Uploads);
 
     /// <summary>
     /// Builds the planned layers, several at once (bounded by the core count); returns each layer and where it came from
