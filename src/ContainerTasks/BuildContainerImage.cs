@@ -108,6 +108,22 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     /// <summary><c>ContainerCacheVerify</c>: check a reused layer's content against its diff_id before using it.</summary>
     public bool CacheVerify { get; set; }
 
+    // ---- documents about the image
+    /// <summary><c>ContainerSbom</c>: true or false; empty for the default (an SBOM per platform image when pushing to a registry).</summary>
+    public string? Sbom { get; set; }
+    /// <summary><c>ContainerSbomFormat</c>: Spdx (default) or CycloneDX.</summary>
+    public string? SbomFormat { get; set; }
+    /// <summary><c>$(ProjectAssetsFile)</c>: the NuGet graph the SBOM lists.</summary>
+    public string? AssetsFile { get; set; }
+    /// <summary><c>$(TargetFramework)</c>.</summary>
+    public string? TargetFramework { get; set; }
+    /// <summary><c>$(RuntimeIdentifier)</c> of this publish (empty without one): the assets file's target.</summary>
+    public string? RuntimeIdentifier { get; set; }
+    /// <summary><c>$(AssemblyName)</c>.</summary>
+    public string? AppName { get; set; }
+    /// <summary><c>$(Version)</c>.</summary>
+    public string? AppVersion { get; set; }
+
     // ---- results
     /// <summary>The manifest digest.</summary>
     [Output] public string? GeneratedContainerDigest { get; private set; }
@@ -229,7 +245,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             Platforms = PlatformItems.Length > 0
                 ? ToPlatforms(PlatformItems)
                 : [new PlatformInput(ContainerRuntimeIdentifier, platform, PublishDirectory, string.IsNullOrWhiteSpace(AppHost) ? null : AppHost.Trim(),
-                    PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(), RuntimePackageIds(RuntimePacks))],
+                    PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(), RuntimePackageIds(RuntimePacks))
+                    { AssetsRuntimeIdentifier = string.IsNullOrWhiteSpace(RuntimeIdentifier) ? null : RuntimeIdentifier.Trim() }],
             WorkingDirectory = WorkingDirectory,
             Layering = ParseLayering(Layering),
             ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
@@ -256,8 +273,36 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CredentialFileCheck = ParseCredentialFileCheck(CredentialFileCheck),
             CacheFrom = CacheFrom.Select(i => i.ItemSpec).ToList(),
             CacheVerify = CacheVerify,
+            Supply = SupplyRequest(repository),
         };
     }
+
+    // Null when the targets give no framework (a caller of the task other than our targets): no documents then.
+    private SupplyChainRequest? SupplyRequest(string repository)
+        => string.IsNullOrWhiteSpace(TargetFramework) ? null : new SupplyChainRequest
+        {
+            Sbom = ParseSwitch("ContainerSbom", Sbom),
+            SbomFormat = ParseSbomFormat(SbomFormat),
+            AssetsFile = string.IsNullOrWhiteSpace(AssetsFile) ? null : AssetsFile.Trim(),
+            TargetFramework = TargetFramework.Trim(),
+            AppName = string.IsNullOrWhiteSpace(AppName) ? repository : AppName.Trim(),
+            AppVersion = string.IsNullOrWhiteSpace(AppVersion) ? "1.0.0" : AppVersion.Trim(),
+        };
+
+    private static bool? ParseSwitch(string name, string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" => null,
+        "true" => true,
+        "false" => false,
+        _ => throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"{name} is '{value}'. Use true or false, or leave it empty for the default."),
+    };
+
+    private static Pipeline.SbomFormat ParseSbomFormat(string? format) => format?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "spdx" or "spdx-json" => Pipeline.SbomFormat.Spdx,
+        "cyclonedx" or "cyclonedx-json" or "cdx" => Pipeline.SbomFormat.CycloneDx,
+        _ => throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"ContainerSbomFormat is '{format}'. Use Spdx (the default, SPDX 2.3 JSON) or CycloneDX (CycloneDX 1.6 JSON)."),
+    };
 
     private void SetOutputs(ContainerBuildResult result)
     {
@@ -277,6 +322,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
 
         string resultFile = ResultFile.Write(Path.Combine(IntermediateDirectory, "container"), result);
         var files = new List<ITaskItem> { new TaskItem(resultFile) };
+        files.AddRange(ArtifactFiles.Write(Path.Combine(IntermediateDirectory, "container"), result.Artifacts).Select(f => (ITaskItem)new TaskItem(f)));
         if (result.ArchivePath is not null && result.ArchivePath.StartsWith(Path.GetFullPath(IntermediateDirectory), StringComparison.Ordinal))
         {
             files.Add(new TaskItem(result.ArchivePath));
@@ -296,7 +342,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             platforms.Add(new PlatformInput(rid, Platform.FromRuntimeIdentifier(rid), marker.GetMetadata("ContainerPublishDir"),
                 marker.GetMetadata("ContainerAppHost") is { Length: > 0 } host ? host : null,
                 mine.Where(i => i.GetMetadata("ContainerItemKind") == "File").Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(),
-                RuntimePackageIds(mine.Where(i => i.GetMetadata("ContainerItemKind") == "RuntimePack"))));
+                RuntimePackageIds(mine.Where(i => i.GetMetadata("ContainerItemKind") == "RuntimePack")))
+            { AssetsRuntimeIdentifier = rid });
         }
         return platforms;
     }

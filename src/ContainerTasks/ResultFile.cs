@@ -35,10 +35,34 @@ internal static class ResultFile
             writer.WriteString("archive", result.ArchivePath);
             writer.WriteString("destination", result.Destination);
             WritePlatforms(writer, result.Platforms);
+            WriteArtifacts(writer, result.Artifacts);
             writer.WriteEndObject();
         }
         File.Move(temp, path, overwrite: true);
         return path;
+    }
+
+    // The documents about the image: the file next to image.json, what it is about, and the manifest attaching it, if any.
+    private static void WriteArtifacts(Utf8JsonWriter writer, IReadOnlyList<ArtifactResult> artifacts)
+    {
+        writer.WriteStartArray("artifacts");
+        foreach (var artifact in artifacts)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", artifact.Kind);
+            writer.WriteString("file", artifact.FileName);
+            if (artifact.RuntimeIdentifier is { } rid)
+            {
+                writer.WriteString("runtimeIdentifier", rid);
+            }
+            writer.WriteString("subject", artifact.Subject.ToString());
+            writer.WriteString("artifactType", artifact.ArtifactType);
+            writer.WriteString("digest", artifact.Digest.ToString());
+            writer.WriteNumber("size", artifact.Content.Length);
+            writer.WriteString("referrer", artifact.Manifest?.ToString());
+            writer.WriteEndObject();
+        }
+        writer.WriteEndArray();
     }
 
     // Each platform image and its layers (base layers first), so a script sees what was built and what came from the base or the layer cache.

@@ -18,13 +18,15 @@ public sealed class SbomTests
           "version": 3,
           "targets": {
             "net10.0": {
-              "Serilog/4.2.0": { "type": "package", "compile": { "lib/net9.0/Serilog.dll": {} } },
+              "Serilog/4.2.0": { "type": "package", "compile": { "lib/net9.0/Serilog.dll": {} }, "runtime": { "lib/net9.0/Serilog.dll": {} } },
               "Serilog.Sinks.Console/6.0.0": { "type": "package", "dependencies": { "Serilog": "4.0.0" } },
-              "Weird_Name.Pkg/1.0.0+build.7": { "type": "package" },
+              "Weird_Name.Pkg/1.0.0+build.7": { "type": "package", "native": { "runtimes/linux-x64/native/libweird.so": {} } },
+              "Build.Tasks/2.0.0": { "type": "package", "build": { "build/Build.Tasks.props": {}, "build/Build.Tasks.targets": {} } },
+              "Some.Analyzers/3.0.0": { "type": "package", "compile": { "lib/netstandard2.0/_._": {} }, "runtime": { "lib/netstandard2.0/_._": {} } },
               "Shared/1.0.0": { "type": "project", "framework": ".NETCoreApp,Version=v10.0", "dependencies": { "Serilog": "4.2.0" } }
             },
             "net10.0/linux-x64": {
-              "Serilog/4.2.0": { "type": "package" }
+              "Serilog/4.2.0": { "type": "package", "runtime": { "lib/net9.0/Serilog.dll": {} } }
             }
           },
           "libraries": {
@@ -61,6 +63,19 @@ public sealed class SbomTests
         Assert.Equal(["Serilog"], graph.Packages.Single(p => p.Id == "Serilog.Sinks.Console").DependsOn);
         var shared = Assert.Single(graph.ProjectReferences);
         Assert.Equal(("Shared", "1.0.0", true, true, (string?)null), (shared.Id, shared.Version, shared.Direct, shared.IsProject, shared.Sha512Hex));
+    }
+
+    [Fact]
+    public void A_package_that_puts_no_file_in_the_app_and_has_no_dependencies_is_not_listed_as_build_tasks_and_analyzers_are_not_in_the_image()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["project.assets.json"], Assets);
+
+        var graph = AssetsFile.Read(dir["project.assets.json"], "net10.0");
+
+        Assert.DoesNotContain(graph.Packages, p => p.Id is "Build.Tasks" or "Some.Analyzers");
+        // A package with only dependencies (a meta-package) stays: what it pulls in is in the image.
+        Assert.Contains(graph.Packages, p => p.Id == "Serilog.Sinks.Console");
     }
 
     [Fact]

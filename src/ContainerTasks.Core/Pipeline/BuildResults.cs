@@ -6,7 +6,7 @@ namespace ContainerTasks.Pipeline;
 /// <summary>The result of a build, from what was built and where it went.</summary>
 internal static class BuildResults
 {
-    public static ContainerBuildResult From(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery)
+    public static ContainerBuildResult From(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery, IReadOnlyList<ArtifactResult> artifacts)
     {
         ContainerBuildRequest request = run.Request;
         ImageSet set = delivery.Images;
@@ -16,6 +16,7 @@ internal static class BuildResults
         // One line for the whole image: what a user reads at the default verbosity.
         string shape = set.Index is null ? $"{set.Images[0].Manifest.Layers.Count} layers" : $"{set.Images.Count} platforms";
         string otherTags = names.Count > 1 ? $"; also tagged {string.Join(", ", request.Tags.Skip(1))}" : "";
+        otherTags += Attached(artifacts);
         return new ContainerBuildResult
         {
             ManifestDigest = set.Root.Digest,
@@ -32,7 +33,15 @@ internal static class BuildResults
             BaseDigest = built[0].Base.ManifestDigest,
             Platforms = platforms,
             Index = set.Index?.Bytes,
+            Artifacts = artifacts,
         };
+    }
+
+    // "; SBOM attached", "; 2 SBOMs attached": what a reader of the result line should know is on the image too.
+    private static string Attached(IReadOnlyList<ArtifactResult> artifacts)
+    {
+        var attached = artifacts.Where(a => a.Manifest is not null).GroupBy(a => a.Kind).Select(g => ArtifactKinds.Label(g.Key, g.Count())).ToList();
+        return attached.Count == 0 ? "" : $"; {string.Join(", ", attached)} attached";
     }
 
     // The manifest's layers: the base's first, then this build's, in plan order.

@@ -107,6 +107,9 @@ public sealed record ContainerBuildRequest
     /// <summary>Check that a layer found in another image inflates to the diff_id its config claims before using it (<c>ContainerCacheVerify</c>).</summary>
     public bool CacheVerify { get; init; }
 
+    /// <summary>The documents attached to the image (SBOM); null for none.</summary>
+    public SupplyChainRequest? Supply { get; init; }
+
     /// <summary>The content store folder.</summary>
     public required string CacheDirectory { get; init; }
 

@@ -46,4 +46,7 @@ public sealed record ContainerBuildResult
 
     /// <summary>The index JSON, for a multi-platform build.</summary>
     public byte[]? Index { get; init; }
+
+    /// <summary>The documents made about the image (SBOMs), and where they were attached.</summary>
+    public IReadOnlyList<ArtifactResult> Artifacts { get; init; } = [];
 }

@@ -6,8 +6,8 @@ namespace ContainerTasks.Pipeline;
 /// <summary>
 /// Runs a container build from a <see cref="ContainerBuildRequest"/>, as a plan of steps: open the base, build each
 /// platform's image, run the destination's steps that change the image, write it to the destination (a registry,
-/// an archive, an OCI layout or a local engine, chosen once from the request), run the steps after, keep the cache
-/// within bounds.
+/// an archive, an OCI layout or a local engine, chosen once from the request), run the steps after, attach the
+/// documents about it (SBOMs), keep the cache within bounds.
 /// </summary>
 public static class ContainerBuilder
 {
@@ -38,8 +38,9 @@ public static class ContainerBuilder
             log.Progress($"Image index {index.Digest} for {string.Join(", ", delivery.Images.Images.Select(i => i.Platform))}.");
         }
         run.Timer.Mark(destination.Phase);
+        IReadOnlyList<ArtifactResult> artifacts = await SupplyChain.RunAsync(run, built, delivery, destination, cancellationToken).ConfigureAwait(false);
         KeepCacheInBounds(run);
-        return BuildResults.From(run, built, delivery);
+        return BuildResults.From(run, built, delivery, artifacts);
     }
 
     // Where layers may be found by content: the destination's images, then the cache images; only for a destination

@@ -25,4 +25,14 @@ internal abstract class ImageDestination
 
     /// <summary>Writes the image.</summary>
     public abstract Task<Delivery> WriteAsync(ImageSet images, CancellationToken cancellationToken);
+
+    /// <summary>True when this destination carries documents attached to the image (then they are made unless switched off).</summary>
+    public virtual bool CarriesArtifacts => false;
+
+    /// <summary>
+    /// Attaches documents about the written image (SBOMs) as OCI referrers; one result per artifact, in order, null for
+    /// each this destination cannot carry.
+    /// </summary>
+    public virtual Task<IReadOnlyList<Registry.Referrers.AttachedReferrer?>> AttachAsync(IReadOnlyList<ImageArtifact> artifacts, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<Registry.Referrers.AttachedReferrer?>>(new Registry.Referrers.AttachedReferrer?[artifacts.Count]);
 }

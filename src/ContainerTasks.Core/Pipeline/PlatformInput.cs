@@ -18,4 +18,7 @@ public sealed record PlatformInput(string RuntimeIdentifier, Platform? Platform,
     /// and its files are owned by root.
     /// </summary>
     public IReadOnlyList<LayerInput>? Layers { get; init; }
+
+    /// <summary>The runtime identifier the app was published for, as its NuGet assets file names the target (<c>net10.0/linux-x64</c>); null for a publish without one.</summary>
+    public string? AssetsRuntimeIdentifier { get; init; }
 }

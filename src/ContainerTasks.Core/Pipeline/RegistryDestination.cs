@@ -2,6 +2,7 @@ using ContainerTasks.Building;
 using ContainerTasks.Model;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
+using ContainerTasks.Registry.Referrers;
 
 namespace ContainerTasks.Pipeline;
 
@@ -63,6 +64,26 @@ internal sealed class RegistryDestination : ImageDestination
             ? $"already in {_registry}, nothing pushed"
             : $"pushed to {_registry}: {streamed}{pushed.BlobsUploaded} blobs uploaded ({Sizes.Format(pushed.BytesUploaded)}), {pushed.BlobsMounted} mounted, {pushed.BlobsAlreadyPresent} already there";
         return new Delivery(images, null, destination) { Pushed = pushed };
+    }
+
+    public override bool CarriesArtifacts => true;
+
+    /// <summary>Each image's artifacts at once, the images side by side: one read of what is listed, one update of the list, per image.</summary>
+    public override async Task<IReadOnlyList<AttachedReferrer?>> AttachAsync(IReadOnlyList<ImageArtifact> artifacts, CancellationToken cancellationToken)
+    {
+        var attacher = new ReferrerAttacher(_client);
+        var groups = artifacts.Select((artifact, i) => (artifact, i)).GroupBy(a => a.artifact.Subject.Digest).ToList();
+        var attached = await Task.WhenAll(groups.Select(g => attacher.AttachAllAsync(_run.Request.Repository, g.First().artifact.Subject,
+            g.Select(a => a.artifact.Content).ToList(), cancellationToken))).ConfigureAwait(false);
+        var results = new AttachedReferrer?[artifacts.Count];
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (var ((_, index), result) in groups[g].Zip(attached[g]))
+            {
+                results[index] = result;
+            }
+        }
+        return results;
     }
 
     // The images the tags point at now, each once, read through the push client (it may read the repository).

@@ -81,13 +81,21 @@ internal static class AssetsFile
             {
                 projects.Add(new SbomPackage(id, version, null, directProjects.Contains(id), dependsOn, IsProject: true));
             }
-            else
+            else if (dependsOn.Count > 0 || PutsFilesInTheApp(entry.Value))
             {
                 packages.Add(new SbomPackage(id, version, Sha512Hex(libraries, entry.Name), directPackages.Contains(id), dependsOn));
             }
         }
         return new AssetsGraph(packages, projects);
     }
+
+    // Asset groups whose files are copied into the app's output. A package with none of them and no dependencies (build
+    // tasks, analyzers, source generators) leaves nothing in the image, so an image's SBOM does not list it.
+    private static readonly string[] OutputAssetGroups = ["runtime", "native", "runtimeTargets", "resource", "contentFiles"];
+
+    private static bool PutsFilesInTheApp(JsonElement library)
+        => OutputAssetGroups.Any(group => library.TryGetProperty(group, out var files) && files.ValueKind == JsonValueKind.Object
+            && files.EnumerateObject().Any(f => !f.Name.EndsWith("/_._", StringComparison.Ordinal)));
 
     // The ids the project names itself: package references, and project references by file name without extension.
     private static (HashSet<string> Packages, HashSet<string> Projects) DirectReferences(JsonElement root, string targetFramework)

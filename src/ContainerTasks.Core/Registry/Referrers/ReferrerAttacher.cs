@@ -9,10 +9,11 @@ namespace ContainerTasks.Registry.Referrers;
 internal sealed record AttachedReferrer(Descriptor Manifest, bool ThroughReferrersApi, bool Changed);
 
 /// <summary>
-/// Attaches an artifact to an image pushed to a registry, as an OCI 1.1 referrer: the blobs, then the artifact manifest by
-/// digest. A registry with the referrers API lists it from there; for any other the <c>sha256-HEX</c> tag's index is
+/// Attaches artifacts to an image pushed to a registry, as OCI 1.1 referrers: the blobs, then each artifact manifest by
+/// digest. A registry with the referrers API lists them from there; for any other the <c>sha256-HEX</c> tag's index is
 /// updated by read-modify-write, which keeps every other entry and is tried again (bounded, with jitter) until a re-read
-/// shows our entry, so two builds attaching at once both end up listed. What is there already is not sent again.
+/// shows our entries, so two builds attaching at once both end up listed. What is listed already is not sent again: a
+/// build that changed nothing asks one question (the tag's index) on a registry without the API.
 /// </summary>
 internal sealed class ReferrerAttacher(RegistryClient client)
 {
@@ -21,36 +22,62 @@ internal sealed class ReferrerAttacher(RegistryClient client)
 
     /// <summary>Attaches <paramref name="artifact"/> to <paramref name="subject"/> in <paramref name="repository"/>.</summary>
     public async Task<AttachedReferrer> AttachAsync(string repository, Descriptor subject, ReferrerArtifact artifact, CancellationToken cancellationToken)
+        => (await AttachAllAsync(repository, subject, [artifact], cancellationToken).ConfigureAwait(false))[0];
+
+    /// <summary>Attaches every artifact to <paramref name="subject"/>, with one update of the tag index for them all; results in the same order.</summary>
+    public async Task<IReadOnlyList<AttachedReferrer>> AttachAllAsync(string repository, Descriptor subject, IReadOnlyList<ReferrerArtifact> artifacts,
+        CancellationToken cancellationToken)
     {
-        ArtifactManifest manifest = ArtifactManifest.For(artifact, subject);
-        bool uploaded = await UploadIfAbsentAsync(repository, ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig, cancellationToken).ConfigureAwait(false);
-        uploaded |= await UploadIfAbsentAsync(repository, manifest.Blob, artifact.Content, cancellationToken).ConfigureAwait(false);
-        string digest = manifest.Descriptor.Digest.ToString();
-        if (await client.HeadManifestAsync(repository, digest, cancellationToken).ConfigureAwait(false) is null)
+        List<ArtifactManifest> manifests = artifacts.Select(a => ArtifactManifest.For(a, subject)).ToList();
+        string tag = ReferrersTagIndex.TagFor(subject.Digest);
+        FetchedManifest? tagIndex = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+        HashSet<Digest> inTag = ListedIn(tagIndex, Where(repository, tag));
+        HashSet<Digest> inApi = manifests.All(m => inTag.Contains(m.Descriptor.Digest))
+            ? []
+            : [.. (await ReferrerList.FromApiAsync(client, repository, subject.Digest, null, cancellationToken).ConfigureAwait(false) ?? []).Select(d => d.Digest)];
+        var results = new AttachedReferrer?[manifests.Count];
+        var needTag = new List<ArtifactManifest>();
+        bool emptyChecked = false;
+        for (int i = 0; i < manifests.Count; i++)
         {
-            ManifestPutResult put = await PutArtifactManifestAsync(repository, manifest, cancellationToken).ConfigureAwait(false);
-            if (put.Subject is not null)
+            ArtifactManifest manifest = manifests[i];
+            Digest digest = manifest.Descriptor.Digest;
+            if (inTag.Contains(digest) || inApi.Contains(digest))
             {
-                return new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: true, Changed: true);
+                results[i] = new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: !inTag.Contains(digest), Changed: false);
+                continue;
             }
-            uploaded = true;
+            if (!emptyChecked)
+            {
+                await UploadIfAbsentAsync(repository, ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig, cancellationToken).ConfigureAwait(false);
+                emptyChecked = true;
+            }
+            await UploadIfAbsentAsync(repository, manifest.Blob, artifacts[i].Content, cancellationToken).ConfigureAwait(false);
+            ManifestPutResult put = await PutArtifactManifestAsync(repository, manifest, cancellationToken).ConfigureAwait(false);
+            results[i] = new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: put.Subject is not null, Changed: true);
+            if (put.Subject is null)
+            {
+                needTag.Add(manifest);
+            }
         }
-        else if (await ApiListsAsync(repository, subject.Digest, manifest.Descriptor.Digest, cancellationToken).ConfigureAwait(false))
+        if (needTag.Count > 0)
         {
-            return new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: true, Changed: uploaded);
+            await AddToTagIndexAsync(repository, tag, tagIndex, needTag.Select(m => m.ReferrerEntry).ToList(), cancellationToken).ConfigureAwait(false);
         }
-        bool indexChanged = await AddToTagIndexAsync(repository, subject.Digest, manifest.ReferrerEntry, cancellationToken).ConfigureAwait(false);
-        return new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: false, Changed: uploaded || indexChanged);
+        return results.Select(r => r!).ToList();
     }
 
-    private async Task<bool> UploadIfAbsentAsync(string repository, Descriptor blob, byte[] content, CancellationToken cancellationToken)
+    private string Where(string repository, string tag) => $"The referrers tag {client.Registry}/{repository}:{tag}";
+
+    private static HashSet<Digest> ListedIn(FetchedManifest? fetched, string where)
+        => fetched is null ? [] : [.. ReferrersTagIndex.Parse(fetched, where).Manifests.Select(m => m.Digest)];
+
+    private async Task UploadIfAbsentAsync(string repository, Descriptor blob, byte[] content, CancellationToken cancellationToken)
     {
-        if (await client.BlobExistsAsync(repository, blob.Digest, forPush: true, cancellationToken).ConfigureAwait(false))
+        if (!await client.BlobExistsAsync(repository, blob.Digest, forPush: true, cancellationToken).ConfigureAwait(false))
         {
-            return false;
+            await client.UploadBlobAsync(repository, blob, _ => Task.FromResult<Stream>(new MemoryStream(content, writable: false)), cancellationToken).ConfigureAwait(false);
         }
-        await client.UploadBlobAsync(repository, blob, _ => Task.FromResult<Stream>(new MemoryStream(content, writable: false)), cancellationToken).ConfigureAwait(false);
-        return true;
     }
 
     private async Task<ManifestPutResult> PutArtifactManifestAsync(string repository, ArtifactManifest manifest, CancellationToken cancellationToken)
@@ -66,45 +93,40 @@ internal sealed class ReferrerAttacher(RegistryClient client)
         }
     }
 
-    /// <summary>True when the registry's referrers API lists <paramref name="referrer"/> (false when it has no such API).</summary>
-    private async Task<bool> ApiListsAsync(string repository, Digest subject, Digest referrer, CancellationToken cancellationToken)
+    /// <summary>Adds the entries to the tag's index, starting from <paramref name="fetched"/> (read before the manifests were put).</summary>
+    private async Task AddToTagIndexAsync(string repository, string tag, FetchedManifest? fetched, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
     {
-        IReadOnlyList<Descriptor>? listed = await ReferrerList.FromApiAsync(client, repository, subject, null, cancellationToken).ConfigureAwait(false);
-        return listed is not null && listed.Any(d => d.Digest == referrer);
-    }
-
-    /// <summary>Adds the entry to the tag's index; false when it was listed already (nothing written).</summary>
-    private async Task<bool> AddToTagIndexAsync(string repository, Digest subject, Descriptor entry, CancellationToken cancellationToken)
-    {
-        string tag = ReferrersTagIndex.TagFor(subject);
-        string where = $"The referrers tag {client.Registry}/{repository}:{tag}";
+        string where = Where(repository, tag);
         for (int attempt = 1; attempt <= MaxIndexAttempts; attempt++)
         {
-            FetchedManifest? fetched = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            ImageIndex current = fetched is null ? ReferrersTagIndex.Empty : ReferrersTagIndex.Parse(fetched, where);
-            if (ReferrersTagIndex.With(current, entry) is not { } updated)
+            if (attempt > 1)
             {
-                return attempt > 1;
+                fetched = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+            }
+            ImageIndex current = fetched is null ? ReferrersTagIndex.Empty : ReferrersTagIndex.Parse(fetched, where);
+            if (ReferrersTagIndex.With(current, entries) is not { } updated)
+            {
+                return;
             }
             ManifestPutResult put = await client.PutManifestAsync(repository, tag, updated.ToBytes(), MediaTypes.OciIndex, cancellationToken,
                 ifMatch: fetched?.ETag).ConfigureAwait(false);
             // A registry that ignores If-Match (Distribution) lets a build that read before our PUT write after it: the
-            // re-read waits a moment so such a write lands before it, and then shows our entry missing.
-            if (!put.PreconditionFailed && await SettledTagListsAsync(repository, tag, where, entry.Digest, cancellationToken).ConfigureAwait(false))
+            // re-read waits a moment so such a write lands before it, and then shows our entries missing.
+            if (!put.PreconditionFailed && await SettledTagListsAsync(repository, tag, where, entries, cancellationToken).ConfigureAwait(false))
             {
-                return true;
+                return;
             }
             client.Detail($"{where} changed while it was updated (another build attached at once); reading it again ({attempt}/{MaxIndexAttempts}).");
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 120) * attempt), cancellationToken).ConfigureAwait(false);
         }
         throw new ContainerTasksException(ErrorCodes.ReferrersIndexUnusable,
-            $"{where} could not be updated: after {MaxIndexAttempts} read-modify-write attempts it still did not list {entry.Digest} (other builds kept replacing it). Publish again.");
+            $"{where} could not be updated: after {MaxIndexAttempts} read-modify-write attempts it still did not list {string.Join(", ", entries.Select(e => e.Digest))} (other builds kept replacing it). Publish again.");
     }
 
-    private async Task<bool> SettledTagListsAsync(string repository, string tag, string where, Digest digest, CancellationToken cancellationToken)
+    private async Task<bool> SettledTagListsAsync(string repository, string tag, string where, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
     {
         await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 200)), cancellationToken).ConfigureAwait(false);
         FetchedManifest? reread = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-        return reread is not null && ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), digest);
+        return reread is not null && entries.All(e => ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), e.Digest));
     }
 }

@@ -33,8 +33,17 @@ internal static class ReferrersTagIndex
     /// <paramref name="index"/> with <paramref name="entry"/> added after the entries it has, all of which are kept;
     /// null when an entry with the same digest is there already (nothing to write).
     /// </summary>
-    public static ImageIndex? With(ImageIndex index, Descriptor entry)
-        => Contains(index, entry.Digest) ? null : index with { Manifests = [.. index.Manifests, entry] };
+    public static ImageIndex? With(ImageIndex index, Descriptor entry) => With(index, [entry]);
+
+    /// <summary>
+    /// <paramref name="index"/> with those of <paramref name="entries"/> it does not list added after the entries it has,
+    /// all of which are kept; null when it lists them all (nothing to write).
+    /// </summary>
+    public static ImageIndex? With(ImageIndex index, IReadOnlyList<Descriptor> entries)
+    {
+        List<Descriptor> missing = entries.Where(e => !Contains(index, e.Digest)).DistinctBy(e => e.Digest).ToList();
+        return missing.Count == 0 ? null : index with { Manifests = [.. index.Manifests, .. missing] };
+    }
 
     /// <summary>True when the index lists <paramref name="digest"/>.</summary>
     public static bool Contains(ImageIndex index, Digest digest) => index.Manifests.Any(m => m.Digest == digest);

@@ -1,0 +1,82 @@
+using ContainerTasks.Model;
+using ContainerTasks.Registry.Referrers;
+using ContainerTasks.Sources;
+using ContainerTasks.Supply;
+
+namespace ContainerTasks.Pipeline;
+
+/// <summary>
+/// After the image is written: the documents about it (an SBOM per platform image), attached by the destination where it
+/// can carry them, and returned so the front end writes them next to the image outputs.
+/// </summary>
+internal static class SupplyChain
+{
+    private static readonly string ToolVersion = typeof(SupplyChain).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>Makes and attaches the documents the request asks for; none without <see cref="ContainerBuildRequest.Supply"/>.</summary>
+    public static async Task<IReadOnlyList<ArtifactResult>> RunAsync(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery, ImageDestination destination,
+        CancellationToken cancellationToken)
+    {
+        List<ImageArtifact> artifacts = Artifacts(run, built, delivery.Images, destination);
+        if (artifacts.Count == 0)
+        {
+            return [];
+        }
+        IReadOnlyList<AttachedReferrer?> attached = await destination.AttachAsync(artifacts, cancellationToken).ConfigureAwait(false);
+        List<ArtifactResult> results = artifacts.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
+            a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }).ToList();
+        run.Log.Progress(Summary(results, delivery));
+        run.Timer.Mark("supply chain");
+        return results;
+    }
+
+    private static List<ImageArtifact> Artifacts(BuildRun run, IReadOnlyList<PlatformBuild> built, IImageSet images, ImageDestination destination)
+    {
+        if (run.Request.Supply is not { } supply || !(supply.Sbom ?? destination.CarriesArtifacts))
+        {
+            return [];
+        }
+        bool several = images.Images.Count > 1;
+        return built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)).ToList();
+    }
+
+    private static ImageArtifact Sbom(BuildRun run, SupplyChainRequest supply, PlatformBuild build, IImage image, bool several)
+    {
+        string? rid = build.Input.AssetsRuntimeIdentifier;
+        AssetsGraph graph = supply.AssetsFile is { } assets ? AssetsFile.Read(assets, supply.TargetFramework, rid) : new AssetsGraph([], []);
+        string runtimeConfig = Path.Combine(build.Input.PublishDirectory, supply.AppName + ".runtimeconfig.json");
+        var inputs = new SbomInputs(supply.AppName, supply.AppVersion, supply.TargetFramework, rid, image.Platform, graph.Packages, graph.ProjectReferences,
+            File.Exists(runtimeConfig) ? RuntimeFrameworks.Read(runtimeConfig) : [], BaseOf(run, build.Base), run.Time, ToolVersion);
+        bool spdx = supply.SbomFormat == SbomFormat.Spdx;
+        string type = spdx ? SbomMediaTypes.Spdx : SbomMediaTypes.CycloneDx;
+        string file = $"sbom{(several ? "." + build.Input.RuntimeIdentifier : "")}.{(spdx ? "spdx" : "cdx")}.json";
+        var content = new ReferrerArtifact(type, type, spdx ? SpdxWriter.Write(inputs) : CycloneDxWriter.Write(inputs))
+        {
+            BlobAnnotations = new Dictionary<string, string> { ["org.opencontainers.image.title"] = file },
+            Annotations = new Dictionary<string, string> { ["org.opencontainers.image.created"] = Timestamps.Format(run.Time) },
+        };
+        return new ImageArtifact(ArtifactKinds.Sbom, file, build.Input.RuntimeIdentifier, image.Descriptor, content);
+    }
+
+    // The base by the name it was given and the digest of the platform manifest used; null for scratch.
+    private static SbomBaseImage? BaseOf(BuildRun run, SourceImage source)
+    {
+        if (source.IsScratch)
+        {
+            return null;
+        }
+        return run.BaseReference is { } reference
+            ? new SbomBaseImage(reference.Registry, reference.Repository, reference.Tag, source.ManifestDigest.ToString())
+            : new SbomBaseImage(null, source.Name, null, source.ManifestDigest.ToString());
+    }
+
+    private static string Summary(IReadOnlyList<ArtifactResult> results, Delivery delivery)
+    {
+        int attached = results.Count(r => r.Manifest is not null);
+        int added = results.Count(r => r.Changed);
+        string what = string.Join(", ", results.GroupBy(r => r.Kind).Select(g => ArtifactKinds.Label(g.Key, g.Count())));
+        return attached == 0
+            ? $"Supply chain: {what} written next to the image outputs only (the image was {delivery.Destination}, which carries no referrers)."
+            : $"Supply chain: {what} attached to the image as OCI referrers ({(added == 0 ? "all there already, nothing sent" : $"{added} new, {attached - added} there already")}).";
+    }
+}
