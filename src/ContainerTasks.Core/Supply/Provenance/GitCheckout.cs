@@ -50,10 +50,8 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
         string commonDir = ReadSmall(Path.Combine(gitDir, "commondir")) is { } common
             ? Path.GetFullPath(Path.Combine(gitDir, common))
             : gitDir;
-        string? branch = head.StartsWith("ref: ", StringComparison.Ordinal) ? head[5..].Trim() : null;
-        string? commit = ResolveHead(head, gitDir, commonDir);
-        return new GitCheckout(root, ReadOriginUrl(Path.Combine(commonDir, "config")),
-            commit, branch is not null && branch.StartsWith("refs/heads/", StringComparison.Ordinal) ? branch : null);
+        string? branch = head.StartsWith("ref: refs/heads/", StringComparison.Ordinal) && IsRefName(head[5..].Trim()) ? head[5..].Trim() : null;
+        return new GitCheckout(root, ReadOriginUrl(Path.Combine(commonDir, "config")), ResolveHead(head, gitDir, commonDir), branch);
     }
 
     // ".git" as a file: "gitdir: PATH", the path absolute or relative to the file's folder.
@@ -78,7 +76,7 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
                 return IsCommitId(value) ? value : null;
             }
             string name = value[5..].Trim();
-            if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal))
+            if (!IsRefName(name))
             {
                 return null;
             }
@@ -105,6 +103,11 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
         }
         return null;
     }
+
+    // A ref stays inside the git folder: "refs/…", no "..", no control character or backslash (git-check-ref-format(1)).
+    private static bool IsRefName(string name)
+        => name.StartsWith("refs/", StringComparison.Ordinal) && !name.Contains("..", StringComparison.Ordinal)
+            && !name.Any(c => char.IsControl(c) || c is '\\' or ' ' or ':');
 
     /// <summary>True for a full commit id: 40 (SHA-1) or 64 (SHA-256) lower-case hex characters.</summary>
     public static bool IsCommitId(string? value)

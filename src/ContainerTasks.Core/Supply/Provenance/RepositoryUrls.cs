@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
+
 namespace ContainerTasks.Supply.Provenance;
 
 /// <summary>
 /// Repository URLs as a provenance names them: no user name, password or token (a clone URL can carry one), no query
 /// or fragment, and no trailing <c>.git</c>.
 /// </summary>
-internal static class RepositoryUrls
+internal static partial class RepositoryUrls
 {
     /// <summary>
     /// The URL of a remote repository without credentials, or null when <paramref name="url"/> names none (empty, a
@@ -34,14 +36,7 @@ internal static class RepositoryUrls
     /// <paramref name="value"/> with the user information of an absolute URL removed
     /// (<c>https://user:token@host/x</c> → <c>https://host/x</c>); any other value as it is.
     /// </summary>
-    public static string WithoutUserInfo(string value)
-    {
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.IsFile || string.IsNullOrEmpty(uri.UserInfo))
-        {
-            return value;
-        }
-        return uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped);
-    }
+    public static string WithoutUserInfo(string value) => UserInfo().Replace(value, "$1", 1);
 
     /// <summary>The SPDX download location of a commit's source: <c>git+https://host/owner/repo@refs/heads/main</c>.</summary>
     public static string GitUri(string repositoryUrl, string? gitRef)
@@ -57,6 +52,10 @@ internal static class RepositoryUrls
         string value = branch.Trim();
         return value.StartsWith("refs/", StringComparison.Ordinal) ? value : "refs/heads/" + value;
     }
+
+    // The scheme and "//", then the authority's part up to its last '@' (RFC 3986 userinfo); whatever Uri makes of the rest.
+    [GeneratedRegex(@"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@")]
+    private static partial Regex UserInfo();
 
     // git reads "[user@]host:path" as ssh when no "://" comes first and the colon precedes any slash ("C:" is a drive).
     private static string ScpToSsh(string value)
