@@ -357,6 +357,7 @@ public sealed class ProvenanceTests
             () => ProvenanceWriter.Write(Inputs() with { BaseImages = [AspNet with { ManifestDigest = "latest" }] })).Code);
         Assert.Equal("CT5013", Assert.Throws<ContainerTasksException>(
             () => ProvenanceWriter.Write(Inputs() with { ContainerParameters = [("", "x")] })).Code);
+        Assert.Equal("CT5013", Assert.Throws<ContainerTasksException>(() => ProvenanceWriter.Write(Inputs() with { SdkVersion = "" })).Code);
         Assert.Equal(ErrorCodes.InvalidProvenanceInputs, "CT5013");
     }
 

@@ -11,8 +11,11 @@ namespace ContainerTasks.Supply.Provenance;
 /// <param name="Metadata">The allow-listed CI variables that are set, sorted by name.</param>
 internal sealed record BuildEnvironment(string System, string BuilderId, string? InvocationId, IReadOnlyList<(string Name, string Value)> Metadata)
 {
+    /// <summary>The prefix of the builder ids we name ourselves: <c>local</c>, or a CI system whose variables for its own id are missing.</summary>
+    public const string BuilderIdPrefix = "https://containertasks.dev/builder/";
+
     /// <summary>The builder id of a build outside a known CI system: a developer's machine, or an unknown CI.</summary>
-    public const string LocalBuilderId = "https://containertasks.dev/builder/local";
+    public const string LocalBuilderId = BuilderIdPrefix + "local";
 
     /// <summary>The environment of a build outside a known CI system.</summary>
     public static BuildEnvironment Local { get; } = new("local", LocalBuilderId, null, []);

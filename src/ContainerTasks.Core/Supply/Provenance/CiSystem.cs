@@ -43,7 +43,7 @@ internal sealed record CiSystem(
             .Where(name => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value))
             .Order(StringComparer.Ordinal)
             .ToDictionary(name => name, name => RepositoryUrls.WithoutUserInfo(environment[name].Trim()), StringComparer.Ordinal);
-        return new BuildEnvironment(Name, BuilderId(allowed) ?? $"https://containertasks.dev/builder/{Name}", InvocationId(allowed),
+        return new BuildEnvironment(Name, BuilderId(allowed) ?? BuildEnvironment.BuilderIdPrefix + Name, InvocationId(allowed),
             allowed.Select(pair => (pair.Key, pair.Value)).ToList());
     }
 

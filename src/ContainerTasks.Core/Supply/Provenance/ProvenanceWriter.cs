@@ -99,7 +99,8 @@ internal static class ProvenanceWriter
         {
             dependencies.Add(Descriptor(uri, null, ("sha256", hex)));
         }
-        dependencies.Add(Descriptor($"pkg:generic/dotnet-sdk@{Uri.EscapeDataString(inputs.SdkVersion)}", "dotnet-sdk", null));
+        string sdk = Uri.EscapeDataString(ProvenanceParameters.Required(inputs.SdkVersion, "the .NET SDK version"));
+        dependencies.Add(Descriptor($"pkg:generic/dotnet-sdk@{sdk}", "dotnet-sdk", null));
         return dependencies;
     }
 

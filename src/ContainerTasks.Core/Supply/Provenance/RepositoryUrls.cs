@@ -53,7 +53,7 @@ internal static partial class RepositoryUrls
         return value.StartsWith("refs/", StringComparison.Ordinal) ? value : "refs/heads/" + value;
     }
 
-    // The scheme and "//", then the authority's part up to its last '@' (RFC 3986 userinfo); whatever Uri makes of the rest.
+    // The scheme and "//", then the authority's part up to its last '@' (RFC 3986 userinfo); the rest is kept byte for byte.
     [GeneratedRegex(@"^([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#]*@")]
     private static partial Regex UserInfo();
 
