@@ -23,7 +23,7 @@ internal sealed record SourceInfo(string? RepositoryUrl, string? Commit, string?
     {
         var checkout = GitCheckout.Find(projectDirectory);
         return new SourceInfo(
-            Given(repositoryUrl, RepositoryUrls.Clean, "RepositoryUrl", "the URL of the remote repository (https://host/owner/repo)")
+            Given(repositoryUrl, RepositoryUrls.Clean, "The repository URL (PrivateRepositoryUrl, RepositoryUrl)", "the URL of the remote repository (https://host/owner/repo)")
                 ?? RepositoryUrls.Clean(checkout?.OriginUrl),
             Given(sourceRevisionId, id => GitCheckout.IsCommitId(id.ToLowerInvariant()) ? id.ToLowerInvariant() : null,
                 "SourceRevisionId", "the full commit id (40 or 64 hex characters)") ?? checkout?.Commit,
@@ -41,6 +41,6 @@ internal sealed record SourceInfo(string? RepositoryUrl, string? Commit, string?
             return null;
         }
         return parse(value.Trim()) ?? throw new ContainerTasksException(ErrorCodes.InvalidProvenanceSource,
-            $"{property} '{RepositoryUrls.WithoutUserInfo(value.Trim())}' cannot be written into the provenance: it is not {expected}. Fix {property}, or leave it empty to read the git checkout.");
+            $"{property} '{RepositoryUrls.WithoutUserInfo(value.Trim())}' cannot be written into the provenance: it is not {expected}. Fix it, or leave it empty to read the git checkout.");
     }
 }
