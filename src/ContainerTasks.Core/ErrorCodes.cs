@@ -143,6 +143,8 @@ public static class ErrorCodes
     public const string MixedSelfContainedPlatforms = "CT4123";
     /// <summary>A ContainerCacheFrom item (or CONTAINERTASKS_CACHE_FROM entry) is not an image reference.</summary>
     public const string InvalidCacheFrom = "CT4124";
+    /// <summary>SourceRevisionId or RepositoryUrl, given for the provenance, is not a commit id or not a remote repository's URL.</summary>
+    public const string InvalidProvenanceSource = "CT4127";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 
@@ -163,4 +165,6 @@ public static class ErrorCodes
     public const string AssetsFileNotFound = "CT5009";
     /// <summary>The NuGet assets file for the SBOM is not valid JSON or lacks the target framework's section.</summary>
     public const string InvalidAssetsFile = "CT5010";
+    /// <summary>The provenance cannot be written from its inputs: no subject, a digest that is not sha256, a parameter without a name.</summary>
+    public const string InvalidProvenanceInputs = "CT5013";
 }
