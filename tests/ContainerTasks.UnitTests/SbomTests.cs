@@ -116,7 +116,7 @@ public sealed class SbomTests
     [InlineData("[]")]
     [InlineData("{ \"targets\": { \"net8.0\": {} } }")]
     [InlineData("{ \"targets\": { \"net10.0\": { \"NoVersion\": { \"type\": \"package\" } } } }")]
-    [InlineData("{ \"targets\": { \"net10.0\": { \"A/1.0.0\": {} } }, \"libraries\": { \"A/1.0.0\": { \"sha512\": \"not base64!\" } } }")]
+    [InlineData("{ \"targets\": { \"net10.0\": { \"A/1.0.0\": { \"runtime\": { \"lib/A.dll\": {} } } } }, \"libraries\": { \"A/1.0.0\": { \"sha512\": \"not base64!\" } } }")]
     public void A_malformed_assets_file_is_CT5010(string json)
     {
         using var dir = new TempDirectory();
