@@ -9,7 +9,7 @@ namespace ContainerTasks.MSBuild;
 internal static class ArtifactFiles
 {
     // What earlier builds may have left: every document's file name starts with its kind.
-    private static readonly string[] Patterns = [$"{ArtifactKinds.Sbom}.*.json"];
+    private static readonly string[] Patterns = [$"{ArtifactKinds.Sbom}.*.json", $"{ArtifactKinds.Provenance}.json"];
 
     /// <summary>Writes the artifacts into <paramref name="directory"/>; returns the paths written.</summary>
     public static IReadOnlyList<string> Write(string directory, IReadOnlyList<ArtifactResult> artifacts)

@@ -123,6 +123,18 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? AppName { get; set; }
     /// <summary><c>$(Version)</c>.</summary>
     public string? AppVersion { get; set; }
+    /// <summary><c>ContainerProvenance</c>: true or false; empty for the default (an SLSA provenance when pushing to a registry).</summary>
+    public string? Provenance { get; set; }
+    /// <summary><c>$(Configuration)</c>.</summary>
+    public string? Configuration { get; set; }
+    /// <summary><c>$(NETCoreSdkVersion)</c>.</summary>
+    public string? SdkVersion { get; set; }
+    /// <summary><c>$(SourceRevisionId)</c>: the commit; empty to read the project's git checkout.</summary>
+    public string? SourceRevisionId { get; set; }
+    /// <summary><c>$(PrivateRepositoryUrl)</c>, else <c>$(RepositoryUrl)</c>; empty to read git's origin.</summary>
+    public string? RepositoryUrl { get; set; }
+    /// <summary><c>$(RepositoryBranch)</c>.</summary>
+    public string? RepositoryBranch { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -287,7 +299,16 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             TargetFramework = TargetFramework.Trim(),
             AppName = string.IsNullOrWhiteSpace(AppName) ? repository : AppName.Trim(),
             AppVersion = string.IsNullOrWhiteSpace(AppVersion) ? "1.0.0" : AppVersion.Trim(),
+            Provenance = ParseSwitch("ContainerProvenance", Provenance),
+            ProjectPath = string.IsNullOrWhiteSpace(ProjectPath) ? null : ProjectPath,
+            Configuration = Configuration?.Trim() ?? "",
+            SdkVersion = SdkVersion?.Trim() ?? "",
+            SourceRevisionId = Blank(SourceRevisionId),
+            RepositoryUrl = Blank(RepositoryUrl),
+            RepositoryBranch = Blank(RepositoryBranch),
         };
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static bool? ParseSwitch(string name, string? value) => value?.Trim().ToLowerInvariant() switch
     {

@@ -9,10 +9,17 @@ public static class ArtifactKinds
     /// <summary>An SBOM of one platform image.</summary>
     public const string Sbom = "sbom";
 
+    /// <summary>The SLSA provenance of the whole image (the index of a multi-platform one).</summary>
+    public const string Provenance = "provenance";
+
     /// <summary>"SBOM", "2 SBOMs": how messages name <paramref name="count"/> documents of <paramref name="kind"/>.</summary>
     internal static string Label(string kind, int count)
     {
         string name = kind == Sbom ? "SBOM" : kind;
+        if (kind == Provenance)
+        {
+            return count == 1 ? "provenance" : $"{count} provenances";
+        }
         return count == 1 ? name : $"{count} {name}s";
     }
 }

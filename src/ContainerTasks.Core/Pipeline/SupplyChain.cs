@@ -6,8 +6,8 @@ using ContainerTasks.Supply;
 namespace ContainerTasks.Pipeline;
 
 /// <summary>
-/// After the image is written: the documents about it (an SBOM per platform image), attached by the destination where it
-/// can carry them, and returned so the front end writes them next to the image outputs.
+/// After the image is written: the documents about it (an SBOM per platform image, a provenance for the whole image),
+/// attached by the destination where it can carry them, and returned so the front end writes them next to the image outputs.
 /// </summary>
 internal static class SupplyChain
 {
@@ -32,12 +32,22 @@ internal static class SupplyChain
 
     private static List<ImageArtifact> Artifacts(BuildRun run, IReadOnlyList<PlatformBuild> built, IImageSet images, ImageDestination destination)
     {
-        if (run.Request.Supply is not { } supply || !(supply.Sbom ?? destination.CarriesArtifacts))
+        if (run.Request.Supply is not { } supply)
         {
             return [];
         }
-        bool several = images.Images.Count > 1;
-        return built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)).ToList();
+        var artifacts = new List<ImageArtifact>();
+        if (supply.Sbom ?? destination.CarriesArtifacts)
+        {
+            bool several = images.Images.Count > 1;
+            artifacts.AddRange(built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)));
+        }
+        if (supply.Provenance ?? destination.CarriesArtifacts)
+        {
+            var bases = built.Select(b => BaseOf(run, b.Base)).OfType<SbomBaseImage>().ToList();
+            artifacts.Add(ProvenanceArtifact.For(run, supply, images, bases, ToolVersion));
+        }
+        return artifacts;
     }
 
     private static ImageArtifact Sbom(BuildRun run, SupplyChainRequest supply, PlatformBuild build, IImage image, bool several)

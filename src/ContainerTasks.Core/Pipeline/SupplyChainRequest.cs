@@ -33,4 +33,25 @@ public sealed record SupplyChainRequest
 
     /// <summary>The app's version (<c>$(Version)</c>).</summary>
     public string AppVersion { get; init; } = "1.0.0";
+
+    /// <summary><c>ContainerProvenance</c>: an SLSA provenance for the image (the index of several); null for the default (on when pushing to a registry).</summary>
+    public bool? Provenance { get; init; }
+
+    /// <summary>The project file (<c>$(MSBuildProjectFullPath)</c>): named in the provenance relative to the source root, and where the source is looked up.</summary>
+    public string? ProjectPath { get; init; }
+
+    /// <summary>The build configuration (<c>$(Configuration)</c>).</summary>
+    public string Configuration { get; init; } = "";
+
+    /// <summary>The .NET SDK version (<c>$(NETCoreSdkVersion)</c>).</summary>
+    public string SdkVersion { get; init; } = "";
+
+    /// <summary>The commit (<c>$(SourceRevisionId)</c>); null to read it from the project's git checkout.</summary>
+    public string? SourceRevisionId { get; init; }
+
+    /// <summary>The source repository (<c>$(PrivateRepositoryUrl)</c>, else <c>$(RepositoryUrl)</c>); null to read git's <c>origin</c>.</summary>
+    public string? RepositoryUrl { get; init; }
+
+    /// <summary>The branch (<c>$(RepositoryBranch)</c>); null to read the checkout's.</summary>
+    public string? RepositoryBranch { get; init; }
 }
