@@ -209,6 +209,22 @@ public sealed class SbomTests
     }
 
     [Fact]
+    public void A_self_contained_apps_runtime_pack_is_listed_by_its_package_id_as_its_purl_names_it()
+    {
+        var inputs = Inputs() with { RuntimeIdentifier = "linux-x64", BaseImage = null, Frameworks = [new SbomFramework("Microsoft.NETCore.App", "10.0.1", true)] };
+        using var spdx = JsonDocument.Parse(SpdxWriter.Write(inputs));
+        using var cycloneDx = JsonDocument.Parse(CycloneDxWriter.Write(inputs));
+
+        var package = spdx.RootElement.GetProperty("packages").EnumerateArray().Single(p => p.GetProperty("primaryPackagePurpose").GetString() == "FRAMEWORK");
+        Assert.Equal("Microsoft.NETCore.App.Runtime.linux-x64", package.GetProperty("name").GetString());
+        Assert.Equal("pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.1", package.GetProperty("externalRefs")[0].GetProperty("referenceLocator").GetString());
+        var component = cycloneDx.RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "framework");
+        Assert.Equal("Microsoft.NETCore.App.Runtime.linux-x64", component.GetProperty("name").GetString());
+        Assert.Equal("pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.1", component.GetProperty("purl").GetString());
+        Assert.Equal("Microsoft.NETCore.App", new SbomFramework("Microsoft.NETCore.App", "10.0.0", false).PackageName("linux-x64"));
+    }
+
+    [Fact]
     public void The_creation_time_is_SOURCE_DATE_EPOCH_or_the_documented_fixed_time()
     {
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), SbomInputs.CreationTime("1700000000"));
