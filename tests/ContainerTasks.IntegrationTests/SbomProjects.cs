@@ -7,10 +7,11 @@ namespace ContainerTasks.Tests;
 /// <summary>The projects the SBOM tests restore and publish, and our SBOM inputs from their assets files.</summary>
 internal static class SbomProjects
 {
-    /// <summary>Our SBOM inputs from the project's <c>obj/project.assets.json</c> and the published runtimeconfig, as the publish builds them.</summary>
+    /// <summary>Our SBOM inputs from the project's <c>obj/project.assets.json</c> and the publish's runtimeconfig and deps.json, as the publish builds them.</summary>
     public static SbomInputs InputsOf(string projectDir, string name, string tfm, string? rid, string runtimeConfig, SbomBaseImage? baseImage)
     {
-        var graph = AssetsFile.Read(Path.Combine(projectDir, "obj", "project.assets.json"), tfm, rid);
+        string depsJson = Path.Combine(Path.GetDirectoryName(runtimeConfig)!, name + ".deps.json");
+        var graph = AssetsFile.Read(Path.Combine(projectDir, "obj", "project.assets.json"), tfm, rid).Published(DepsFile.Packages(depsJson));
         return new SbomInputs(name, "1.0.0", tfm, rid, Platform.LinuxAmd64, graph.Packages, graph.ProjectReferences,
             RuntimeFrameworks.Read(runtimeConfig), baseImage, SbomInputs.CreationTime("1700000000"), "0.0.0-test");
     }

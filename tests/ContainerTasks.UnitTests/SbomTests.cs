@@ -75,6 +75,30 @@ public sealed class SbomTests
     }
 
     [Fact]
+    public void Only_the_packages_the_publish_put_in_the_app_are_listed_as_its_deps_json_names_them()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["project.assets.json"], Assets);
+        // Weird_Name.Pkg stands for a build-only package (an analyzer, a code generator): the publish leaves it out.
+        File.WriteAllText(dir["WebApp.deps.json"], """
+            { "libraries": {
+                "WebApp/1.0.0": { "type": "project" },
+                "serilog/4.2.0": { "type": "package", "sha512": "sha512-x" },
+                "Serilog.Sinks.Console/6.0.0": { "type": "package" },
+                "Shared/1.0.0": { "type": "project" },
+                "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/10.0.1": { "type": "runtimepack" } } }
+            """);
+
+        var graph = AssetsFile.Read(dir["project.assets.json"], "net10.0").Published(DepsFile.Packages(dir["WebApp.deps.json"]));
+
+        Assert.Equal(["Serilog", "Serilog.Sinks.Console"], graph.Packages.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.Equal("Shared", Assert.Single(graph.ProjectReferences).Id);
+        Assert.Equal("CT5009", Assert.Throws<ContainerTasksException>(() => DepsFile.Packages(dir["missing.deps.json"])).Code);
+        File.WriteAllText(dir["bad.deps.json"], "{ not json");
+        Assert.Equal("CT5010", Assert.Throws<ContainerTasksException>(() => DepsFile.Packages(dir["bad.deps.json"])).Code);
+    }
+
+    [Fact]
     public void A_missing_assets_file_is_CT5009()
     {
         using var dir = new TempDirectory();

@@ -3,7 +3,15 @@ using System.Text.Json;
 namespace ContainerTasks.Supply;
 
 /// <summary>The NuGet graph of one target of a restored project, read from its <c>obj/project.assets.json</c>.</summary>
-internal sealed record AssetsGraph(IReadOnlyList<SbomPackage> Packages, IReadOnlyList<SbomPackage> ProjectReferences);
+internal sealed record AssetsGraph(IReadOnlyList<SbomPackage> Packages, IReadOnlyList<SbomPackage> ProjectReferences)
+{
+    /// <summary>
+    /// The graph of what is in the image: only the packages the publish put in the app (<see cref="DepsFile.Packages"/>),
+    /// so build-only and <c>PrivateAssets="all"</c> packages, whose files the image lacks, are not listed.
+    /// </summary>
+    public AssetsGraph Published(IReadOnlySet<string> publishedPackages)
+        => this with { Packages = Packages.Where(p => publishedPackages.Contains($"{p.Id}/{p.Version}")).ToList() };
+}
 
 /// <summary>
 /// Reads <c>obj/project.assets.json</c>: the packages and projects of <c>targets["net10.0"]</c> (or
