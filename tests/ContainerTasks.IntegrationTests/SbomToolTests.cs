@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContainerTasks.Model;
 using ContainerTasks.Supply;
+using static ContainerTasks.Tests.SbomProjects;
 using ContainerTasks.Tests.Infrastructure;
 
 namespace ContainerTasks.Tests;
@@ -66,13 +66,6 @@ public sealed class SbomToolTests
         Assert.Contains($"pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@{runtime.Version}", TrivyPurls(dir["sbom.spdx.json"], dir));
     }
 
-    private static SbomInputs InputsOf(string projectDir, string name, string tfm, string? rid, string runtimeConfig, SbomBaseImage? baseImage)
-    {
-        var graph = AssetsFile.Read(Path.Combine(projectDir, "obj", "project.assets.json"), tfm, rid);
-        return new SbomInputs(name, "1.0.0", tfm, rid, Platform.LinuxAmd64, graph.Packages, graph.ProjectReferences,
-            RuntimeFrameworks.Read(runtimeConfig), baseImage, SbomInputs.CreationTime("1700000000"), "0.0.0-test");
-    }
-
     private static void AssertValid(string kind, string file)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "scripts", "check_sbom_schema.mjs");
@@ -109,64 +102,11 @@ public sealed class SbomToolTests
             .Distinct().ToList();
     }
 
-    private static void Publish(string project, string output, params string[] extra)
-    {
-        Run.Process("dotnet", ["publish", project, "-c", "Release", "-o", output, "-nologo", "-v:q", "--disable-build-servers", .. extra],
-                environment: new Dictionary<string, string?> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" },
-                timeout: TimeSpan.FromMinutes(5))
-            .EnsureSuccess($"dotnet publish {project}");
-    }
-
     private static void RequireTools()
     {
         if (!File.Exists(Trivy) || !Directory.Exists(Path.Combine(SbomTools, "node_modules", "ajv")))
         {
             throw new Xunit.Sdk.XunitException($"The SBOM checkers are not installed in {SbomTools}. Run build/bootstrap.sh once.");
-        }
-    }
-
-    private static void WriteWebApp(TempDirectory dir)
-    {
-        Directory.CreateDirectory(dir["Lib"]);
-        Directory.CreateDirectory(dir["Web"]);
-        File.WriteAllText(dir["Lib/Lib.csproj"], """<Project Sdk="Microsoft.NET.Sdk"><PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup></Project>""");
-        File.WriteAllText(dir["Lib/Greeter.cs"], "namespace Lib; public static class Greeter { public static string Hello() => \"hello\"; }");
-        File.WriteAllText(dir["Web/Web.csproj"], """
-            <Project Sdk="Microsoft.NET.Sdk.Web">
-              <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="Serilog.AspNetCore" Version="10.0.0" />
-                <PackageReference Include="Swashbuckle.AspNetCore" Version="10.1.0" />
-                <ProjectReference Include="../Lib/Lib.csproj" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(dir["Web/Program.cs"], """
-            using Serilog;
-            var builder = WebApplication.CreateBuilder(args);
-            builder.Host.UseSerilog((_, c) => c.WriteTo.Console());
-            builder.Services.AddSwaggerGen();
-            var app = builder.Build();
-            app.UseSwagger();
-            app.MapGet("/", () => Lib.Greeter.Hello());
-            app.Run();
-            """);
-    }
-
-    private static void CopyFolder(string source, string destination)
-    {
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string relative = Path.GetRelativePath(source, file);
-            if (relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal))
-            {
-                continue;
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(destination, relative))!);
-            File.Copy(file, Path.Combine(destination, relative));
         }
     }
 }

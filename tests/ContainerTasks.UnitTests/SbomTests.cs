@@ -21,8 +21,6 @@ public sealed class SbomTests
               "Serilog/4.2.0": { "type": "package", "compile": { "lib/net9.0/Serilog.dll": {} }, "runtime": { "lib/net9.0/Serilog.dll": {} } },
               "Serilog.Sinks.Console/6.0.0": { "type": "package", "dependencies": { "Serilog": "4.0.0" } },
               "Weird_Name.Pkg/1.0.0+build.7": { "type": "package", "native": { "runtimes/linux-x64/native/libweird.so": {} } },
-              "Build.Tasks/2.0.0": { "type": "package", "build": { "build/Build.Tasks.props": {}, "build/Build.Tasks.targets": {} } },
-              "Some.Analyzers/3.0.0": { "type": "package", "compile": { "lib/netstandard2.0/_._": {} }, "runtime": { "lib/netstandard2.0/_._": {} } },
               "Shared/1.0.0": { "type": "project", "framework": ".NETCoreApp,Version=v10.0", "dependencies": { "Serilog": "4.2.0" } }
             },
             "net10.0/linux-x64": {
@@ -66,19 +64,6 @@ public sealed class SbomTests
     }
 
     [Fact]
-    public void A_package_that_puts_no_file_in_the_app_and_has_no_dependencies_is_not_listed_as_build_tasks_and_analyzers_are_not_in_the_image()
-    {
-        using var dir = new TempDirectory();
-        File.WriteAllText(dir["project.assets.json"], Assets);
-
-        var graph = AssetsFile.Read(dir["project.assets.json"], "net10.0");
-
-        Assert.DoesNotContain(graph.Packages, p => p.Id is "Build.Tasks" or "Some.Analyzers");
-        // A package with only dependencies (a meta-package) stays: what it pulls in is in the image.
-        Assert.Contains(graph.Packages, p => p.Id == "Serilog.Sinks.Console");
-    }
-
-    [Fact]
     public void A_runtime_identifier_reads_its_own_target()
     {
         using var dir = new TempDirectory();
@@ -87,6 +72,30 @@ public sealed class SbomTests
         var graph = AssetsFile.Read(dir["project.assets.json"], "net10.0", "linux-x64");
 
         Assert.Equal("Serilog", Assert.Single(graph.Packages).Id);
+    }
+
+    [Fact]
+    public void Only_the_packages_the_publish_put_in_the_app_are_listed_as_its_deps_json_names_them()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["project.assets.json"], Assets);
+        // Weird_Name.Pkg stands for a build-only package (an analyzer, a code generator): the publish leaves it out.
+        File.WriteAllText(dir["WebApp.deps.json"], """
+            { "libraries": {
+                "WebApp/1.0.0": { "type": "project" },
+                "serilog/4.2.0": { "type": "package", "sha512": "sha512-x" },
+                "Serilog.Sinks.Console/6.0.0": { "type": "package" },
+                "Shared/1.0.0": { "type": "project" },
+                "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/10.0.1": { "type": "runtimepack" } } }
+            """);
+
+        var graph = AssetsFile.Read(dir["project.assets.json"], "net10.0").Published(DepsFile.Packages(dir["WebApp.deps.json"]));
+
+        Assert.Equal(["Serilog", "Serilog.Sinks.Console"], graph.Packages.Select(p => p.Id).Order(StringComparer.Ordinal));
+        Assert.Equal("Shared", Assert.Single(graph.ProjectReferences).Id);
+        Assert.Equal("CT5009", Assert.Throws<ContainerTasksException>(() => DepsFile.Packages(dir["missing.deps.json"])).Code);
+        File.WriteAllText(dir["bad.deps.json"], "{ not json");
+        Assert.Equal("CT5010", Assert.Throws<ContainerTasksException>(() => DepsFile.Packages(dir["bad.deps.json"])).Code);
     }
 
     [Fact]
@@ -221,6 +230,22 @@ public sealed class SbomTests
         var app = root.GetProperty("dependencies").EnumerateArray().First();
         Assert.Equal("app:WebApp@1.0.0", app.GetProperty("ref").GetString());
         Assert.Contains("pkg:nuget/Serilog.Sinks.Console@6.0.0", app.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Fact]
+    public void A_self_contained_apps_runtime_pack_is_listed_by_its_package_id_as_its_purl_names_it()
+    {
+        var inputs = Inputs() with { RuntimeIdentifier = "linux-x64", BaseImage = null, Frameworks = [new SbomFramework("Microsoft.NETCore.App", "10.0.1", true)] };
+        using var spdx = JsonDocument.Parse(SpdxWriter.Write(inputs));
+        using var cycloneDx = JsonDocument.Parse(CycloneDxWriter.Write(inputs));
+
+        var package = spdx.RootElement.GetProperty("packages").EnumerateArray().Single(p => p.GetProperty("primaryPackagePurpose").GetString() == "FRAMEWORK");
+        Assert.Equal("Microsoft.NETCore.App.Runtime.linux-x64", package.GetProperty("name").GetString());
+        Assert.Equal("pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.1", package.GetProperty("externalRefs")[0].GetProperty("referenceLocator").GetString());
+        var component = cycloneDx.RootElement.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "framework");
+        Assert.Equal("Microsoft.NETCore.App.Runtime.linux-x64", component.GetProperty("name").GetString());
+        Assert.Equal("pkg:nuget/Microsoft.NETCore.App.Runtime.linux-x64@10.0.1", component.GetProperty("purl").GetString());
+        Assert.Equal("Microsoft.NETCore.App", new SbomFramework("Microsoft.NETCore.App", "10.0.0", false).PackageName("linux-x64"));
     }
 
     [Fact]

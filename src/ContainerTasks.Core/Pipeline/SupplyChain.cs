@@ -54,6 +54,12 @@ internal static class SupplyChain
     {
         string? rid = build.Input.AssetsRuntimeIdentifier;
         AssetsGraph graph = supply.AssetsFile is { } assets ? AssetsFile.Read(assets, supply.TargetFramework, rid) : new AssetsGraph([], []);
+        // Only what the publish put in the app: build-only and PrivateAssets="all" packages are in the assets file, not in the image.
+        string deps = Path.Combine(build.Input.PublishDirectory, supply.AppName + ".deps.json");
+        if (File.Exists(deps))
+        {
+            graph = graph.Published(DepsFile.Packages(deps));
+        }
         string runtimeConfig = Path.Combine(build.Input.PublishDirectory, supply.AppName + ".runtimeconfig.json");
         var inputs = new SbomInputs(supply.AppName, supply.AppVersion, supply.TargetFramework, rid, image.Platform, graph.Packages, graph.ProjectReferences,
             File.Exists(runtimeConfig) ? RuntimeFrameworks.Read(runtimeConfig) : [], BaseOf(run, build.Base), run.Time, ToolVersion);

@@ -3,7 +3,15 @@ using System.Text.Json;
 namespace ContainerTasks.Supply;
 
 /// <summary>The NuGet graph of one target of a restored project, read from its <c>obj/project.assets.json</c>.</summary>
-internal sealed record AssetsGraph(IReadOnlyList<SbomPackage> Packages, IReadOnlyList<SbomPackage> ProjectReferences);
+internal sealed record AssetsGraph(IReadOnlyList<SbomPackage> Packages, IReadOnlyList<SbomPackage> ProjectReferences)
+{
+    /// <summary>
+    /// The graph of what is in the image: only the packages the publish put in the app (<see cref="DepsFile.Packages"/>),
+    /// so build-only and <c>PrivateAssets="all"</c> packages, whose files the image lacks, are not listed.
+    /// </summary>
+    public AssetsGraph Published(IReadOnlySet<string> publishedPackages)
+        => this with { Packages = Packages.Where(p => publishedPackages.Contains($"{p.Id}/{p.Version}")).ToList() };
+}
 
 /// <summary>
 /// Reads <c>obj/project.assets.json</c>: the packages and projects of <c>targets["net10.0"]</c> (or
@@ -81,21 +89,13 @@ internal static class AssetsFile
             {
                 projects.Add(new SbomPackage(id, version, null, directProjects.Contains(id), dependsOn, IsProject: true));
             }
-            else if (dependsOn.Count > 0 || PutsFilesInTheApp(entry.Value))
+            else
             {
                 packages.Add(new SbomPackage(id, version, Sha512Hex(libraries, entry.Name), directPackages.Contains(id), dependsOn));
             }
         }
         return new AssetsGraph(packages, projects);
     }
-
-    // Asset groups whose files are copied into the app's output. A package with none of them and no dependencies (build
-    // tasks, analyzers, source generators) leaves nothing in the image, so an image's SBOM does not list it.
-    private static readonly string[] OutputAssetGroups = ["runtime", "native", "runtimeTargets", "resource", "contentFiles"];
-
-    private static bool PutsFilesInTheApp(JsonElement library)
-        => OutputAssetGroups.Any(group => library.TryGetProperty(group, out var files) && files.ValueKind == JsonValueKind.Object
-            && files.EnumerateObject().Any(f => !f.Name.EndsWith("/_._", StringComparison.Ordinal)));
 
     // The ids the project names itself: package references, and project references by file name without extension.
     private static (HashSet<string> Packages, HashSet<string> Projects) DirectReferences(JsonElement root, string targetFramework)

@@ -31,7 +31,8 @@ internal static class CycloneDxWriter
         }
         foreach (var framework in inputs.SortedFrameworks())
         {
-            WriteComponent(w, "framework", FrameworkRef(framework), framework.Name, framework.Version, Purls.Framework(framework, inputs.RuntimeIdentifier), null);
+            WriteComponent(w, "framework", FrameworkRef(framework), framework.PackageName(inputs.RuntimeIdentifier), framework.Version,
+                Purls.Framework(framework, inputs.RuntimeIdentifier), null);
         }
         if (inputs.BaseImage is { } image)
         {

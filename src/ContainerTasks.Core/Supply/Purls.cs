@@ -32,7 +32,7 @@ internal static class Purls
     /// <summary>A self-contained app's runtime pack (<c>Microsoft.NETCore.App.Runtime.linux-x64</c>); null for a framework from the base image, which is no NuGet package.</summary>
     public static string? Framework(SbomFramework framework, string? runtimeIdentifier)
         => framework.SelfContained && runtimeIdentifier is not null
-            ? NuGet($"{framework.Name}.Runtime.{runtimeIdentifier}", framework.Version)
+            ? NuGet(framework.PackageName(runtimeIdentifier), framework.Version)
             : null;
 
     // RFC 3986 unreserved characters stay; everything else (':', '+', '/', '@', '?') is percent-encoded.

@@ -13,28 +13,7 @@ internal static class RuntimeFrameworks
 
     /// <exception cref="ContainerTasksException">CT5009 when the file cannot be read; CT5010 when it is not JSON.</exception>
     public static IReadOnlyList<SbomFramework> Read(string runtimeConfigPath)
-    {
-        try
-        {
-            var info = new FileInfo(runtimeConfigPath);
-            if (info.Length > MaxBytes)
-            {
-                throw new IOException($"It is {Sizes.Format(info.Length)}, over {Sizes.Format(MaxBytes)}.");
-            }
-            using var document = JsonDocument.Parse(File.ReadAllBytes(runtimeConfigPath));
-            return Parse(document.RootElement);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ContainerTasksException(ErrorCodes.AssetsFileNotFound,
-                $"The runtime configuration '{runtimeConfigPath}' could not be read for the SBOM: {e.Message} Publish the app first.", e);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new ContainerTasksException(ErrorCodes.InvalidAssetsFile,
-                $"The runtime configuration '{runtimeConfigPath}' is not valid JSON: {e.Message} Publish the app again.", e);
-        }
-    }
+        => PublishFile.Read(runtimeConfigPath, "The runtime configuration", MaxBytes, Parse);
 
     internal static IReadOnlyList<SbomFramework> Parse(JsonElement root)
     {

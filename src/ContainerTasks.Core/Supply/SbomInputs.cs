@@ -47,7 +47,16 @@ internal sealed record SbomPackage(string Id, string Version, string? Sha512Hex,
 /// <param name="Name">The framework's name.</param>
 /// <param name="Version">Its version.</param>
 /// <param name="SelfContained">In the app as a runtime pack (exact version); otherwise from the base image, <see cref="Version"/> being the least it rolls forward from.</param>
-internal sealed record SbomFramework(string Name, string Version, bool SelfContained);
+internal sealed record SbomFramework(string Name, string Version, bool SelfContained)
+{
+    /// <summary>
+    /// The name the SBOM lists it by: for a self-contained app the runtime pack's package id
+    /// (<c>Microsoft.NETCore.App.Runtime.linux-x64</c>), the package whose files are in the app and the name its purl
+    /// gives; otherwise the framework's name.
+    /// </summary>
+    public string PackageName(string? runtimeIdentifier)
+        => SelfContained && runtimeIdentifier is not null ? $"{Name}.Runtime.{runtimeIdentifier}" : Name;
+}
 
 /// <summary>The base image the app's layers sit on, by manifest digest.</summary>
 /// <param name="Registry">The registry host (<c>mcr.microsoft.com</c>); null for an image from a file.</param>

@@ -52,7 +52,7 @@ internal static class SpdxWriter
         }
         foreach (var framework in inputs.SortedFrameworks())
         {
-            WritePackage(w, FrameworkId(framework), framework.Name, framework.Version, Purls.Framework(framework, inputs.RuntimeIdentifier), null, "FRAMEWORK",
+            WritePackage(w, FrameworkId(framework), framework.PackageName(inputs.RuntimeIdentifier), framework.Version, Purls.Framework(framework, inputs.RuntimeIdentifier), null, "FRAMEWORK",
                 framework.SelfContained ? "runtime pack in the app" : "from the base image; the version is the least the app rolls forward from");
         }
         if (inputs.BaseImage is { } image)
