@@ -54,28 +54,9 @@ internal static class VerifyCommand
 
     private static (string Reference, string Key, string? Password, bool Json) Parse(IReadOnlyList<string> args, string command, bool allowPassword)
     {
-        string? reference = null, key = null, password = null;
-        bool json = false;
-        for (int i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--json" when !allowPassword:
-                    json = true;
-                    break;
-                case "--key" when i + 1 < args.Count:
-                    key = args[++i];
-                    break;
-                case "--password" when allowPassword && i + 1 < args.Count:
-                    password = args[++i];
-                    break;
-                case var arg when !arg.StartsWith("--", StringComparison.Ordinal) && reference is null:
-                    reference = arg.StartsWith("docker://", StringComparison.Ordinal) ? arg["docker://".Length..] : arg;
-                    break;
-                case var arg:
-                    throw new ArgumentException($"unexpected argument '{arg}'");
-            }
-        }
-        return (reference ?? throw new ArgumentException($"{command} needs an image reference"), key ?? throw new ArgumentException($"{command} needs --key"), password, json);
+        CommandArguments parsed = CommandArguments.Parse(args, allowPassword ? ["--key", "--password"] : ["--key"], allowPassword ? [] : ["--json"]);
+        return (parsed.Reference ?? throw new ArgumentException($"{command} needs an image reference"),
+            parsed.Values.GetValueOrDefault("--key") ?? throw new ArgumentException($"{command} needs --key"),
+            parsed.Values.GetValueOrDefault("--password"), parsed.Flags.Contains("--json"));
     }
 }

@@ -22,9 +22,13 @@ public sealed class SignatureToolTests(HttpRegistryFixture http) : IClassFixture
     private readonly TempDirectory _dir = new("ct-signature-");
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly RegistryTestKit _kit = new();
+    private readonly List<RegistrySession> _sessions = [];
 
     public void Dispose()
     {
+        _sessions.ForEach(s => s.Dispose());
+        _kit.Dispose();
         _key.Dispose();
         _otherKey.Dispose();
         _dir.Dispose();
@@ -74,11 +78,7 @@ public sealed class SignatureToolTests(HttpRegistryFixture http) : IClassFixture
     public async Task Ctimage_verify_accepts_an_image_signed_with_the_key_and_refuses_another_key_with_CT5012()
     {
         RegistryServer server = http.Server;
-        using var kit = new RegistryTestKit();
-        using var session = kit.Session(kit.Environment(), server.Host, server.Host);
-        string repository = RegistryServer.NewRepository("signed");
-        RegistryClient client = session.Client(server.Host, repository, RegistryRole.Push);
-        Descriptor image = await ReferrerTests.PushImageAsync(client, repository);
+        var (repository, client, image) = await PushedImageAsync("signed");
         string reference = server.Reference($"{repository}:v1");
         string publicKey = PublicKey(_key);
         string otherKey = PublicKey(_otherKey);
@@ -109,12 +109,7 @@ public sealed class SignatureToolTests(HttpRegistryFixture http) : IClassFixture
     public async Task Ctimage_sign_signs_once_with_a_key_from_the_environment_and_a_second_sign_changes_nothing()
     {
         RegistryServer server = http.Server;
-        string repository = RegistryServer.NewRepository("sign-cli");
-        using var kit = new RegistryTestKit();
-        using (var session = kit.Session(kit.Environment(), server.Host, server.Host))
-        {
-            await ReferrerTests.PushImageAsync(session.Client(server.Host, repository, RegistryRole.Push), repository);
-        }
+        var (repository, _, _) = await PushedImageAsync("sign-cli");
         const string Password = "signing-password-1";
         var environment = new Dictionary<string, string?>(server.ChildEnvironment)
         {
@@ -139,6 +134,17 @@ public sealed class SignatureToolTests(HttpRegistryFixture http) : IClassFixture
         Assert.Equal(1, wrongPassword.ExitCode);
         Assert.Contains("error CT4126", wrongPassword.StandardError, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, wrongPassword.StandardError + wrongPassword.StandardOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>A small image pushed to a new repository of the registry, and a client that can push there.</summary>
+    private async Task<(string Repository, RegistryClient Client, Descriptor Image)> PushedImageAsync(string name)
+    {
+        RegistryServer server = http.Server;
+        RegistrySession session = _kit.Session(_kit.Environment(), server.Host, server.Host);
+        _sessions.Add(session);
+        string repository = RegistryServer.NewRepository(name);
+        RegistryClient client = session.Client(server.Host, repository, RegistryRole.Push);
+        return (repository, client, await ReferrerTests.PushImageAsync(client, repository));
     }
 
     private JsonElement Verified(string bundle, string publicKey, params string[] options)
