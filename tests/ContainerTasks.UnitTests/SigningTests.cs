@@ -216,6 +216,9 @@ public sealed class SigningTests : IDisposable
         var dsse = (DsseEnvelope)signer.SignStatement(provenance).Content;
         var tampered = new SigstoreBundle(key.Hint, dsse with { Payload = Statement(OtherImage, "https://slsa.dev/provenance/v1") });
         Assert.False(new BundleVerifier(right).Check(tampered, OtherImage).Verified);
+        var rekeyed = new SigstoreBundle(key.Hint, dsse with { KeyId = "another hint" });
+        Assert.Contains("keyid", new BundleVerifier(right).Check(rekeyed, Image).Reason, StringComparison.Ordinal);
+        Assert.True(new BundleVerifier(right).Check(new SigstoreBundle(key.Hint, dsse with { KeyId = "" }), Image).Verified);
         var retyped = new SigstoreBundle(key.Hint, dsse with { PayloadType = "text/plain" });
         Assert.Contains("payload type", new BundleVerifier(right).Check(retyped, Image).Reason, StringComparison.Ordinal);
     }

@@ -17,7 +17,8 @@ internal sealed record BundleCheck(bool Verified, string Reason)
 /// <summary>
 /// Checks Sigstore bundles against a public key and an image digest, offline: a message signature must be over that
 /// digest and verify; a DSSE envelope must verify over its PAE and its in-toto statement must name the digest as a
-/// subject. The key hint is not compared (it is unauthenticated, and verifiers look the key up by it at most).
+/// subject. The key hint is not compared with the key (it is unauthenticated; verifiers look a key up by it at most), but
+/// a DSSE keyid and the hint, both given, must be the same (sigstore/protobuf-specs, <c>Bundle.verification_material</c>).
 /// </summary>
 internal sealed class BundleVerifier(VerificationKey key)
 {
@@ -28,6 +29,8 @@ internal sealed class BundleVerifier(VerificationKey key)
             => BundleCheck.Invalid($"its message signature is over {Describe(m.Sha256)}, not {image}"),
         MessageSignature m => key.VerifiesHash(m.Sha256, m.Signature) ? BundleCheck.Valid
             : BundleCheck.Invalid("its message signature does not verify with this key"),
+        DsseEnvelope d when d.KeyId.Length > 0 && bundle.KeyHint.Length > 0 && d.KeyId != bundle.KeyHint
+            => BundleCheck.Invalid("its DSSE keyid is not its publicKey hint (the bundle spec has them the same)"),
         DsseEnvelope d when d.PayloadType != Dsse.InTotoPayloadType
             => BundleCheck.Invalid($"its DSSE payload type is '{d.PayloadType}', not {Dsse.InTotoPayloadType}"),
         DsseEnvelope d when !key.VerifiesData(Dsse.Pae(d.PayloadType, d.Payload), d.Signature)
