@@ -95,6 +95,7 @@ public sealed class SigningTests : IDisposable
             ("env:COSIGN", null, ErrorCodes.InvalidSigningKey),
             ("env:NOT_PEM", null, ErrorCodes.InvalidSigningKey),
             (damaged, null, ErrorCodes.InvalidSigningKey),
+            (pkcs8.Split('\n')[1], null, ErrorCodes.SigningKeyNotFound),
             (encrypted, Password + "x", ErrorCodes.InvalidSigningKey),
         };
         var secrets = environment.Values.Concat([pkcs8, Password]).Where(v => v.Length > 0).ToList();

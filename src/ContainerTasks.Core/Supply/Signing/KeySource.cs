@@ -25,7 +25,10 @@ internal static class KeySource
         var file = new FileInfo(spec);
         if (!file.Exists)
         {
-            throw NotFound($"{property} names the file '{spec}', which does not exist");
+            // A value with no dot may be key text pasted without its PEM lines (base64 and hex have no dot): not repeated.
+            throw NotFound(spec.Contains('.', StringComparison.Ordinal)
+                ? $"{property} names the file '{spec}', which does not exist"
+                : $"{property} names a file that does not exist (the value has no dot, so it is not repeated here: it may be key text rather than a path)");
         }
         if (file.Length > MaxKeyFileBytes)
         {

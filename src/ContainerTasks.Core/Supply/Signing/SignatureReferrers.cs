@@ -26,10 +26,7 @@ internal static class SignatureReferrers
         IReadOnlyList<Descriptor> referrers = await ReferrerList.ListReferrersAsync(client, repository, subject, null, cancellationToken).ConfigureAwait(false);
         foreach (Descriptor referrer in referrers.Where(r => r.ArtifactType?.StartsWith(BundleMediaTypePrefix, StringComparison.Ordinal) == true))
         {
-            byte[]? bundle = await FetchBundleAsync(client, repository, referrer.Digest, cancellationToken).ConfigureAwait(false);
-            checks.Add(new AttachedBundle(referrer.Digest, bundle is null
-                ? BundleCheck.Invalid("its manifest has no Sigstore bundle layer of at most 4 MiB")
-                : verifier.Check(bundle, subject)));
+            checks.Add(new AttachedBundle(referrer.Digest, await CheckAsync(client, repository, referrer.Digest, subject, verifier, cancellationToken).ConfigureAwait(false)));
         }
         return checks;
     }
@@ -43,6 +40,21 @@ internal static class SignatureReferrers
     {
         IReadOnlyList<AttachedBundle> all = await CheckAllAsync(client, repository, subject, verifier, cancellationToken).ConfigureAwait(false);
         return all.FirstOrDefault(b => b.Check.Verified);
+    }
+
+    // A referrer is anyone's to push: one that cannot be read is reported with its reason, and the others are still checked.
+    private static async Task<BundleCheck> CheckAsync(RegistryClient client, string repository, Digest referrer, Digest subject, BundleVerifier verifier,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            byte[]? bundle = await FetchBundleAsync(client, repository, referrer, cancellationToken).ConfigureAwait(false);
+            return bundle is null ? BundleCheck.Invalid("its manifest has no Sigstore bundle layer of at most 4 MiB") : verifier.Check(bundle, subject);
+        }
+        catch (ContainerTasksException e)
+        {
+            return BundleCheck.Invalid($"it could not be read: {e.Code}: {e.Message}");
+        }
     }
 
     /// <summary>The bundle blob of the referrer manifest <paramref name="referrer"/>; null when it has none.</summary>
