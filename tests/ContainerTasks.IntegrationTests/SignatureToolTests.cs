@@ -106,6 +106,30 @@ public sealed class SignatureToolTests(HttpRegistryFixture http) : IClassFixture
     }
 
     [Fact]
+    public async Task The_image_signer_signs_and_attests_once_and_a_second_run_writes_nothing()
+    {
+        RegistryServer server = http.Server;
+        var (repository, client, image) = await PushedImageAsync("sign-once");
+        using SigningKey key = SigningKey.FromPem(_key.ExportPkcs8PrivateKeyPem(), null);
+        byte[] provenance = Encoding.UTF8.GetBytes($$$"""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app","digest":{"sha256":"{{{image.Digest.Hex}}}"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}""");
+
+        SignedImage signed = await ImageSigner.SignOnceAsync(client, repository, image, key, null, CancellationToken.None);
+        SignedImage attested = await ImageSigner.AttestOnceAsync(client, repository, image, key, provenance, null, CancellationToken.None);
+        int before = server.AccessLog().Count;
+        SignedImage signedAgain = await ImageSigner.SignOnceAsync(client, repository, image, key, null, CancellationToken.None);
+        SignedImage attestedAgain = await ImageSigner.AttestOnceAsync(client, repository, image, key, provenance, null, CancellationToken.None);
+
+        Assert.True(signed.Changed && attested.Changed);
+        Assert.NotEqual(signed.Referrer, attested.Referrer);
+        Assert.Equal(signedAgain with { Changed = true }, signed);
+        Assert.Equal(attestedAgain with { Changed = true }, attested);
+        Assert.DoesNotContain(server.AccessLog().Skip(before), e => e.Method is "PUT" or "POST" or "PATCH");
+        var lines = Run.CtImage(["verify", server.Reference($"{repository}@{image.Digest}"), "--key", PublicKey(_key)], server.ChildEnvironment)
+            .EnsureSuccess("ctimage verify of a signed and attested image").StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(new[] { $"verified {signed.Referrer}", $"verified {attested.Referrer}" }.Order(StringComparer.Ordinal), lines.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Ctimage_sign_signs_once_with_a_key_from_the_environment_and_a_second_sign_changes_nothing()
     {
         RegistryServer server = http.Server;

@@ -54,18 +54,15 @@ public static class ImageSignatures
         using var session = new RegistrySession(environment, image.Registry, null, log);
         RegistryClient client = session.Client(image.Registry, image.Repository, RegistryRole.Push);
         Digest digest = image.Digest ?? await ImageReferrers.ResolveAsync(client, image, cancellationToken).ConfigureAwait(false);
-        using VerificationKey publicKey = key.VerificationKey;
-        if (await SignatureReferrers.FindVerifiedAsync(client, image.Repository, digest, new BundleVerifier(publicKey), cancellationToken).ConfigureAwait(false) is { } signed)
-        {
-            log?.Invoke($"{image.Registry}/{image.Repository}@{digest} is signed with this key already ({signed.Referrer}); nothing written.");
-            return signed.Referrer.ToString();
-        }
         Descriptor subject = await client.HeadManifestAsync(image.Repository, digest.ToString(), cancellationToken).ConfigureAwait(false) is { MediaType.Length: > 0 } head
             ? head with { Digest = digest }
             : throw new ContainerTasksException(ErrorCodes.ImageNotFound, $"{image.Registry}/{image.Repository}@{digest} does not exist.");
-        ReferrerArtifact artifact = BundleSigner.ToReferrer(new BundleSigner(key).SignImage(digest),
-            Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")));
-        AttachedReferrer attached = await new ReferrerAttacher(client).AttachAsync(image.Repository, subject, artifact, cancellationToken).ConfigureAwait(false);
-        return attached.Manifest.Digest.ToString();
+        SignedImage signed = await ImageSigner.SignOnceAsync(client, image.Repository, subject, key,
+            Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")), cancellationToken).ConfigureAwait(false);
+        if (!signed.Changed)
+        {
+            log?.Invoke($"{image.Registry}/{image.Repository}@{digest} is signed with this key already ({signed.Referrer}); nothing written.");
+        }
+        return signed.Referrer.ToString();
     }
 }

@@ -7,7 +7,8 @@ namespace ContainerTasks.Supply.Signing;
 /// <summary>One Sigstore bundle attached to an image, and what checking it found.</summary>
 /// <param name="Referrer">The referrer manifest's digest.</param>
 /// <param name="Check">Whether it verified, and why not.</param>
-internal sealed record AttachedBundle(Digest Referrer, BundleCheck Check);
+/// <param name="Bundle">The bundle; null when it could not be read.</param>
+internal sealed record AttachedBundle(Digest Referrer, BundleCheck Check, SigstoreBundle? Bundle);
 
 /// <summary>The Sigstore bundles attached to an image in a registry (OCI 1.1 referrers), fetched and checked.</summary>
 internal static class SignatureReferrers
@@ -26,34 +27,40 @@ internal static class SignatureReferrers
         IReadOnlyList<Descriptor> referrers = await ReferrerList.ListReferrersAsync(client, repository, subject, null, cancellationToken).ConfigureAwait(false);
         foreach (Descriptor referrer in referrers.Where(r => r.ArtifactType?.StartsWith(BundleMediaTypePrefix, StringComparison.Ordinal) == true))
         {
-            checks.Add(new AttachedBundle(referrer.Digest, await CheckAsync(client, repository, referrer.Digest, subject, verifier, cancellationToken).ConfigureAwait(false)));
+            checks.Add(await CheckAsync(client, repository, referrer.Digest, subject, verifier, cancellationToken).ConfigureAwait(false));
         }
         return checks;
     }
 
     /// <summary>
-    /// The first bundle attached to <paramref name="subject"/> that verifies with <paramref name="verifier"/>'s key;
-    /// null when none does. A publish asks this before signing, so an image that is signed already is not signed again.
+    /// The first bundle attached to <paramref name="subject"/> that verifies with <paramref name="verifier"/>'s key and
+    /// is the one wanted (e.g. DSSE over the same statement); null when none is. A publish asks this before signing,
+    /// so an image that is signed already is not signed again (ECDSA signatures differ each time).
     /// </summary>
     public static async Task<AttachedBundle?> FindVerifiedAsync(RegistryClient client, string repository, Digest subject, BundleVerifier verifier,
-        CancellationToken cancellationToken)
+        Func<SigstoreBundle, bool> wanted, CancellationToken cancellationToken)
     {
         IReadOnlyList<AttachedBundle> all = await CheckAllAsync(client, repository, subject, verifier, cancellationToken).ConfigureAwait(false);
-        return all.FirstOrDefault(b => b.Check.Verified);
+        return all.FirstOrDefault(b => b.Check.Verified && wanted(b.Bundle!));
     }
 
     // A referrer is anyone's to push: one that cannot be read is reported with its reason, and the others are still checked.
-    private static async Task<BundleCheck> CheckAsync(RegistryClient client, string repository, Digest referrer, Digest subject, BundleVerifier verifier,
+    private static async Task<AttachedBundle> CheckAsync(RegistryClient client, string repository, Digest referrer, Digest subject, BundleVerifier verifier,
         CancellationToken cancellationToken)
     {
         try
         {
-            byte[]? bundle = await FetchBundleAsync(client, repository, referrer, cancellationToken).ConfigureAwait(false);
-            return bundle is null ? BundleCheck.Invalid("its manifest has no Sigstore bundle layer of at most 4 MiB") : verifier.Check(bundle, subject);
+            byte[]? json = await FetchBundleAsync(client, repository, referrer, cancellationToken).ConfigureAwait(false);
+            if (json is null)
+            {
+                return new AttachedBundle(referrer, BundleCheck.Invalid("its manifest has no Sigstore bundle layer of at most 4 MiB"), null);
+            }
+            SigstoreBundle bundle = SigstoreBundle.Parse(json);
+            return new AttachedBundle(referrer, verifier.Check(bundle, subject), bundle);
         }
         catch (ContainerTasksException e)
         {
-            return BundleCheck.Invalid($"it could not be read: {e.Code}: {e.Message}");
+            return new AttachedBundle(referrer, BundleCheck.Invalid($"{e.Code}: {e.Message}"), null);
         }
     }
 
