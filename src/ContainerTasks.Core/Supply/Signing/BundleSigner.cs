@@ -6,7 +6,7 @@ namespace ContainerTasks.Supply.Signing;
 /// <summary>
 /// Signs with a key into Sigstore bundles v0.3, and makes the referrer that carries a bundle. ECDSA signatures are
 /// randomized (the BCL has no RFC 6979), so signing twice gives two bundles: a caller that must not change an image
-/// that has not changed first asks <see cref="SignatureReferrers.FindVerifiedAsync"/> whether a signature is there.
+/// that has not changed signs through <see cref="ImageSigner"/>, which first looks for a signature that is there.
 /// </summary>
 internal sealed class BundleSigner(SigningKey key)
 {
