@@ -15,6 +15,8 @@ namespace ContainerTasks.Cli;
 /// ctimage build --from SOURCE --to DEST [options]   assemble an image from a base and folders
 /// ctimage layer --out FILE --layer DIR:PATH ...     write one layer blob and print its digests
 /// ctimage referrers REF [--artifact-type T] [--json] list what is attached to an image (OCI 1.1 referrers)
+/// ctimage verify REF --key PUB.pem [--json]          check an image's Sigstore signatures against a public key
+/// ctimage sign REF --key KEY.pem [--password P]      sign an image with a key (a Sigstore bundle, as cosign 3)
 /// </summary>
 public static class Program
 {
@@ -23,6 +25,8 @@ public static class Program
           ctimage build --from SOURCE --to DEST [options]
           ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--executable PATH] [--level fastest|optimal|smallest|none]
           ctimage referrers REGISTRY/REPO[:TAG|@DIGEST] [--artifact-type TYPE] [--json]
+          ctimage verify REGISTRY/REPO[:TAG|@DIGEST] --key PUBLIC.pem [--json]
+          ctimage sign REGISTRY/REPO[:TAG|@DIGEST] --key KEY.pem|env:NAME [--password PASSWORD|env:NAME]
 
         SOURCE: docker://REGISTRY/REPO:TAG | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
         DEST:   docker://REGISTRY/REPO:TAG (push) | oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
@@ -63,6 +67,10 @@ public static class Program
             if (args[0] == "referrers")
             {
                 return await Referrers(args[1..], cancellation.Token);
+            }
+            if (args[0] is "verify" or "sign")
+            {
+                return await Signatures(args[0], args[1..], cancellation.Token);
             }
             var options = Options.Parse(args.Skip(1));
             return args[0] switch
@@ -111,6 +119,19 @@ public static class Program
         try
         {
             return await ReferrersCommand.RunAsync(args, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    // verify: exit 0 when a signature verifies with the key; sign: prints the referrer's digest.
+    private static async Task<int> Signatures(string command, string[] args, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return command == "verify" ? await VerifyCommand.VerifyAsync(args, cancellationToken) : await VerifyCommand.SignAsync(args, cancellationToken);
         }
         catch (ArgumentException e)
         {

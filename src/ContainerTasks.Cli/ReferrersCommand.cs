@@ -9,30 +9,10 @@ internal static class ReferrersCommand
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        string? reference = null;
-        string? artifactType = null;
-        bool json = false;
-        for (int i = 0; i < args.Count; i++)
-        {
-            switch (args[i])
-            {
-                case "--json":
-                    json = true;
-                    break;
-                case "--artifact-type" when i + 1 < args.Count:
-                    artifactType = args[++i];
-                    break;
-                case var arg when !arg.StartsWith("--", StringComparison.Ordinal) && reference is null:
-                    reference = arg.StartsWith("docker://", StringComparison.Ordinal) ? arg["docker://".Length..] : arg;
-                    break;
-                case var arg:
-                    throw new ArgumentException($"unexpected argument '{arg}'");
-            }
-        }
-        if (reference is null)
-        {
-            throw new ArgumentException("referrers needs an image reference");
-        }
+        CommandArguments parsed = CommandArguments.Parse(args, ["--artifact-type"], ["--json"]);
+        string reference = parsed.Reference ?? throw new ArgumentException("referrers needs an image reference");
+        string? artifactType = parsed.Values.GetValueOrDefault("--artifact-type");
+        bool json = parsed.Flags.Contains("--json");
         IReadOnlyList<Descriptor> referrers = await ImageReferrers.ListAsync(reference, artifactType,
             Registry.RegistrySettings.SnapshotEnvironment(), log: null, cancellationToken);
         foreach (Descriptor referrer in referrers)

@@ -143,6 +143,10 @@ public static class ErrorCodes
     public const string MixedSelfContainedPlatforms = "CT4123";
     /// <summary>A ContainerCacheFrom item (or CONTAINERTASKS_CACHE_FROM entry) is not an image reference.</summary>
     public const string InvalidCacheFrom = "CT4124";
+    /// <summary>The signing key (ContainerSigningKey: a file, or env:NAME) is not there: no such file, or the variable is unset or empty.</summary>
+    public const string SigningKeyNotFound = "CT4125";
+    /// <summary>A signing or verification key is not an ECDSA P-256 key in PEM, is malformed, or cannot be decrypted with the password given.</summary>
+    public const string InvalidSigningKey = "CT4126";
     /// <summary>SourceRevisionId or RepositoryUrl, given for the provenance, is not a commit id or not a remote repository's URL.</summary>
     public const string InvalidProvenanceSource = "CT4127";
     /// <summary>An unexpected failure: a bug to report.</summary>
@@ -165,6 +169,10 @@ public static class ErrorCodes
     public const string AssetsFileNotFound = "CT5009";
     /// <summary>The NuGet assets file for the SBOM is not valid JSON or lacks the target framework's section.</summary>
     public const string InvalidAssetsFile = "CT5010";
+    /// <summary>A Sigstore bundle is not a v0.3 bundle of a shape this tool reads (JSON, media type, one signature).</summary>
+    public const string InvalidSignatureBundle = "CT5011";
+    /// <summary>No signature of the image verifies with the key given (none attached, another key, another image).</summary>
+    public const string SignatureNotVerified = "CT5012";
     /// <summary>The provenance cannot be written from its inputs: no subject, a digest that is not sha256, a parameter without a name.</summary>
     public const string InvalidProvenanceInputs = "CT5013";
 }

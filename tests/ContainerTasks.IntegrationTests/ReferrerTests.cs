@@ -149,7 +149,7 @@ public sealed class ReferrerTests(HttpRegistryFixture http) : IClassFixture<Http
     };
 
     /// <summary>A small image (a config and one layer of random bytes): a subject to attach to.</summary>
-    private static async Task<Descriptor> PushImageAsync(RegistryClient client, string repository)
+    internal static async Task<Descriptor> PushImageAsync(RegistryClient client, string repository)
     {
         byte[] config = """{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"""u8.ToArray();
         byte[] layer = new byte[512];

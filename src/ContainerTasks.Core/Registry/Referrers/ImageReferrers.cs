@@ -20,7 +20,8 @@ public static class ImageReferrers
         return await ReferrerList.ListReferrersAsync(client, image.Repository, subject, artifactType, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<Digest> ResolveAsync(RegistryClient client, ImageReference image, CancellationToken cancellationToken)
+    /// <summary>The digest <paramref name="image"/> names now: its tag resolved by the registry; CT3xxx when it does not exist.</summary>
+    internal static async Task<Digest> ResolveAsync(RegistryClient client, ImageReference image, CancellationToken cancellationToken)
     {
         Descriptor? head = await client.HeadManifestAsync(image.Repository, image.ManifestReference, cancellationToken).ConfigureAwait(false);
         if (head is { Digest.IsEmpty: false })

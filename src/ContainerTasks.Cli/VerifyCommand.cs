@@ -1,0 +1,62 @@
+using System.Text.Json;
+using ContainerTasks.Supply.Signing;
+
+namespace ContainerTasks.Cli;
+
+/// <summary>
+/// <c>ctimage verify REF --key PUB.pem [--json]</c>: checks the Sigstore bundles attached to an image against a public
+/// key; exit 0 when at least one verifies. <c>ctimage sign REF --key KEY.pem [--password env:NAME]</c>: signs an image.
+/// </summary>
+internal static class VerifyCommand
+{
+    /// <summary>Runs <c>verify</c>; CT5012 (exit 1) when no signature verifies.</summary>
+    public static async Task<int> VerifyAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var (reference, key, _, json) = Parse(args, "verify", allowPassword: false);
+        string pem = ReadPublicKey(key);
+        SignatureReport report = await ImageSignatures.VerifyAsync(reference, pem, Registry.RegistrySettings.SnapshotEnvironment(), log: null, cancellationToken);
+        foreach (SignatureResult signature in report.Signatures)
+        {
+            Console.WriteLine(json
+                ? JsonSerializer.Serialize(new { image = report.Image, referrer = signature.Referrer, verified = signature.Verified, reason = signature.Reason })
+                : signature.Verified ? $"verified {signature.Referrer}" : $"not verified {signature.Referrer}: {signature.Reason}");
+        }
+        if (report.Verified)
+        {
+            Console.Error.WriteLine($"{reference} ({report.Image}) is signed with this key.");
+            return 0;
+        }
+        string why = report.Signatures.Count == 0 ? "no Sigstore bundle is attached to it" : string.Join("; ", report.Signatures.Select(s => $"{s.Referrer}: {s.Reason}"));
+        throw new ContainerTasksException(ErrorCodes.SignatureNotVerified, $"No signature of {reference} ({report.Image}) verifies with the key {key}: {why}.");
+    }
+
+    /// <summary>Runs <c>sign</c>: prints the digest of the referrer that holds the signature.</summary>
+    public static async Task<int> SignAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var (reference, key, password, _) = Parse(args, "sign", allowPassword: true);
+        Console.WriteLine(await ImageSignatures.SignAsync(reference, key, password, Registry.RegistrySettings.SnapshotEnvironment(),
+            line => Console.Error.WriteLine(line), cancellationToken));
+        return 0;
+    }
+
+    // A missing file is CT4125, as for the signing key; the text of the file is never printed.
+    private static string ReadPublicKey(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.SigningKeyNotFound, $"The public key file '{path}' could not be read ({e.GetType().Name}). Give the PUBLIC KEY PEM of the signing key.");
+        }
+    }
+
+    private static (string Reference, string Key, string? Password, bool Json) Parse(IReadOnlyList<string> args, string command, bool allowPassword)
+    {
+        CommandArguments parsed = CommandArguments.Parse(args, allowPassword ? ["--key", "--password"] : ["--key"], allowPassword ? [] : ["--json"]);
+        return (parsed.Reference ?? throw new ArgumentException($"{command} needs an image reference"),
+            parsed.Values.GetValueOrDefault("--key") ?? throw new ArgumentException($"{command} needs --key"),
+            parsed.Values.GetValueOrDefault("--password"), parsed.Flags.Contains("--json"));
+    }
+}
