@@ -169,6 +169,8 @@ public static class ErrorCodes
     public const string AssetsFileNotFound = "CT5009";
     /// <summary>The NuGet assets file for the SBOM is not valid JSON or lacks the target framework's section.</summary>
     public const string InvalidAssetsFile = "CT5010";
+    /// <summary>Warning: a signing key was given, but the image went where signatures cannot be attached (an archive, a layout, a local engine).</summary>
+    public const string NothingSigned = "CT5006";
     /// <summary>A Sigstore bundle is not a v0.3 bundle of a shape this tool reads (JSON, media type, one signature).</summary>
     public const string InvalidSignatureBundle = "CT5011";
     /// <summary>No signature of the image verifies with the key given (none attached, another key, another image).</summary>

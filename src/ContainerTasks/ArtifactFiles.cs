@@ -16,9 +16,9 @@ internal static class ArtifactFiles
     {
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (ArtifactResult artifact in artifacts)
+        foreach (ArtifactResult artifact in artifacts.Where(a => a.FileName is not null))
         {
-            string path = Path.Combine(directory, artifact.FileName);
+            string path = Path.Combine(directory, artifact.FileName!);
             string temp = path + ".tmp";
             File.WriteAllBytes(temp, artifact.Content);
             File.Move(temp, path, overwrite: true);

@@ -135,6 +135,10 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? RepositoryUrl { get; set; }
     /// <summary><c>$(RepositoryBranch)</c>.</summary>
     public string? RepositoryBranch { get; set; }
+    /// <summary><c>ContainerSigningKey</c>: a P-256 private key's PEM file, or <c>env:NAME</c>; empty for no signature.</summary>
+    public string? SigningKey { get; set; }
+    /// <summary><c>ContainerSigningKeyPassword</c>: <c>env:NAME</c>, for an encrypted key.</summary>
+    public string? SigningKeyPassword { get; set; }
 
     // ---- results
     /// <summary>The manifest digest.</summary>
@@ -306,7 +310,37 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             SourceRevisionId = Blank(SourceRevisionId),
             RepositoryUrl = Blank(RepositoryUrl),
             RepositoryBranch = Blank(RepositoryBranch),
+            SigningKey = SigningKeySpec(),
+            SigningKeyPassword = SigningKeyPasswordSpec(),
         };
+
+    // MSBuild logs every task parameter at -v:diag and in binary logs: a key or password given as a property's value is
+    // in them before we see it, so only a file or env:NAME is taken, and the message says so without repeating the value.
+    private string? SigningKeySpec()
+    {
+        if (Blank(SigningKey) is not { } key)
+        {
+            return null;
+        }
+        return key.Contains("-----BEGIN", StringComparison.Ordinal)
+            ? throw new ContainerTasksException(ErrorCodes.InvalidSigningKey,
+                "ContainerSigningKey holds a key itself, and MSBuild writes property values into detailed and binary logs. Put the PEM in an environment variable (a CI secret) and set ContainerSigningKey=env:NAME, or give the path of the key file.")
+            : key.StartsWith("env:", StringComparison.Ordinal) || Path.IsPathRooted(key) || string.IsNullOrEmpty(ProjectPath)
+                ? key
+                : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(ProjectPath))!, key);
+    }
+
+    private string? SigningKeyPasswordSpec()
+    {
+        if (Blank(SigningKeyPassword) is not { } password)
+        {
+            return null;
+        }
+        return password.StartsWith("env:", StringComparison.Ordinal)
+            ? password
+            : throw new ContainerTasksException(ErrorCodes.InvalidSigningKey,
+                "ContainerSigningKeyPassword must be env:NAME, naming the environment variable that holds the password: MSBuild writes property values into detailed and binary logs.");
+    }
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

@@ -29,8 +29,9 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
 
         string output = Publish(project, server, baseImage, repository);
         JsonElement image = PackageFeed.ImageJson(project);
-        JsonElement artifact = Assert.Single(image.GetProperty("artifacts").EnumerateArray());
-        Assert.Equal("sbom", artifact.GetProperty("kind").GetString());
+        var artifacts = image.GetProperty("artifacts").EnumerateArray().ToList();
+        Assert.Equal(["sbom", "provenance"], artifacts.Select(a => a.GetProperty("kind").GetString()));
+        JsonElement artifact = artifacts[0];
         Assert.Equal(Spdx, artifact.GetProperty("artifactType").GetString());
         Assert.Equal(image.GetProperty("digest").GetString(), artifact.GetProperty("subject").GetString());
         string file = Path.Combine(Path.GetDirectoryName(Directory.EnumerateFiles(Path.Combine(dir["app"], "obj"), "image.json", SearchOption.AllDirectories).Single())!,
@@ -38,12 +39,13 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
         byte[] sbom = File.ReadAllBytes(file);
         Assert.Equal(artifact.GetProperty("digest").GetString(), "sha256:" + Convert.ToHexString(SHA256.HashData(sbom)).ToLowerInvariant());
         Assert.Contains("pkg:nuget/Serilog.Sinks.Console@6.1.1", System.Text.Encoding.UTF8.GetString(sbom));
-        Assert.Contains("SBOM attached", output);
+        Assert.Contains("SBOM, provenance attached", output);
+        AssertProvenance(dir, image.GetProperty("digest").GetString()!, $"{server.Host}/{repository}", artifacts[1]);
 
         // The registry: the sha256-<hex> tag lists the artifact manifest, whose one layer is the file's bytes.
         JsonNode index = await GetManifestAsync(server, repository, "sha256-" + image.GetProperty("digest").GetString()!["sha256:".Length..]);
-        JsonNode entry = Assert.Single(index["manifests"]!.AsArray())!;
-        Assert.Equal(Spdx, entry["artifactType"]!.GetValue<string>());
+        Assert.Equal([Spdx, "application/vnd.in-toto+json"], index["manifests"]!.AsArray().Select(m => m!["artifactType"]!.GetValue<string>()));
+        JsonNode entry = index["manifests"]![0]!;
         Assert.Equal(artifact.GetProperty("referrer").GetString(), entry["digest"]!.GetValue<string>());
         JsonNode manifest = await GetManifestAsync(server, repository, entry["digest"]!.GetValue<string>());
         Assert.Equal(artifact.GetProperty("digest").GetString(), manifest["layers"]![0]!["digest"]!.GetValue<string>());
@@ -56,7 +58,7 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
 
         // No change: the SBOM is the same bytes and already listed, so nothing is written to the registry.
         int mark = server.AccessLog().Count;
-        string again = Publish(project, server, baseImage, repository);
+        string again = Publish(project, server, baseImage, repository, "-v:d");
         Assert.Contains("all there already, nothing sent", again);
         Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Method is "PUT" or "POST" or "PATCH");
         Assert.Equal(sbom, File.ReadAllBytes(file));
@@ -73,8 +75,11 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
 
         Publish(project, server, baseImage, repository, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerSbomFormat=CycloneDX");
         JsonElement image = PackageFeed.ImageJson(project);
-        var artifacts = image.GetProperty("artifacts").EnumerateArray().ToList();
+        var artifacts = image.GetProperty("artifacts").EnumerateArray().Where(a => a.GetProperty("kind").GetString() == "sbom").ToList();
         var platforms = image.GetProperty("platforms").EnumerateArray().ToList();
+        // One provenance, about the index.
+        JsonElement provenance = Assert.Single(image.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("kind").GetString() == "provenance");
+        AssertProvenance(dir, image.GetProperty("digest").GetString()!, $"{server.Host}/{repository}", provenance);
         Assert.Equal(platforms.Select(p => p.GetProperty("digest").GetString()), artifacts.Select(a => a.GetProperty("subject").GetString()));
         Assert.Equal(["sbom.linux-x64.cdx.json", "sbom.linux-arm64.cdx.json"], artifacts.Select(a => a.GetProperty("file").GetString()));
         foreach (JsonElement platform in platforms)
@@ -85,12 +90,85 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
 
         // Switched off: no document, no referrers tag, and the files of the build before are gone.
         string off = RegistryServer.NewRepository("sbom-off");
-        Publish(project, server, baseImage, off, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerSbom=false");
+        Publish(project, server, baseImage, off, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerSbom=false", "-p:ContainerProvenance=false");
         Assert.Empty(PackageFeed.ImageJson(project).GetProperty("artifacts").EnumerateArray());
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["app"], "obj"), "sbom.*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir["app"], "obj"), "provenance.json", SearchOption.AllDirectories));
         using HttpClient client = server.CreateHttpClient();
         string tags = await client.GetStringAsync($"/v2/{off}/tags/list");
         Assert.DoesNotContain("sha256-", tags);
+    }
+
+    [Fact]
+    public async Task A_signing_key_from_the_environment_signs_the_image_and_its_provenance_that_ctimage_verify_accepts_and_no_log_holds_the_key()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = AppWithPackages(dir);
+        string repository = RegistryServer.NewRepository("signed");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        const string Password = "correct horse battery staple 7f3a";
+        string pem = key.ExportEncryptedPkcs8PrivateKeyPem(Password, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000));
+        File.WriteAllText(dir["signing.pub"], key.ExportSubjectPublicKeyInfoPem());
+        var secrets = new Dictionary<string, string?> { ["CT_SIGNING_KEY"] = pem, ["CT_SIGNING_PASSWORD"] = Password, ["MY_DEPLOY_TOKEN"] = "tok-5e1f0c2b9d7a4e33" };
+        string[] signing = ["-p:ContainerSigningKey=env:CT_SIGNING_KEY", "-p:ContainerSigningKeyPassword=env:CT_SIGNING_PASSWORD", "-v:diag", $"-bl:{dir["publish.binlog"]}"];
+
+        string output = Publish(project, server, baseImage, repository, secrets, signing);
+        JsonElement image = PackageFeed.ImageJson(project);
+        var signatures = image.GetProperty("artifacts").EnumerateArray().Where(a => a.GetProperty("kind").GetString() == "signature").ToList();
+        Assert.Equal(2, signatures.Count); // the image, and its provenance attested
+        Assert.All(signatures, s => Assert.Equal(image.GetProperty("digest").GetString(), s.GetProperty("subject").GetString()));
+        var verify = Run.CtImage(["verify", server.Reference(repository + ":latest"), "--key", dir["signing.pub"]], server.ChildEnvironment);
+        Assert.True(verify.ExitCode == 0, verify.StandardOutput + verify.StandardError);
+        using (var other = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(dir["other.pub"], other.ExportSubjectPublicKeyInfoPem());
+        }
+        var refused = Run.CtImage(["verify", server.Reference(repository + ":latest"), "--key", dir["other.pub"]], server.ChildEnvironment);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("CT5012", refused.StandardOutput + refused.StandardError);
+
+        // Neither the key, its password nor any other secret of the environment is in the log, the binary log or the provenance.
+        string binlog = BinlogText(dir["publish.binlog"]);
+        string provenance = File.ReadAllText(Path.Combine(Path.GetDirectoryName(Directory.EnumerateFiles(dir["app/obj"], "image.json", SearchOption.AllDirectories).Single())!, "provenance.json"));
+        string keyBody = pem.Split('\n')[3];
+        foreach (string secret in new[] { keyBody, Password, "tok-5e1f0c2b9d7a4e33" })
+        {
+            Assert.DoesNotContain(secret, output);
+            Assert.DoesNotContain(secret, binlog);
+            Assert.DoesNotContain(secret, provenance);
+        }
+        Assert.Contains("env:CT_SIGNING_KEY", binlog); // the binary log was read: it holds the property's value
+
+        // No change: the signatures there verify with the key, so nothing is signed or written again.
+        int mark = server.AccessLog().Count;
+        Publish(project, server, baseImage, repository, secrets, signing[..2]);
+        Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Method is "PUT" or "POST" or "PATCH");
+    }
+
+    // A binary log's text: gzip-compressed records whose strings are UTF-8.
+    private static string BinlogText(string path)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+        using var text = new MemoryStream();
+        gzip.CopyTo(text);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
+    }
+
+    // The provenance file next to image.json: an in-toto statement about the image, SLSA v1, its digest as listed.
+    private static void AssertProvenance(TempDirectory dir, string digest, string name, JsonElement listed)
+    {
+        string file = Path.Combine(Path.GetDirectoryName(Directory.EnumerateFiles(dir["app/obj"], "image.json", SearchOption.AllDirectories).Single())!, "provenance.json");
+        byte[] bytes = File.ReadAllBytes(file);
+        Assert.Equal(listed.GetProperty("digest").GetString(), "sha256:" + Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant());
+        Assert.Equal(digest, listed.GetProperty("subject").GetString());
+        Assert.NotNull(listed.GetProperty("referrer").GetString());
+        JsonNode statement = JsonNode.Parse(bytes)!;
+        Assert.Equal("https://slsa.dev/provenance/v1", statement["predicateType"]!.GetValue<string>());
+        JsonNode subject = Assert.Single(statement["subject"]!.AsArray())!;
+        Assert.Equal(name, subject["name"]!.GetValue<string>());
+        Assert.Equal(digest["sha256:".Length..], subject["digest"]!["sha256"]!.GetValue<string>());
     }
 
     // HelloContainer with two NuGet packages (one pulling the other in), as an app with a dependency graph has.
@@ -104,8 +182,11 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
     }
 
     private string Publish(string project, RegistryServer server, string baseImage, string repository, params string[] extra)
+        => Publish(project, server, baseImage, repository, null, extra);
+
+    private string Publish(string project, RegistryServer server, string baseImage, string repository, IDictionary<string, string?>? environment, params string[] extra)
         => feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
-            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", .. extra])
+            $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", .. extra], environment)
             .EnsureSuccess("dotnet publish").StandardOutput;
 
     private static async Task<JsonNode> GetManifestAsync(RegistryServer server, string repository, string reference)

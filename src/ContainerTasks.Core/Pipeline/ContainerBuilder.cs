@@ -15,6 +15,7 @@ public static class ContainerBuilder
     public static async Task<ContainerBuildResult> BuildAsync(ContainerBuildRequest request, IContainerBuildLog log, CancellationToken cancellationToken = default)
     {
         using BuildRun run = BuildRun.Start(request, log);
+        using Supply.Signing.SigningKey? signingKey = SupplyChain.LoadSigningKey(request);
         IImageSource source = await BaseImageOpener.OpenAsync(run, cancellationToken).ConfigureAwait(false);
         run.Timer.Mark("start");
         ImageDestination destination = DestinationChoice.Choose(run);
@@ -38,7 +39,7 @@ public static class ContainerBuilder
             log.Progress($"Image index {index.Digest} for {string.Join(", ", delivery.Images.Images.Select(i => i.Platform))}.");
         }
         run.Timer.Mark(destination.Phase);
-        IReadOnlyList<ArtifactResult> artifacts = await SupplyChain.RunAsync(run, built, delivery, destination, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ArtifactResult> artifacts = await SupplyChain.RunAsync(run, built, delivery, destination, signingKey, cancellationToken).ConfigureAwait(false);
         KeepCacheInBounds(run);
         return BuildResults.From(run, built, delivery, artifacts);
     }

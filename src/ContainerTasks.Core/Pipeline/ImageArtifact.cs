@@ -12,6 +12,9 @@ public static class ArtifactKinds
     /// <summary>The SLSA provenance of the whole image (the index of a multi-platform one).</summary>
     public const string Provenance = "provenance";
 
+    /// <summary>A Sigstore bundle signing an image (or, with a statement, attesting it).</summary>
+    public const string Signature = "signature";
+
     /// <summary>"SBOM", "2 SBOMs": how messages name <paramref name="count"/> documents of <paramref name="kind"/>.</summary>
     internal static string Label(string kind, int count)
     {
@@ -19,6 +22,10 @@ public static class ArtifactKinds
         if (kind == Provenance)
         {
             return count == 1 ? "provenance" : $"{count} provenances";
+        }
+        if (kind == Signature)
+        {
+            return count == 1 ? "signature" : $"{count} signatures";
         }
         return count == 1 ? name : $"{count} {name}s";
     }
@@ -34,12 +41,12 @@ internal sealed record ImageArtifact(string Kind, string FileName, string? Runti
 
 /// <summary>A document the build made, and where it went.</summary>
 /// <param name="Kind">One of <see cref="ArtifactKinds"/>.</param>
-/// <param name="FileName">Its file name next to the image outputs.</param>
+/// <param name="FileName">Its file name next to the image outputs; null when it is not written there (a signature differs each time it is made).</param>
 /// <param name="RuntimeIdentifier">The platform it is about; null for the whole image.</param>
 /// <param name="Subject">The manifest digest of the image it is about.</param>
 /// <param name="ArtifactType">Its artifact type (<c>application/spdx+json</c>).</param>
 /// <param name="Content">Its bytes.</param>
-public sealed record ArtifactResult(string Kind, string FileName, string? RuntimeIdentifier, Digest Subject, string ArtifactType, byte[] Content)
+public sealed record ArtifactResult(string Kind, string? FileName, string? RuntimeIdentifier, Digest Subject, string ArtifactType, byte[] Content)
 {
     /// <summary>The digest of <see cref="Content"/>.</summary>
     public Digest Digest => Digest.Sha256(Content);
@@ -50,3 +57,9 @@ public sealed record ArtifactResult(string Kind, string FileName, string? Runtim
     /// <summary>True when this build attached it; false when it was attached already (or not attached).</summary>
     public bool Changed { get; init; }
 }
+
+/// <summary>An image to sign: with <see cref="Statement"/>, an attestation of that in-toto statement (the provenance); without, the image's signature.</summary>
+/// <param name="Subject">The image signed.</param>
+/// <param name="RuntimeIdentifier">Its platform; null for the whole image.</param>
+/// <param name="Statement">The in-toto statement to sign, naming <paramref name="Subject"/>; null to sign the image itself as <c>cosign sign</c> does.</param>
+internal sealed record SignatureRequest(Descriptor Subject, string? RuntimeIdentifier, byte[]? Statement);

@@ -30,9 +30,17 @@ internal abstract class ImageDestination
     public virtual bool CarriesArtifacts => false;
 
     /// <summary>
-    /// Attaches documents about the written image (SBOMs) as OCI referrers; one result per artifact, in order, null for
-    /// each this destination cannot carry.
+    /// Attaches documents about the written image (SBOMs, provenance) as OCI referrers; one result per artifact, in order,
+    /// null for each this destination cannot carry.
     /// </summary>
     public virtual Task<IReadOnlyList<Registry.Referrers.AttachedReferrer?>> AttachAsync(IReadOnlyList<ImageArtifact> artifacts, CancellationToken cancellationToken)
         => Task.FromResult<IReadOnlyList<Registry.Referrers.AttachedReferrer?>>(new Registry.Referrers.AttachedReferrer?[artifacts.Count]);
+
+    /// <summary>
+    /// Signs each subject (with a statement: attests it) where this destination can carry signatures, once per key: one
+    /// result per request, in order, null for each it cannot carry.
+    /// </summary>
+    public virtual Task<IReadOnlyList<Supply.Signing.SignedImage?>> SignAsync(Supply.Signing.SigningKey key, IReadOnlyList<SignatureRequest> requests,
+        DateTimeOffset? created, CancellationToken cancellationToken)
+        => Task.FromResult<IReadOnlyList<Supply.Signing.SignedImage?>>(new Supply.Signing.SignedImage?[requests.Count]);
 }

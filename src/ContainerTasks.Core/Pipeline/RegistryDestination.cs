@@ -3,6 +3,7 @@ using ContainerTasks.Model;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
 using ContainerTasks.Registry.Referrers;
+using ContainerTasks.Supply.Signing;
 
 namespace ContainerTasks.Pipeline;
 
@@ -82,6 +83,20 @@ internal sealed class RegistryDestination : ImageDestination
             {
                 results[index] = result;
             }
+        }
+        return results;
+    }
+
+    /// <summary>One after the other: two signatures of one image would update its referrers list at once.</summary>
+    public override async Task<IReadOnlyList<SignedImage?>> SignAsync(SigningKey key, IReadOnlyList<SignatureRequest> requests, DateTimeOffset? created,
+        CancellationToken cancellationToken)
+    {
+        var results = new List<SignedImage?>();
+        foreach (SignatureRequest request in requests)
+        {
+            results.Add(request.Statement is { } statement
+                ? await ImageSigner.AttestOnceAsync(_client, _run.Request.Repository, request.Subject, key, statement, created, cancellationToken).ConfigureAwait(false)
+                : await ImageSigner.SignOnceAsync(_client, _run.Request.Repository, request.Subject, key, created, cancellationToken).ConfigureAwait(false));
         }
         return results;
     }

@@ -2,6 +2,7 @@ using ContainerTasks.Model;
 using ContainerTasks.Registry.Referrers;
 using ContainerTasks.Sources;
 using ContainerTasks.Supply;
+using ContainerTasks.Supply.Signing;
 
 namespace ContainerTasks.Pipeline;
 
@@ -13,21 +14,60 @@ internal static class SupplyChain
 {
     private static readonly string ToolVersion = typeof(SupplyChain).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    /// <summary>Makes and attaches the documents the request asks for; none without <see cref="ContainerBuildRequest.Supply"/>.</summary>
+    /// <summary>The signing key the request names, loaded before anything is built (a bad key fails the build first); null for none.</summary>
+    public static SigningKey? LoadSigningKey(ContainerBuildRequest request)
+        => request.Supply?.SigningKey is { } spec ? SigningKey.Load(spec, request.Supply.SigningKeyPassword, request.EnvironmentSnapshot) : null;
+
+    /// <summary>Makes, attaches and signs what the request asks for; nothing without <see cref="ContainerBuildRequest.Supply"/>.</summary>
     public static async Task<IReadOnlyList<ArtifactResult>> RunAsync(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery, ImageDestination destination,
-        CancellationToken cancellationToken)
+        SigningKey? key, CancellationToken cancellationToken)
     {
         List<ImageArtifact> artifacts = Artifacts(run, built, delivery.Images, destination);
-        if (artifacts.Count == 0)
+        var results = new List<ArtifactResult>();
+        if (artifacts.Count > 0)
         {
+            IReadOnlyList<AttachedReferrer?> attached = await destination.AttachAsync(artifacts, cancellationToken).ConfigureAwait(false);
+            results.AddRange(artifacts.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
+                a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }));
+        }
+        if (key is not null)
+        {
+            results.AddRange(await SignAsync(run, built, delivery, artifacts, destination, key, cancellationToken).ConfigureAwait(false));
+        }
+        if (results.Count > 0)
+        {
+            run.Log.Progress(Summary(results, delivery));
+            run.Timer.Mark("supply chain");
+        }
+        return results;
+    }
+
+    // The image (its index, and each platform image under it) signed as cosign signs, and its provenance attested.
+    private static async Task<IEnumerable<ArtifactResult>> SignAsync(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery,
+        IReadOnlyList<ImageArtifact> artifacts, ImageDestination destination, SigningKey key, CancellationToken cancellationToken)
+    {
+        IImageSet images = delivery.Images;
+        var requests = new List<SignatureRequest> { new(images.Root, null, null) };
+        if (images.Index is not null)
+        {
+            requests.AddRange(images.Images.Select((image, i) => new SignatureRequest(image.Descriptor, built[i].Input.RuntimeIdentifier, null)));
+        }
+        if (artifacts.FirstOrDefault(a => a.Kind == ArtifactKinds.Provenance) is { } provenance)
+        {
+            requests.Add(new SignatureRequest(images.Root, null, provenance.Content.Content));
+        }
+        IReadOnlyList<SignedImage?> signed = await destination.SignAsync(key, requests, run.Request.SourceDateEpoch, cancellationToken).ConfigureAwait(false);
+        if (signed.All(s => s is null))
+        {
+            run.Log.Warning(ErrorCodes.NothingSigned, $"ContainerSigningKey is set, but the image was {delivery.Destination}, which carries no signatures: nothing was signed. "
+                + "Push it to a registry (ContainerRegistry) to sign it, or sign it there later with 'ctimage sign'.");
             return [];
         }
-        IReadOnlyList<AttachedReferrer?> attached = await destination.AttachAsync(artifacts, cancellationToken).ConfigureAwait(false);
-        List<ArtifactResult> results = artifacts.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
-            a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }).ToList();
-        run.Log.Progress(Summary(results, delivery));
-        run.Timer.Mark("supply chain");
-        return results;
+        return requests.Select((r, i) => new ArtifactResult(ArtifactKinds.Signature, null, r.RuntimeIdentifier, r.Subject.Digest, SigstoreBundle.MediaType, [])
+        {
+            Manifest = signed[i]?.Referrer,
+            Changed = signed[i]?.Changed ?? false,
+        });
     }
 
     private static List<ImageArtifact> Artifacts(BuildRun run, IReadOnlyList<PlatformBuild> built, IImageSet images, ImageDestination destination)

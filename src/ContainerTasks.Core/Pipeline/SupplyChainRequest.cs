@@ -54,4 +54,10 @@ public sealed record SupplyChainRequest
 
     /// <summary>The branch (<c>$(RepositoryBranch)</c>); null to read the checkout's.</summary>
     public string? RepositoryBranch { get; init; }
+
+    /// <summary><c>ContainerSigningKey</c>: an ECDSA P-256 private key's PEM file, or <c>env:NAME</c>; null for no signature.</summary>
+    public string? SigningKey { get; init; }
+
+    /// <summary><c>ContainerSigningKeyPassword</c>: <c>env:NAME</c> naming the variable that holds the encrypted key's password.</summary>
+    public string? SigningKeyPassword { get; init; }
 }
