@@ -43,7 +43,7 @@
 # (logs/<label>.digest, read with a HEAD request after the access log is cut, so not counted).
 #
 #   build/bench/publish.sh [--smoke] [--reps N] [--web-reps N] [--apps hello,web,sc,mp] [--phases LIST]
-#                          [--fresh-args ARGS] [--package-version V] [--keep]
+#                          [--fresh-args ARGS] [--ours-args ARGS] [--package-version V] [--keep]
 #     --smoke            app hello only, one repetition, phases cold,nochange,change,mem (no fresh), under
 #                        2 minutes; exits 1 if a check fails (for CI)
 #     --reps N           repetitions of each phase for hello, sc and mp (default 5)
@@ -54,6 +54,9 @@
 #     --web-reps N       repetitions of each phase for web (default 3)
 #     --fresh-args ARGS  more MSBuild arguments for every publish of phase fresh, both tools (split at spaces),
 #                        e.g. --fresh-args -p:CompressionEnabled=false
+#     --ours-args ARGS   more MSBuild arguments for every publish of ContainerTasks (not the built-in), e.g.
+#                        --ours-args "-p:ContainerSbom=false -p:ContainerProvenance=false" to measure what the SBOM
+#                        and provenance cost (run once with, once without)
 #     --package-version  use an already packed ContainerTasks from artifacts/packages instead of build/pack.sh
 #     --keep             keep the work folder (apps, logs, registry data) under /tmp
 # Needs build/bootstrap.sh. NuGet packages are kept across runs in $CT_BENCH_NUGET (default /tmp/ct-bench-nuget);
@@ -66,7 +69,7 @@ root=$(pwd)
 here=$root/build/bench/publish
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-reps=5 web_reps=3 apps="hello web sc" smoke=0 keep=0 version= phases= fresh_args=
+reps=5 web_reps=3 apps="hello web sc" smoke=0 keep=0 version= phases= fresh_args= ours_args=
 while (($#)); do
   case $1 in
     --smoke) smoke=1 reps=1 web_reps=1 apps=hello ;;
@@ -75,6 +78,7 @@ while (($#)); do
     --apps) apps=${2//,/ }; shift ;;
     --phases) phases=${2//,/ }; shift ;;
     --fresh-args) fresh_args=${2:?}; shift ;;
+    --ours-args) ours_args=${2:?}; shift ;;
     --package-version) version=${2:?}; shift ;;
     --keep) keep=1 ;;
     -h|--help) usage ;;
@@ -258,8 +262,8 @@ measure() {
   say "$(printf '%-5s %-7s %-8s %s: %6.2f s' "$app" "$tool" "$phase" "$rep" "$wall")"
 }
 
-common() { # $1 app, $2 tool, [$3 repository]: the registry settings, the same for both tools
-  echo "-p:ContainerRegistry=$registry -p:ContainerBaseImage=$registry/${base[$1]} -p:ContainerRepository=${3:-${repo[$1-$2]}}"
+common() { # $1 app, $2 tool, [$3 repository]: the registry settings, the same for both tools (and --ours-args for ours)
+  echo "-p:ContainerRegistry=$registry -p:ContainerBaseImage=$registry/${base[$1]} -p:ContainerRepository=${3:-${repo[$1-$2]}} $([[ $2 == ours ]] && echo "$ours_args")"
 }
 publish_container() { # $1 app, $2 tool, $3 phase, $4 rep, [$5 verbosity]
   local d=$work/apps/$1-$2
@@ -407,4 +411,4 @@ done
 python3 "$here/report.py" --work "$work" --registry-data "$work/data" --apps "$apps" --smoke "$smoke" \
   --meta "ContainerTasks $version (commit $git_rev$( ((git_dirty)) && echo ", $git_dirty files changed in src/"))" \
   --meta "$(dotnet --version | sed 's/^/.NET SDK /'), $(nproc) cores, $(docker-registry --version 2>/dev/null | awk '{print $NF}' | sed 's/^/Distribution registry /')" \
-  --meta "phases: $phases$([[ -n $fresh_args ]] && echo " (fresh with $fresh_args)"); repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}$([[ -n ${nreps[mp]:-} ]] && echo ", mp ${nreps[mp]}"); $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
+  --meta "phases: $phases$([[ -n $fresh_args ]] && echo " (fresh with $fresh_args)")$([[ -n $ours_args ]] && echo "; ContainerTasks with $ours_args"); repetitions: hello ${nreps[hello]:-0}, web ${nreps[web]:-0}, sc ${nreps[sc]:-0}$([[ -n ${nreps[mp]:-} ]] && echo ", mp ${nreps[mp]}"); $(date -u +%Y-%m-%dT%H:%MZ); load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -4,17 +4,20 @@ using ContainerTasks.Supply.Signing;
 namespace ContainerTasks.Cli;
 
 /// <summary>
-/// <c>ctimage verify REF --key PUB.pem [--json]</c>: checks the Sigstore bundles attached to an image against a public
-/// key; exit 0 when at least one verifies. <c>ctimage sign REF --key KEY.pem [--password env:NAME]</c>: signs an image.
+/// <c>ctimage verify REF --key PUB.pem [--attestations] [--json]</c>: checks the Sigstore bundles attached to an image against a public
+/// key; exit 0 when at least one signature (with <c>--attestations</c>, any statement about the image) verifies.
+/// <c>ctimage sign REF --key KEY.pem [--password env:NAME]</c>: signs an image.
 /// </summary>
 internal static class VerifyCommand
 {
     /// <summary>Runs <c>verify</c>; CT5012 (exit 1) when no signature verifies.</summary>
     public static async Task<int> VerifyAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var (reference, key, _, json) = Parse(args, "verify", allowPassword: false);
+        var (reference, key, _, flags) = Parse(args, "verify", allowPassword: false);
+        bool json = flags.Contains("--json");
         string pem = ReadPublicKey(key);
-        SignatureReport report = await ImageSignatures.VerifyAsync(reference, pem, Registry.RegistrySettings.SnapshotEnvironment(), log: null, cancellationToken);
+        SignatureReport report = await ImageSignatures.VerifyAsync(reference, pem, Registry.RegistrySettings.SnapshotEnvironment(), log: null, cancellationToken,
+            attestations: flags.Contains("--attestations"));
         foreach (SignatureResult signature in report.Signatures)
         {
             Console.WriteLine(json
@@ -52,11 +55,16 @@ internal static class VerifyCommand
         }
     }
 
-    private static (string Reference, string Key, string? Password, bool Json) Parse(IReadOnlyList<string> args, string command, bool allowPassword)
+    private static (string Reference, string Key, string? Password, IReadOnlySet<string> Flags) Parse(IReadOnlyList<string> args, string command, bool allowPassword)
     {
-        CommandArguments parsed = CommandArguments.Parse(args, allowPassword ? ["--key", "--password"] : ["--key"], allowPassword ? [] : ["--json"]);
-        return (parsed.Reference ?? throw new ArgumentException($"{command} needs an image reference"),
-            parsed.Values.GetValueOrDefault("--key") ?? throw new ArgumentException($"{command} needs --key"),
-            parsed.Values.GetValueOrDefault("--password"), parsed.Flags.Contains("--json"));
+        CommandArguments parsed = CommandArguments.Parse(args, allowPassword ? ["--key", "--password"] : ["--key"], allowPassword ? [] : ["--json", "--attestations"]);
+        string key = parsed.Values.GetValueOrDefault("--key") ?? throw new ArgumentException($"{command} needs --key");
+        string? password = parsed.Values.GetValueOrDefault("--password");
+        // A command line is seen by every process of the machine (ps) and kept in shell history: secrets only by name.
+        if (key.Contains("-----BEGIN", StringComparison.Ordinal) || (password is not null && !password.StartsWith("env:", StringComparison.Ordinal)))
+        {
+            throw new ArgumentException("give the key as a file or env:NAME, and the password as env:NAME: a command line is visible to other processes");
+        }
+        return (parsed.Reference ?? throw new ArgumentException($"{command} needs an image reference"), key, password, parsed.Flags.ToHashSet());
     }
 }

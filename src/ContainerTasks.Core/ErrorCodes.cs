@@ -171,6 +171,8 @@ public static class ErrorCodes
     public const string InvalidAssetsFile = "CT5010";
     /// <summary>Warning: a signing key was given, but the image went where signatures cannot be attached (an archive, a layout, a local engine).</summary>
     public const string NothingSigned = "CT5006";
+    /// <summary>Warning: the SBOM and provenance made by default could not be attached to the pushed image (the registry refused them).</summary>
+    public const string DocumentsNotAttached = "CT5007";
     /// <summary>A Sigstore bundle is not a v0.3 bundle of a shape this tool reads (JSON, media type, one signature).</summary>
     public const string InvalidSignatureBundle = "CT5011";
     /// <summary>No signature of the image verifies with the key given (none attached, another key, another image).</summary>

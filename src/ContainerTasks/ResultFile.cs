@@ -57,8 +57,11 @@ internal static class ResultFile
             }
             writer.WriteString("subject", artifact.Subject.ToString());
             writer.WriteString("artifactType", artifact.ArtifactType);
-            writer.WriteString("digest", artifact.Digest.ToString());
-            writer.WriteNumber("size", artifact.Content.Length);
+            if (artifact.FileName is not null)
+            {
+                writer.WriteString("digest", artifact.Digest.ToString());
+                writer.WriteNumber("size", artifact.Content.Length);
+            }
             writer.WriteString("referrer", artifact.Manifest?.ToString());
             writer.WriteEndObject();
         }

@@ -106,7 +106,7 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
         proxy.Schedule = FaultSchedule.Sequence(FaultKind.ServiceUnavailable);
         var minimal = Publish(project, args, env).EnsureSuccess("dotnet publish");
         string line = Assert.Single(minimal.StandardOutput.Split('\n'), l => l.Contains("@sha256:", StringComparison.Ordinal)).TrimEnd('\r');
-        Assert.Matches($@"^  HelloContainer -> {Regex.Escape(proxy.Host)}/{repository}:latest@{Digest} \(2 layers, already in {Regex.Escape(proxy.Host)}, nothing pushed\)$", line);
+        Assert.Matches($@"^  HelloContainer -> {Regex.Escape(proxy.Host)}/{repository}:latest@{Digest} \(2 layers, already in {Regex.Escape(proxy.Host)}, nothing pushed; SBOM, provenance attached\)$", line);
         Assert.DoesNotMatch("Layer 1/|retrying|Credentials for|Base image", minimal.StandardOutput);
 
         // The terminal logger shows only high-importance "Project -> output" lines, as the project's result.

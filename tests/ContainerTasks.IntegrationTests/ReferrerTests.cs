@@ -113,8 +113,9 @@ public sealed class ReferrerTests(HttpRegistryFixture http) : IClassFixture<Http
                 : ScriptedResponse.Json(404, "{}"),
             ("PUT", var t) when t.EndsWith($"/manifests/{expected.Descriptor.Digest}", StringComparison.Ordinal) => Stored(ref stored,
                 new ScriptedResponse(201, "", ("OCI-Subject", image.Digest.ToString()), ("Docker-Content-Digest", expected.Descriptor.Digest.ToString()))),
-            ("GET", var t) when t.StartsWith($"/v2/app/referrers/{image.Digest}", StringComparison.Ordinal) && stored
-                => new ScriptedResponse(200, listing, ("Content-Type", MediaTypes.OciIndex)),
+            // As registries with the API answer: an empty list before anything is attached.
+            ("GET", var t) when t.StartsWith($"/v2/app/referrers/{image.Digest}", StringComparison.Ordinal)
+                => new ScriptedResponse(200, stored ? listing : Encoding.UTF8.GetString(ReferrersTagIndex.Empty.ToBytes()), ("Content-Type", MediaTypes.OciIndex)),
             _ => ScriptedResponse.Json(404, "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}"),
         });
         using var kit = new RegistryTestKit();

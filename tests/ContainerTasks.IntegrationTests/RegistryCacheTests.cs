@@ -43,7 +43,7 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         var changed = Runner(dir, origin, "changed", server, baseImage, repository);
         Assert.Contains("Layers compressed: 1.", changed.Output);
         Assert.Matches(@"Layers: 1 built, 0 from the local layer cache, [1-9]\d* found in the destination's image", changed.Output);
-        Assert.Equal(2, BlobUploads(server, mark, repository).Count); // the app layer and the config
+        Assert.Equal(2, ImageBlobUploads(server, mark, repository, changed).Count); // the app layer and the config (and the new provenance, not counted)
         Assert.NotEqual(first, changed.ImageDigest());
         var sources = changed.LayerSources();
         Assert.Equal(1, sources.Count(s => s == "built"));
@@ -92,7 +92,7 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
             l => l.TryGetProperty("foundIn", out JsonElement found) && found.GetString() == $"{server.Host}/{branch}:main");
         var log = server.AccessLog().Skip(mark).ToList();
         Assert.Contains(log, e => e.Method == "POST" && e.Path.Contains(byCommit, StringComparison.Ordinal) && (e.Query ?? "").Contains("mount=", StringComparison.Ordinal) && e.Status == 201);
-        Assert.Equal(2, BlobUploads(server, mark, byCommit).Count); // the app layer and the config
+        Assert.Equal(2, ImageBlobUploads(server, mark, byCommit, job).Count); // the app layer and the config (and the documents attached, not counted)
         Assert.Equal("Hi from a container built without a daemon!", TestImage.RunImage(Pull(server, byCommit + ":abc123", dir["pulled"]))[0]);
 
         // A cache image that does not exist yet (the first build of a branch) is said, not an error.
@@ -221,6 +221,10 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         => Run.Process("git", ["-C", directory, "-c", "user.email=test@example.invalid", "-c", "user.name=test", .. args]).EnsureSuccess("git " + string.Join(' ', args));
 
     // Completed blob uploads into the repository since the mark (the registry's access log).
+    // The image's blob uploads only: not those of the SBOM and provenance attached to it.
+    private static List<AccessLogEntry> ImageBlobUploads(RegistryServer server, int mark, string repository, RunnerResult runner)
+        => BlobUploads(server, mark, repository).Where(e => !PackageFeed.IsDocumentRequest(e, runner.Project)).ToList();
+
     private static List<AccessLogEntry> BlobUploads(RegistryServer server, int mark, string repository) => server.AccessLog().Skip(mark)
         .Where(e => e.Method == "PUT" && e.Path.Contains($"/{repository}/blobs/uploads/", StringComparison.Ordinal) && e.Status == 201).ToList();
 

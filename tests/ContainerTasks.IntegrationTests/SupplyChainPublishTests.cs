@@ -60,7 +60,7 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
         int mark = server.AccessLog().Count;
         string again = Publish(project, server, baseImage, repository, "-v:d");
         Assert.Contains("all there already, nothing sent", again);
-        Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Method is "PUT" or "POST" or "PATCH");
+        Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Path.Contains(repository, StringComparison.Ordinal) && e.Method is "PUT" or "POST" or "PATCH");
         Assert.Equal(sbom, File.ReadAllBytes(file));
     }
 
@@ -144,7 +144,38 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
         // No change: the signatures there verify with the key, so nothing is signed or written again.
         int mark = server.AccessLog().Count;
         Publish(project, server, baseImage, repository, secrets, signing[..2]);
-        Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Method is "PUT" or "POST" or "PATCH");
+        Assert.DoesNotContain(server.AccessLog().Skip(mark), e => e.Path.Contains(repository, StringComparison.Ordinal) && e.Method is "PUT" or "POST" or "PATCH");
+    }
+
+    [Fact]
+    public async Task An_archive_asked_for_its_SBOM_and_provenance_holds_them_as_referrers_in_its_index_and_the_image_stays_selectable_by_tag()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = AppWithPackages(dir);
+
+        // Without a registry nothing is made by default; asked for, the documents go into the archive.
+        string archive = dir["out/app.tar"];
+        feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true", $"-p:ContainerBaseImage={baseImage}",
+            $"-p:ContainerArchiveOutputPath={archive}", "-p:ContainerSbom=true", "-p:ContainerProvenance=true", "-p:ContainerImageTags=1.0"], server.ChildEnvironment)
+            .EnsureSuccess("dotnet publish to an archive");
+        JsonElement image = PackageFeed.ImageJson(project);
+        Directory.CreateDirectory(dir["layout"]);
+        Run.Checked("tar", "-xf", archive, "-C", dir["layout"]);
+        JsonNode index = JsonNode.Parse(File.ReadAllText(dir["layout/index.json"]))!;
+        var entries = index["manifests"]!.AsArray().Select(e => e!).ToList();
+        Assert.Equal([null, Spdx, "application/vnd.in-toto+json"], entries.Select(e => e["artifactType"]?.GetValue<string>()));
+        foreach (JsonNode entry in entries.Skip(1))
+        {
+            string hex = entry["digest"]!.GetValue<string>()["sha256:".Length..];
+            JsonNode manifest = JsonNode.Parse(File.ReadAllText(dir[$"layout/blobs/sha256/{hex}"]))!;
+            Assert.Equal(image.GetProperty("digest").GetString(), manifest["subject"]!["digest"]!.GetValue<string>());
+            Assert.True(File.Exists(dir[$"layout/blobs/sha256/{manifest["layers"]![0]!["digest"]!.GetValue<string>()["sha256:".Length..]}"]));
+        }
+        Assert.All(image.GetProperty("artifacts").EnumerateArray(), a => Assert.NotNull(a.GetProperty("referrer").GetString()));
+        string inspected = Run.Checked("skopeo", "inspect", "--raw", $"oci:{dir["layout"]}:1.0");
+        Assert.Equal(image.GetProperty("digest").GetString(), "sha256:" + Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(inspected))).ToLowerInvariant());
     }
 
     // A binary log's text: gzip-compressed records whose strings are UTF-8.

@@ -5,10 +5,11 @@ namespace ContainerTasks.Building;
 /// <summary>What a build delivers: one built image, or several platform images under an index.</summary>
 internal sealed class ImageSet : IImageSet
 {
-    private ImageSet(IReadOnlyList<BuiltImage> images, BuiltIndex? index)
+    private ImageSet(IReadOnlyList<BuiltImage> images, BuiltIndex? index, IReadOnlyList<AttachedManifest>? attached = null)
     {
         Images = images;
         Index = index;
+        Attached = attached ?? [];
     }
 
     /// <summary>The images.</summary>
@@ -18,6 +19,12 @@ internal sealed class ImageSet : IImageSet
     public BuiltIndex? Index { get; }
 
     IReadOnlyList<IImage> IImageSet.Images => Images;
+
+    /// <inheritdoc />
+    public IReadOnlyList<AttachedManifest> Attached { get; }
+
+    /// <summary>The same images with <paramref name="attached"/> held next to them (by an archive or layout).</summary>
+    public ImageSet WithAttached(IReadOnlyList<AttachedManifest> attached) => new(Images, Index, attached);
 
     /// <summary>What a tag points at: the index, or the single image (with its platform).</summary>
     public Descriptor Root => Index?.Descriptor ?? Images[0].Descriptor;
@@ -38,6 +45,10 @@ internal sealed class ImageSet : IImageSet
         if (Index is not null && descriptor.Digest == Index.Digest)
         {
             return Task.FromResult<Stream>(new MemoryStream(Index.Bytes, writable: false));
+        }
+        if (Attached.SelectMany(a => a.Blobs).FirstOrDefault(b => b.Descriptor.Digest == descriptor.Digest) is { } attached)
+        {
+            return Task.FromResult<Stream>(new MemoryStream(attached.Bytes, writable: false));
         }
         BuiltImage owner = Images.FirstOrDefault(i => i.ManifestDigest == descriptor.Digest || i.Manifest.Config.Digest == descriptor.Digest
             || i.Manifest.Layers.Any(l => l.Digest == descriptor.Digest)) ?? Images[0];

@@ -15,6 +15,9 @@ internal interface IImageSet : IBlobReader
     /// <summary>What a tag points at: the index, or the single image (with its platform).</summary>
     Descriptor Root => Index?.Descriptor ?? Images[0].Descriptor;
 
+    /// <summary>Manifests about the images that an archive or layout holds next to them (SBOMs, provenance); none unless attached.</summary>
+    IReadOnlyList<AttachedManifest> Attached => [];
+
     /// <summary>The layers and configs of every image, each once: what a push uploads before the manifests.
     /// Foreign (non-distributable) base layers are left out: they are never copied or uploaded.</summary>
     IEnumerable<Descriptor> ContentBlobs
@@ -24,7 +27,7 @@ internal interface IImageSet : IBlobReader
                 .Append(image.Manifest.Config))
             .DistinctBy(d => d.Digest);
 
-    /// <summary>Every blob an output holds: the content blobs, each image's manifest, then the index; each once.</summary>
+    /// <summary>Every blob an output holds: the content blobs, each image's manifest, the index, then what is attached; each once.</summary>
     IEnumerable<Descriptor> AllBlobs
     {
         get
@@ -34,7 +37,7 @@ internal interface IImageSet : IBlobReader
             {
                 all = all.Append(Index.Descriptor);
             }
-            return all.DistinctBy(d => d.Digest);
+            return all.Concat(Attached.SelectMany(a => a.Blobs).Select(b => b.Descriptor)).DistinctBy(d => d.Digest);
         }
     }
 

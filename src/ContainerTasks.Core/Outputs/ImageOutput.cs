@@ -53,7 +53,7 @@ public static class ImageOutput
         return (kind.Value, path);
     }
 
-    /// <summary>The index.json entries for an image: one per name, each with the tag as ref.name and the full name.</summary>
+    /// <summary>The index.json entries for an image: one per name, each with the tag as ref.name and the full name; then what is attached.</summary>
     internal static List<Descriptor> IndexEntries(IImageSet images, IReadOnlyList<ImageReference> names)
     {
         var entries = new List<Descriptor>();
@@ -70,6 +70,7 @@ public static class ImageOutput
             }
             entries.Add(images.Root with { Annotations = annotations.Count == 0 ? null : annotations });
         }
+        entries.AddRange(images.Attached.Select(a => a.Entry));
         return entries;
     }
 

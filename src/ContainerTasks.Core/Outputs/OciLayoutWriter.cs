@@ -44,9 +44,10 @@ internal static class OciLayoutWriter
                     $"'{indexPath}' is not a regular file of at most {Sources.ArchiveReader.MetadataLimit / (1024 * 1024)} MiB; refusing to write into that layout. Choose a new folder.");
                 ImageIndex existing = ImageIndex.Parse(current, MediaTypes.OciIndex);
                 var newRefs = names.Where(n => n.Tag is not null).Select(n => n.Tag).ToHashSet(StringComparer.Ordinal);
+                var attached = image.Attached.Select(a => a.Entry.Digest).ToHashSet();
                 entries.AddRange(existing.Manifests.Where(m =>
                     !(m.Annotations is { } a && a.TryGetValue(Sources.LayoutResolver.RefNameAnnotation, out string? r) && newRefs.Contains(r))
-                    && !(names.Count == 0 && m.Digest == image.Root.Digest)));
+                    && !(names.Count == 0 && m.Digest == image.Root.Digest) && !attached.Contains(m.Digest)));
             }
             entries.AddRange(ImageOutput.IndexEntries(image, names));
             byte[] index = new ImageIndex(MediaTypes.OciIndex, entries).ToBytes();

@@ -28,6 +28,11 @@ public static class ContainerBuilder
         {
             images = await step.RunAsync(images, cancellationToken).ConfigureAwait(false);
         }
+        IReadOnlyList<ImageArtifact> documents = SupplyChain.Documents(run, built, images, destination);
+        if (destination.HoldsArtifacts)
+        {
+            images = images.WithAttached(SupplyChain.Manifests(documents));
+        }
         Delivery delivery = await destination.WriteAsync(images, cancellationToken).ConfigureAwait(false);
         foreach (IDeliveredImageStep step in destination.StepsAfter)
         {
@@ -39,7 +44,7 @@ public static class ContainerBuilder
             log.Progress($"Image index {index.Digest} for {string.Join(", ", delivery.Images.Images.Select(i => i.Platform))}.");
         }
         run.Timer.Mark(destination.Phase);
-        IReadOnlyList<ArtifactResult> artifacts = await SupplyChain.RunAsync(run, built, delivery, destination, signingKey, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ArtifactResult> artifacts = await SupplyChain.AttachAsync(run, built, delivery, destination, documents, signingKey, cancellationToken).ConfigureAwait(false);
         KeepCacheInBounds(run);
         return BuildResults.From(run, built, delivery, artifacts);
     }

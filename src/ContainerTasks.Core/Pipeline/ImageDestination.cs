@@ -29,6 +29,9 @@ internal abstract class ImageDestination
     /// <summary>True when this destination carries documents attached to the image (then they are made unless switched off).</summary>
     public virtual bool CarriesArtifacts => false;
 
+    /// <summary>True when the documents go into what <see cref="WriteAsync"/> writes (an archive's or layout's <c>index.json</c>) rather than after it.</summary>
+    public virtual bool HoldsArtifacts => false;
+
     /// <summary>
     /// Attaches documents about the written image (SBOMs, provenance) as OCI referrers; one result per artifact, in order,
     /// null for each this destination cannot carry.

@@ -18,21 +18,50 @@ internal static class SupplyChain
     public static SigningKey? LoadSigningKey(ContainerBuildRequest request)
         => request.Supply?.SigningKey is { } spec ? SigningKey.Load(spec, request.Supply.SigningKeyPassword, request.EnvironmentSnapshot) : null;
 
-    /// <summary>Makes, attaches and signs what the request asks for; nothing without <see cref="ContainerBuildRequest.Supply"/>.</summary>
-    public static async Task<IReadOnlyList<ArtifactResult>> RunAsync(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery, ImageDestination destination,
-        SigningKey? key, CancellationToken cancellationToken)
+    /// <summary>The documents the request asks for about <paramref name="images"/> (final: after the steps that change them); none without <see cref="ContainerBuildRequest.Supply"/>.</summary>
+    public static IReadOnlyList<ImageArtifact> Documents(BuildRun run, IReadOnlyList<PlatformBuild> built, IImageSet images, ImageDestination destination)
     {
-        List<ImageArtifact> artifacts = Artifacts(run, built, delivery.Images, destination);
-        var results = new List<ArtifactResult>();
-        if (artifacts.Count > 0)
+        if (run.Request.Supply is not { } supply)
         {
-            IReadOnlyList<AttachedReferrer?> attached = await destination.AttachAsync(artifacts, cancellationToken).ConfigureAwait(false);
-            results.AddRange(artifacts.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
-                a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }));
+            return [];
         }
+        var artifacts = new List<ImageArtifact>();
+        if (supply.Sbom ?? destination.CarriesArtifacts)
+        {
+            bool several = images.Images.Count > 1;
+            artifacts.AddRange(built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)));
+        }
+        if (supply.Provenance ?? destination.CarriesArtifacts)
+        {
+            var bases = built.Select(b => BaseOf(run, b.Base)).OfType<SbomBaseImage>().ToList();
+            artifacts.Add(ProvenanceArtifact.For(run, supply, images, bases, ToolVersion));
+        }
+        return artifacts;
+    }
+
+    /// <summary>The documents as manifests an archive or layout holds next to the image.</summary>
+    public static IReadOnlyList<AttachedManifest> Manifests(IReadOnlyList<ImageArtifact> documents) => documents.Select(d =>
+    {
+        ArtifactManifest manifest = ArtifactManifest.For(d.Content, d.Subject);
+        return new AttachedManifest(manifest.ReferrerEntry, [new AttachedBlob(manifest.Descriptor, manifest.Bytes),
+            new AttachedBlob(ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig), new AttachedBlob(manifest.Blob, d.Content.Content)]);
+    }).ToList();
+
+    /// <summary>
+    /// Attaches the documents after the image was written (a registry), or reports them held by it (an archive, a layout),
+    /// and signs the image when given a key.
+    /// </summary>
+    public static async Task<IReadOnlyList<ArtifactResult>> AttachAsync(BuildRun run, IReadOnlyList<PlatformBuild> built, Delivery delivery, ImageDestination destination,
+        IReadOnlyList<ImageArtifact> documents, SigningKey? key, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<AttachedReferrer?> attached = destination.HoldsArtifacts
+            ? documents.Select(d => (AttachedReferrer?)new AttachedReferrer(ArtifactManifest.For(d.Content, d.Subject).Descriptor, false, true)).ToList()
+            : await AttachOrWarnAsync(run, destination, documents, cancellationToken).ConfigureAwait(false);
+        var results = documents.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
+            a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }).ToList();
         if (key is not null)
         {
-            results.AddRange(await SignAsync(run, built, delivery, artifacts, destination, key, cancellationToken).ConfigureAwait(false));
+            results.AddRange(await SignAsync(run, built, delivery, documents, destination, key, cancellationToken).ConfigureAwait(false));
         }
         if (results.Count > 0)
         {
@@ -40,6 +69,23 @@ internal static class SupplyChain
             run.Timer.Mark("supply chain");
         }
         return results;
+    }
+
+    // Made by default rather than asked for, documents a registry refuses (an old registry, immutable sha256-* tags) do not
+    // fail a publish whose image is pushed already: a warning, and the files next to image.json.
+    private static async Task<IReadOnlyList<AttachedReferrer?>> AttachOrWarnAsync(BuildRun run, ImageDestination destination, IReadOnlyList<ImageArtifact> documents,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await destination.AttachAsync(documents, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerTasksException e) when (documents.Count > 0 && run.Request.Supply is { Sbom: not true, Provenance: not true })
+        {
+            run.Log.Warning(ErrorCodes.DocumentsNotAttached, $"The image is pushed, but its SBOM and provenance could not be attached to it: {e.Message} "
+                + "They are written next to image.json. Set ContainerSbom and ContainerProvenance to false to stop making them, or to true to make this an error.");
+            return new AttachedReferrer?[documents.Count];
+        }
     }
 
     // The image (its index, and each platform image under it) signed as cosign signs, and its provenance attested.
@@ -70,26 +116,6 @@ internal static class SupplyChain
         });
     }
 
-    private static List<ImageArtifact> Artifacts(BuildRun run, IReadOnlyList<PlatformBuild> built, IImageSet images, ImageDestination destination)
-    {
-        if (run.Request.Supply is not { } supply)
-        {
-            return [];
-        }
-        var artifacts = new List<ImageArtifact>();
-        if (supply.Sbom ?? destination.CarriesArtifacts)
-        {
-            bool several = images.Images.Count > 1;
-            artifacts.AddRange(built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)));
-        }
-        if (supply.Provenance ?? destination.CarriesArtifacts)
-        {
-            var bases = built.Select(b => BaseOf(run, b.Base)).OfType<SbomBaseImage>().ToList();
-            artifacts.Add(ProvenanceArtifact.For(run, supply, images, bases, ToolVersion));
-        }
-        return artifacts;
-    }
-
     private static ImageArtifact Sbom(BuildRun run, SupplyChainRequest supply, PlatformBuild build, IImage image, bool several)
     {
         string? rid = build.Input.AssetsRuntimeIdentifier;
@@ -105,7 +131,7 @@ internal static class SupplyChain
             File.Exists(runtimeConfig) ? RuntimeFrameworks.Read(runtimeConfig) : [], BaseOf(run, build.Base), run.Time, ToolVersion);
         bool spdx = supply.SbomFormat == SbomFormat.Spdx;
         string type = spdx ? SbomMediaTypes.Spdx : SbomMediaTypes.CycloneDx;
-        string file = $"sbom{(several ? "." + build.Input.RuntimeIdentifier : "")}.{(spdx ? "spdx" : "cdx")}.json";
+        string file = $"sbom{(several ? "." + FileNamePart(build.Input.RuntimeIdentifier) : "")}.{(spdx ? "spdx" : "cdx")}.json";
         var content = new ReferrerArtifact(type, type, spdx ? SpdxWriter.Write(inputs) : CycloneDxWriter.Write(inputs))
         {
             BlobAnnotations = new Dictionary<string, string> { ["org.opencontainers.image.title"] = file },
@@ -113,6 +139,9 @@ internal static class SupplyChain
         };
         return new ImageArtifact(ArtifactKinds.Sbom, file, build.Input.RuntimeIdentifier, image.Descriptor, content);
     }
+
+    // A runtime identifier as part of a file name: only the characters runtime identifiers have, never a path separator.
+    private static string FileNamePart(string rid) => new string(rid.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_').ToArray()).Replace("..", "__");
 
     // The base by the name it was given and the digest of the platform manifest used; null for scratch.
     private static SbomBaseImage? BaseOf(BuildRun run, SourceImage source)

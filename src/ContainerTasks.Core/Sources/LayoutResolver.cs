@@ -85,12 +85,14 @@ internal sealed class LayoutResolver
         }
         if (reference is null)
         {
-            if (index.Manifests.Count == 1)
+            // Artifacts about an image (SBOMs, provenance) are listed beside it: they are not images to choose from.
+            var images = index.Manifests.Where(m => m.ArtifactType is null).ToList();
+            if (images.Count == 1)
             {
-                return index.Manifests[0];
+                return images[0];
             }
             throw new ContainerTasksException(ErrorCodes.ImageNotInSource,
-                $"{_name} holds {index.Manifests.Count} images; name one ({Names(index)}), e.g. {_name}:{FirstName(index)}.");
+                $"{_name} holds {images.Count} images; name one ({Names(index)}), e.g. {_name}:{FirstName(index)}.");
         }
         if (Digest.TryParse(reference, out Digest digest))
         {

@@ -103,6 +103,23 @@ public sealed class PackageFeed : IDisposable
         return System.Text.Json.JsonDocument.Parse(File.ReadAllText(file)).RootElement.Clone();
     }
 
+    /// <summary>
+    /// True for a request of the last publish of <paramref name="project"/> that attached its SBOM or provenance rather than
+    /// pushed its image: the upload of a document listed in image.json (or of the empty config), the PUT of an artifact
+    /// manifest (by digest) or of a referrers tag (<c>sha256-…</c>). Tests about layers count the image's requests only.
+    /// </summary>
+    public static bool IsDocumentRequest(Registries.AccessLogEntry entry, string project)
+    {
+        if (entry.Path.Contains("/manifests/sha256", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        var documents = ImageJson(project).GetProperty("artifacts").EnumerateArray().Select(a => a.TryGetProperty("digest", out var d) ? d.GetString() : null)
+            .OfType<string>().Append("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+        string query = Uri.UnescapeDataString(entry.Query ?? "");
+        return documents.Any(d => query.Contains("digest=" + d, StringComparison.Ordinal));
+    }
+
     /// <summary>Runs <c>dotnet ARGS</c> for a project with the run's environment.</summary>
     public ProcessResult Dotnet(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null)
     {

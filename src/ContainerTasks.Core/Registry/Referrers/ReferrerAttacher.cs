@@ -13,7 +13,7 @@ internal sealed record AttachedReferrer(Descriptor Manifest, bool ThroughReferre
 /// digest. A registry with the referrers API lists them from there; for any other the <c>sha256-HEX</c> tag's index is
 /// updated by read-modify-write, which keeps every other entry and is tried again (bounded, with jitter) until a re-read
 /// shows our entries, so two builds attaching at once both end up listed. What is listed already is not sent again: a
-/// build that changed nothing asks one question (the tag's index) on a registry without the API.
+/// build that changed nothing asks the referrers API and, on a registry without it (a 404), the tag's index.
 /// </summary>
 internal sealed class ReferrerAttacher(RegistryClient client)
 {
@@ -30,11 +30,11 @@ internal sealed class ReferrerAttacher(RegistryClient client)
     {
         List<ArtifactManifest> manifests = artifacts.Select(a => ArtifactManifest.For(a, subject)).ToList();
         string tag = ReferrersTagIndex.TagFor(subject.Digest);
-        FetchedManifest? tagIndex = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+        // The API when the registry has it (the spec's order); else the tag's index, read once and kept as the first round's base.
+        IReadOnlyList<Descriptor>? api = await ReferrerList.FromApiAsync(client, repository, subject.Digest, null, cancellationToken).ConfigureAwait(false);
+        FetchedManifest? tagIndex = api is null ? await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false) : null;
+        HashSet<Digest> inApi = [.. (api ?? []).Select(d => d.Digest)];
         HashSet<Digest> inTag = ListedIn(tagIndex, Where(repository, tag));
-        HashSet<Digest> inApi = manifests.All(m => inTag.Contains(m.Descriptor.Digest))
-            ? []
-            : [.. (await ReferrerList.FromApiAsync(client, repository, subject.Digest, null, cancellationToken).ConfigureAwait(false) ?? []).Select(d => d.Digest)];
         var results = new AttachedReferrer?[manifests.Count];
         var needTag = new List<ArtifactManifest>();
         bool emptyChecked = false;
@@ -62,6 +62,8 @@ internal sealed class ReferrerAttacher(RegistryClient client)
         }
         if (needTag.Count > 0)
         {
+            // A registry with the API that still did not answer with OCI-Subject: its tag's index was not read yet.
+            tagIndex = api is null ? tagIndex : await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
             await AddToTagIndexAsync(repository, tag, tagIndex, needTag.Select(m => m.ReferrerEntry).ToList(), cancellationToken).ConfigureAwait(false);
         }
         return results.Select(r => r!).ToList();

@@ -16,6 +16,9 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
 {
     // HEAD, a loose ref, .git and commondir are a line each; a larger file is not git's.
     private const int SmallFileLimit = 4096;
+
+    // packed-refs and config of a large repository are a few MiB; past this they are not read (no source then).
+    private const long ListFileLimit = 64L * 1024 * 1024;
     private const int ConfigLimit = 1024 * 1024;
     private const int SymbolicRefDepth = 5;
 
@@ -93,7 +96,7 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
         {
             return null;
         }
-        foreach (string line in File.ReadLines(file))
+        foreach (string line in Lines(file, ListFileLimit))
         {
             int space = line.IndexOf(' ');
             if (space > 0 && line[0] is not ('#' or '^') && line.AsSpan(space + 1).TrimEnd().SequenceEqual(name))
@@ -120,7 +123,7 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
             return null;
         }
         bool inOrigin = false;
-        foreach (string raw in File.ReadLines(configFile))
+        foreach (string raw in Lines(configFile, ConfigLimit))
         {
             string line = raw.Trim();
             if (line.StartsWith('['))
@@ -145,11 +148,23 @@ internal sealed record GitCheckout(string Root, string? OriginUrl, string? Commi
 
     private static string? ReadSmall(string file)
     {
-        if (!File.Exists(file) || new FileInfo(file).Length > SmallFileLimit)
+        string? text = ReadRegular(file, SmallFileLimit)?.Trim();
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    // Only a regular file, read to a bound: a HEAD linked to a device or a FIFO must neither hang nor fill memory.
+    private static string? ReadRegular(string file, long limit)
+    {
+        try
+        {
+            return FileSystem.RegularFile.TryReadAll(file, limit) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
-        string text = File.ReadAllText(file, Encoding.UTF8).Trim();
-        return text.Length == 0 ? null : text;
     }
+
+    private static IEnumerable<string> Lines(string file, long limit)
+        => ReadRegular(file, limit)?.Split('\n').Select(l => l.TrimEnd('\r')) ?? [];
 }

@@ -10,8 +10,8 @@ internal sealed record BundleCheck(bool Verified, string Reason)
     /// <summary>A bundle that verified.</summary>
     public static readonly BundleCheck Valid = new(true, "");
 
-    /// <summary>A bundle that did not, and why.</summary>
-    public static BundleCheck Invalid(string reason) => new(false, reason);
+    /// <summary>A bundle that did not, and why (the registry's words in it without control characters: one reason, one line).</summary>
+    public static BundleCheck Invalid(string reason) => new(false, new string(reason.Select(c => char.IsControl(c) ? ' ' : c).ToArray()));
 }
 
 /// <summary>
@@ -20,11 +20,19 @@ internal sealed record BundleCheck(bool Verified, string Reason)
 /// subject. The key hint is not compared with the key (it is unauthenticated; verifiers look a key up by it at most), but
 /// a DSSE keyid and the hint, both given, must be the same (sigstore/protobuf-specs, <c>Bundle.verification_material</c>).
 /// </summary>
-internal sealed class BundleVerifier(VerificationKey key)
+/// <param name="key">The public key.</param>
+/// <param name="predicateType">
+/// The statement's predicate type a DSSE bundle must have (<see cref="InTotoStatement.CosignSignPredicateType"/> for an
+/// image's signature, as cosign requires: an attestation about the image is not its signature); null for any. A message
+/// signature, which cosign does not take as an image's signature, passes only with null.
+/// </param>
+internal sealed class BundleVerifier(VerificationKey key, string? predicateType = null)
 {
     /// <summary>Checks <paramref name="bundle"/> for the image <paramref name="image"/>.</summary>
     public BundleCheck Check(SigstoreBundle bundle, Digest image) => bundle.Content switch
     {
+        MessageSignature when predicateType is not null
+            => BundleCheck.Invalid("it is a message signature, which signs a file's bytes, not an image (cosign signs images with DSSE)"),
         MessageSignature m when image.Algorithm != "sha256" || !Convert.FromHexString(image.Hex).AsSpan().SequenceEqual(m.Sha256)
             => BundleCheck.Invalid($"its message signature is over {Describe(m.Sha256)}, not {image}"),
         MessageSignature m => key.VerifiesHash(m.Sha256, m.Signature) ? BundleCheck.Valid
@@ -35,8 +43,11 @@ internal sealed class BundleVerifier(VerificationKey key)
             => BundleCheck.Invalid($"its DSSE payload type is '{d.PayloadType}', not {Dsse.InTotoPayloadType}"),
         DsseEnvelope d when !key.VerifiesData(Dsse.Pae(d.PayloadType, d.Payload), d.Signature)
             => BundleCheck.Invalid("its DSSE signature does not verify with this key"),
-        DsseEnvelope d => InTotoStatement.HasSubject(d.Payload, image) ? BundleCheck.Valid
-            : BundleCheck.Invalid($"its in-toto statement does not name {image} as a subject"),
+        DsseEnvelope d when !InTotoStatement.HasSubject(d.Payload, image)
+            => BundleCheck.Invalid($"its in-toto statement does not name {image} as a subject"),
+        DsseEnvelope d when predicateType is not null && InTotoStatement.PredicateType(d.Payload) != predicateType
+            => BundleCheck.Invalid($"it is an attestation ({InTotoStatement.PredicateType(d.Payload) ?? "no predicate type"}), not a signature of the image ({predicateType})"),
+        DsseEnvelope => BundleCheck.Valid,
         _ => BundleCheck.Invalid("it holds no signature this tool reads"),
     };
 

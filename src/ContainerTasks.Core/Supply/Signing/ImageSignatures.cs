@@ -28,14 +28,15 @@ public static class ImageSignatures
     /// is checked as the index, not its images) against the <c>PUBLIC KEY</c> PEM <paramref name="publicKeyPem"/>.
     /// </summary>
     public static async Task<SignatureReport> VerifyAsync(string reference, string publicKeyPem, IReadOnlyDictionary<string, string> environment,
-        Action<string>? log, CancellationToken cancellationToken)
+        Action<string>? log, CancellationToken cancellationToken, bool attestations = false)
     {
         using VerificationKey key = VerificationKey.FromPem(publicKeyPem);
         ImageReference image = ImageReference.Parse(reference);
         using var session = new RegistrySession(environment, image.Registry, null, log);
         RegistryClient client = session.Client(image.Registry, image.Repository, RegistryRole.Pull);
         Digest subject = image.Digest ?? await ImageReferrers.ResolveAsync(client, image, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<AttachedBundle> bundles = await SignatureReferrers.CheckAllAsync(client, image.Repository, subject, new BundleVerifier(key), cancellationToken)
+        IReadOnlyList<AttachedBundle> bundles = await SignatureReferrers.CheckAllAsync(client, image.Repository, subject,
+            new BundleVerifier(key, attestations ? null : InTotoStatement.CosignSignPredicateType), cancellationToken)
             .ConfigureAwait(false);
         return new SignatureReport(subject.ToString(), bundles.Select(b => new SignatureResult(b.Referrer.ToString(), b.Check.Verified, b.Check.Reason)).ToList());
     }
@@ -53,10 +54,14 @@ public static class ImageSignatures
         ImageReference image = ImageReference.Parse(reference);
         using var session = new RegistrySession(environment, image.Registry, null, log);
         RegistryClient client = session.Client(image.Registry, image.Repository, RegistryRole.Push);
-        Digest digest = image.Digest ?? await ImageReferrers.ResolveAsync(client, image, cancellationToken).ConfigureAwait(false);
-        Descriptor subject = await client.HeadManifestAsync(image.Repository, digest.ToString(), cancellationToken).ConfigureAwait(false) is { MediaType.Length: > 0 } head
-            ? head with { Digest = digest }
-            : throw new ContainerTasksException(ErrorCodes.ImageNotFound, $"{image.Registry}/{image.Repository}@{digest} does not exist.");
+        // What is signed is the digest of the bytes read, never a digest the registry names in a header.
+        var (bytes, contentType) = await client.GetManifestAsync(image.Repository, image.ManifestReference, cancellationToken).ConfigureAwait(false);
+        Digest digest = Digest.Sha256(bytes);
+        if (image.Digest is { } asked && asked != digest)
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryDigestMismatch, $"{image.Registry}/{image.Repository} sent a manifest whose digest is {digest}, not {asked}; nothing was signed.");
+        }
+        var subject = new Descriptor(contentType is { Length: > 0 } type ? type : MediaTypes.OciManifest, digest, bytes.Length);
         SignedImage signed = await ImageSigner.SignOnceAsync(client, image.Repository, subject, key,
             Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")), cancellationToken).ConfigureAwait(false);
         if (!signed.Changed)

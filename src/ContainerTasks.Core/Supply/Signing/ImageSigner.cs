@@ -37,7 +37,7 @@ internal static class ImageSigner
     {
         using VerificationKey publicKey = key.VerificationKey;
         AttachedBundle? there = await SignatureReferrers.FindVerifiedAsync(client, repository, subject.Digest, new BundleVerifier(publicKey),
-            b => b.Content is DsseEnvelope d && d.Payload.AsSpan().SequenceEqual(statement), cancellationToken).ConfigureAwait(false);
+            b => b.Content is DsseEnvelope d && d.Payload.AsSpan().SequenceEqual(statement), InTotoStatement.PredicateType(statement), cancellationToken).ConfigureAwait(false);
         if (there is not null)
         {
             return new SignedImage(there.Referrer, Changed: false);

@@ -19,13 +19,21 @@ internal static class SignatureReferrers
     /// <summary>A bundle larger than this is not read (a referrer is anyone's to push).</summary>
     public const long MaxBundleBytes = 4 * 1024 * 1024;
 
-    /// <summary>Each bundle attached to <paramref name="subject"/>, checked with <paramref name="verifier"/>.</summary>
+    /// <summary>Bundles checked at most for one image: anyone who can push can attach more, and each is fetched.</summary>
+    public const int MaxBundlesChecked = 64;
+
+    /// <summary>
+    /// Each bundle attached to <paramref name="subject"/> (the last <see cref="MaxBundlesChecked"/>), checked with
+    /// <paramref name="verifier"/>; with <paramref name="predicateType"/>, only those annotated with it are fetched.
+    /// </summary>
     public static async Task<IReadOnlyList<AttachedBundle>> CheckAllAsync(RegistryClient client, string repository, Digest subject, BundleVerifier verifier,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? predicateType = null)
     {
         var checks = new List<AttachedBundle>();
         IReadOnlyList<Descriptor> referrers = await ReferrerList.ListReferrersAsync(client, repository, subject, null, cancellationToken).ConfigureAwait(false);
-        foreach (Descriptor referrer in referrers.Where(r => r.ArtifactType?.StartsWith(BundleMediaTypePrefix, StringComparison.Ordinal) == true))
+        var bundles = referrers.Where(r => r.ArtifactType?.StartsWith(BundleMediaTypePrefix, StringComparison.Ordinal) == true
+            && (predicateType is null || r.Annotations?.GetValueOrDefault(BundleSigner.PredicateTypeAnnotation) == predicateType)).TakeLast(MaxBundlesChecked);
+        foreach (Descriptor referrer in bundles)
         {
             checks.Add(await CheckAsync(client, repository, referrer.Digest, subject, verifier, cancellationToken).ConfigureAwait(false));
         }
@@ -38,9 +46,9 @@ internal static class SignatureReferrers
     /// so an image that is signed already is not signed again (ECDSA signatures differ each time).
     /// </summary>
     public static async Task<AttachedBundle?> FindVerifiedAsync(RegistryClient client, string repository, Digest subject, BundleVerifier verifier,
-        Func<SigstoreBundle, bool> wanted, CancellationToken cancellationToken)
+        Func<SigstoreBundle, bool> wanted, string? predicateType, CancellationToken cancellationToken)
     {
-        IReadOnlyList<AttachedBundle> all = await CheckAllAsync(client, repository, subject, verifier, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<AttachedBundle> all = await CheckAllAsync(client, repository, subject, verifier, cancellationToken, predicateType).ConfigureAwait(false);
         return all.FirstOrDefault(b => b.Check.Verified && wanted(b.Bundle!));
     }
 
