@@ -15,8 +15,8 @@ namespace ContainerTasks.Cli;
 /// ctimage build --from SOURCE --to DEST [options]   assemble an image from a base and folders
 /// ctimage layer --out FILE --layer DIR:PATH ...     write one layer blob and print its digests
 /// ctimage referrers REF [--artifact-type T] [--json] list what is attached to an image (OCI 1.1 referrers)
-/// ctimage verify REF --key PUB.pem [--json]          check an image's Sigstore signatures against a public key
-/// ctimage sign REF --key KEY.pem [--password P]      sign an image with a key (a Sigstore bundle, as cosign 3)
+/// ctimage verify REF --key PUB.pem [--attestations] [--json]   check an image's Sigstore signatures against a public key
+/// ctimage sign REF --key KEY.pem [--password env:NAME]         sign an image with a key (a Sigstore bundle, as cosign 3)
 /// </summary>
 public static class Program
 {
@@ -25,8 +25,8 @@ public static class Program
           ctimage build --from SOURCE --to DEST [options]
           ctimage layer --out FILE --layer HOSTDIR:IMAGEDIR [--layer ...] [--executable PATH] [--level fastest|optimal|smallest|none]
           ctimage referrers REGISTRY/REPO[:TAG|@DIGEST] [--artifact-type TYPE] [--json]
-          ctimage verify REGISTRY/REPO[:TAG|@DIGEST] --key PUBLIC.pem [--json]
-          ctimage sign REGISTRY/REPO[:TAG|@DIGEST] --key KEY.pem|env:NAME [--password PASSWORD|env:NAME]
+          ctimage verify REGISTRY/REPO[:TAG|@DIGEST] --key PUBLIC.pem [--attestations] [--json]
+          ctimage sign REGISTRY/REPO[:TAG|@DIGEST] --key KEY.pem|env:NAME [--password env:NAME]
 
         SOURCE: docker://REGISTRY/REPO:TAG | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
         DEST:   docker://REGISTRY/REPO:TAG (push) | oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
@@ -131,7 +131,7 @@ public static class Program
     {
         try
         {
-            return command == "verify" ? await VerifyCommand.VerifyAsync(args, cancellationToken) : await VerifyCommand.SignAsync(args, cancellationToken);
+            return command == "verify" ? await SignatureCommands.VerifyAsync(args, cancellationToken) : await SignatureCommands.SignAsync(args, cancellationToken);
         }
         catch (ArgumentException e)
         {

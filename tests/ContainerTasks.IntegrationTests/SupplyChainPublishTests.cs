@@ -65,15 +65,21 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
     }
 
     [Fact]
-    public async Task Two_platforms_get_one_SBOM_each_on_their_own_manifest_and_switched_off_none_is_made()
+    public async Task Two_platforms_get_one_SBOM_each_on_their_own_manifest_a_key_file_signs_the_index_and_each_platform_and_switched_off_none_is_made()
     {
         RegistryServer server = http.Server;
         string baseImage = await RuntimeBases.GetTwoPlatformAsync(server, bases);
         using var dir = new TempDirectory();
         string project = AppWithPackages(dir, "<RuntimeIdentifiers>linux-x64;linux-arm64</RuntimeIdentifiers>");
         string repository = RegistryServer.NewRepository("sbom-multi");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Directory.CreateDirectory(dir["app/keys"]);
+        File.WriteAllText(dir["app/keys/signing.pem"], key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(dir["signing.pub"], key.ExportSubjectPublicKeyInfoPem());
 
-        Publish(project, server, baseImage, repository, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerSbomFormat=CycloneDX");
+        // The key as a path relative to the project, as a project file would name it.
+        Publish(project, server, baseImage, repository, "-p:ContainerRuntimeIdentifiers=linux-x64%3Blinux-arm64", "-p:ContainerSbomFormat=CycloneDX",
+            "-p:ContainerSigningKey=keys/signing.pem");
         JsonElement image = PackageFeed.ImageJson(project);
         var artifacts = image.GetProperty("artifacts").EnumerateArray().Where(a => a.GetProperty("kind").GetString() == "sbom").ToList();
         var platforms = image.GetProperty("platforms").EnumerateArray().ToList();
@@ -85,8 +91,16 @@ public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, 
         foreach (JsonElement platform in platforms)
         {
             JsonNode index = await GetManifestAsync(server, repository, "sha256-" + platform.GetProperty("digest").GetString()!["sha256:".Length..]);
-            Assert.Equal("application/vnd.cyclonedx+json", Assert.Single(index["manifests"]!.AsArray())!["artifactType"]!.GetValue<string>());
+            Assert.Equal(["application/vnd.cyclonedx+json", "application/vnd.dev.sigstore.bundle.v0.3+json"],
+                index["manifests"]!.AsArray().Select(m => m!["artifactType"]!.GetValue<string>()));
+            Run.CtImage(["verify", server.Reference($"{repository}@{platform.GetProperty("digest").GetString()}"), "--key", dir["signing.pub"]], server.ChildEnvironment)
+                .EnsureSuccess("ctimage verify of a platform image");
         }
+        // Signed: the index, each platform image, and the provenance attested.
+        var signatures = image.GetProperty("artifacts").EnumerateArray().Where(a => a.GetProperty("kind").GetString() == "signature").ToList();
+        Assert.Equal([image.GetProperty("digest").GetString(), .. platforms.Select(p => p.GetProperty("digest").GetString()), image.GetProperty("digest").GetString()],
+            signatures.Select(a => a.GetProperty("subject").GetString()));
+        Run.CtImage(["verify", server.Reference($"{repository}:latest"), "--key", dir["signing.pub"]], server.ChildEnvironment).EnsureSuccess("ctimage verify of the index");
 
         // Switched off: no document, no referrers tag, and the files of the build before are gone.
         string off = RegistryServer.NewRepository("sbom-off");

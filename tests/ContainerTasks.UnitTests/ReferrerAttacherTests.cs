@@ -39,6 +39,33 @@ public sealed class ReferrerAttacherTests
     }
 
     [Fact]
+    public async Task Of_several_artifacts_one_listed_already_is_not_sent_and_the_others_join_the_tag_index_in_one_write()
+    {
+        var provenance = new ReferrerArtifact("application/vnd.in-toto+json", "application/vnd.in-toto+json", "{\"_type\":\"x\"}"u8.ToArray());
+        ArtifactManifest provenanceManifest = ArtifactManifest.For(provenance, Image);
+        ImageIndex before = ReferrersTagIndex.Empty with { Manifests = [Other, Expected.ReferrerEntry] };
+        ImageIndex after = ReferrersTagIndex.With(before, provenanceManifest.ReferrerEntry)!;
+        int tagPuts = 0;
+        await using var registry = new ScriptedRegistry(r => (r.Method, r.Target) switch
+        {
+            ("PUT", var t) when t.EndsWith(provenanceManifest.Descriptor.Digest.ToString(), StringComparison.Ordinal)
+                => new ScriptedResponse(201, "", ("Docker-Content-Digest", provenanceManifest.Descriptor.Digest.ToString())),
+            _ => Answer(r, Index(tagPuts == 0 ? before : after, null), () => { tagPuts++; return new ScriptedResponse(201, ""); }),
+        });
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), registry.Host, registry.Host);
+
+        var attached = await new ReferrerAttacher(session.Client(registry.Host, "app", RegistryRole.Push)).AttachAllAsync("app", Image, [Sbom, provenance], CancellationToken.None);
+
+        Assert.Equal([false, true], attached.Select(a => a.Changed));
+        Assert.Equal([Expected.Descriptor.Digest, provenanceManifest.Descriptor.Digest], attached.Select(a => a.Manifest.Digest));
+        Assert.Equal(1, tagPuts);
+        Assert.DoesNotContain(registry.Requests, r => r.Method == "PUT" && r.Target.EndsWith(Expected.Descriptor.Digest.ToString(), StringComparison.Ordinal));
+        // The referrers API first (404: none here), then the tag.
+        Assert.StartsWith("/v2/app/referrers/", registry.Requests[0].Target, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_tag_index_that_never_lists_our_entry_after_the_rounds_is_CT3019()
     {
         ImageIndex others = ReferrersTagIndex.Empty with { Manifests = [Other] };

@@ -33,6 +33,7 @@ public static class ContainerBuilder
         {
             images = images.WithAttached(SupplyChain.Manifests(documents));
         }
+        destination.Expect(documents, cancellationToken);
         Delivery delivery = await destination.WriteAsync(images, cancellationToken).ConfigureAwait(false);
         foreach (IDeliveredImageStep step in destination.StepsAfter)
         {

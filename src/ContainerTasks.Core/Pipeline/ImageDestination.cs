@@ -32,6 +32,11 @@ internal abstract class ImageDestination
     /// <summary>True when the documents go into what <see cref="WriteAsync"/> writes (an archive's or layout's <c>index.json</c>) rather than after it.</summary>
     public virtual bool HoldsArtifacts => false;
 
+    /// <summary>Told the documents before <see cref="WriteAsync"/>, so that what needs no image (reading the referrers, uploading blobs) runs alongside it.</summary>
+    public virtual void Expect(IReadOnlyList<ImageArtifact> documents, CancellationToken cancellationToken)
+    {
+    }
+
     /// <summary>
     /// Attaches documents about the written image (SBOMs, provenance) as OCI referrers; one result per artifact, in order,
     /// null for each this destination cannot carry.

@@ -20,6 +20,7 @@ internal sealed class RegistryDestination : ImageDestination
     private readonly StreamingBlobUploads? _streamed;
     private readonly object _gate = new();
     private Task<IReadOnlyDictionary<string, Descriptor?>>? _tags;
+    private Task<AttachPlan[]>? _plans;
 
     public RegistryDestination(BuildRun run, string registry)
     {
@@ -69,13 +70,35 @@ internal sealed class RegistryDestination : ImageDestination
 
     public override bool CarriesArtifacts => true;
 
-    /// <summary>Each image's artifacts at once, the images side by side: one read of what is listed, one update of the list, per image.</summary>
+    /// <summary>Starts reading each image's referrers and uploading the documents' blobs while the image is pushed.</summary>
+    public override void Expect(IReadOnlyList<ImageArtifact> documents, CancellationToken cancellationToken)
+    {
+        if (documents.Count == 0)
+        {
+            return;
+        }
+        var attacher = new ReferrerAttacher(_client);
+        _plans = Task.WhenAll(documents.GroupBy(a => a.Subject.Digest)
+            .Select(g => attacher.PrepareAsync(_run.Request.Repository, g.First().Subject, g.Select(a => a.Content).ToList(), cancellationToken)));
+        // Observed here too: when the push fails first, nothing else awaits it.
+        _plans.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>Each image's artifacts at once, the images side by side: their manifests, then one update of each image's referrers list.</summary>
     public override async Task<IReadOnlyList<AttachedReferrer?>> AttachAsync(IReadOnlyList<ImageArtifact> artifacts, CancellationToken cancellationToken)
     {
+        if (artifacts.Count == 0)
+        {
+            return [];
+        }
         var attacher = new ReferrerAttacher(_client);
+        if (_plans is null)
+        {
+            Expect(artifacts, cancellationToken);
+        }
+        AttachPlan[] plans = await _plans!.ConfigureAwait(false);
+        var attached = await Task.WhenAll(plans.Select(p => attacher.CompleteAsync(p, cancellationToken))).ConfigureAwait(false);
         var groups = artifacts.Select((artifact, i) => (artifact, i)).GroupBy(a => a.artifact.Subject.Digest).ToList();
-        var attached = await Task.WhenAll(groups.Select(g => attacher.AttachAllAsync(_run.Request.Repository, g.First().artifact.Subject,
-            g.Select(a => a.artifact.Content).ToList(), cancellationToken))).ConfigureAwait(false);
         var results = new AttachedReferrer?[artifacts.Count];
         for (int g = 0; g < groups.Count; g++)
         {

@@ -8,6 +8,17 @@ namespace ContainerTasks.Registry.Referrers;
 /// <param name="Changed">False when everything was there already and nothing was written.</param>
 internal sealed record AttachedReferrer(Descriptor Manifest, bool ThroughReferrersApi, bool Changed);
 
+/// <summary>What <see cref="ReferrerAttacher.PrepareAsync"/> found and did for one image, for <see cref="ReferrerAttacher.CompleteAsync"/>.</summary>
+/// <param name="Repository">The repository.</param>
+/// <param name="Tag">The image's referrers tag (<c>sha256-HEX</c>).</param>
+/// <param name="Manifests">The artifact manifests, in the order of the artifacts.</param>
+/// <param name="Listed">The referrers listed already (by the API or the tag's index).</param>
+/// <param name="InTag">Those of <paramref name="Listed"/> the tag's index lists.</param>
+/// <param name="HasApi">True when the registry answered the referrers API.</param>
+/// <param name="TagIndex">The tag's index as read (null when absent, or not read: a registry with the API).</param>
+internal sealed record AttachPlan(string Repository, string Tag, IReadOnlyList<ArtifactManifest> Manifests, IReadOnlySet<Digest> Listed, IReadOnlySet<Digest> InTag,
+    bool HasApi, FetchedManifest? TagIndex);
+
 /// <summary>
 /// Attaches artifacts to an image pushed to a registry, as OCI 1.1 referrers: the blobs, then each artifact manifest by
 /// digest. A registry with the referrers API lists them from there; for any other the <c>sha256-HEX</c> tag's index is
@@ -27,46 +38,45 @@ internal sealed class ReferrerAttacher(RegistryClient client)
     /// <summary>Attaches every artifact to <paramref name="subject"/>, with one update of the tag index for them all; results in the same order.</summary>
     public async Task<IReadOnlyList<AttachedReferrer>> AttachAllAsync(string repository, Descriptor subject, IReadOnlyList<ReferrerArtifact> artifacts,
         CancellationToken cancellationToken)
+        => await CompleteAsync(await PrepareAsync(repository, subject, artifacts, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// What needs no image: what the image's referrers list holds already, and the blobs of those it lacks, uploaded. A
+    /// publish runs this while it pushes the image, and <see cref="CompleteAsync"/> after.
+    /// </summary>
+    public async Task<AttachPlan> PrepareAsync(string repository, Descriptor subject, IReadOnlyList<ReferrerArtifact> artifacts, CancellationToken cancellationToken)
     {
         List<ArtifactManifest> manifests = artifacts.Select(a => ArtifactManifest.For(a, subject)).ToList();
         string tag = ReferrersTagIndex.TagFor(subject.Digest);
         // The API when the registry has it (the spec's order); else the tag's index, read once and kept as the first round's base.
         IReadOnlyList<Descriptor>? api = await ReferrerList.FromApiAsync(client, repository, subject.Digest, null, cancellationToken).ConfigureAwait(false);
         FetchedManifest? tagIndex = api is null ? await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false) : null;
-        HashSet<Digest> inApi = [.. (api ?? []).Select(d => d.Digest)];
         HashSet<Digest> inTag = ListedIn(tagIndex, Where(repository, tag));
-        var results = new AttachedReferrer?[manifests.Count];
-        var needTag = new List<ArtifactManifest>();
-        bool emptyChecked = false;
-        for (int i = 0; i < manifests.Count; i++)
+        HashSet<Digest> listed = [.. inTag, .. (api ?? []).Select(d => d.Digest)];
+        var missing = manifests.Select((m, i) => (Manifest: m, Content: artifacts[i].Content)).Where(m => !listed.Contains(m.Manifest.Descriptor.Digest)).ToList();
+        if (missing.Count > 0)
         {
-            ArtifactManifest manifest = manifests[i];
-            Digest digest = manifest.Descriptor.Digest;
-            if (inTag.Contains(digest) || inApi.Contains(digest))
-            {
-                results[i] = new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: !inTag.Contains(digest), Changed: false);
-                continue;
-            }
-            if (!emptyChecked)
-            {
-                await UploadIfAbsentAsync(repository, ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig, cancellationToken).ConfigureAwait(false);
-                emptyChecked = true;
-            }
-            await UploadIfAbsentAsync(repository, manifest.Blob, artifacts[i].Content, cancellationToken).ConfigureAwait(false);
-            ManifestPutResult put = await PutArtifactManifestAsync(repository, manifest, cancellationToken).ConfigureAwait(false);
-            results[i] = new AttachedReferrer(manifest.Descriptor, ThroughReferrersApi: put.Subject is not null, Changed: true);
-            if (put.Subject is null)
-            {
-                needTag.Add(manifest);
-            }
+            var blobs = missing.Select(m => (m.Manifest.Blob, m.Content)).Prepend((ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig)).DistinctBy(b => b.Item1.Digest);
+            await Task.WhenAll(blobs.Select(b => UploadIfAbsentAsync(repository, b.Item1, b.Item2, cancellationToken))).ConfigureAwait(false);
         }
+        return new AttachPlan(repository, tag, manifests, listed, inTag, api is not null, tagIndex);
+    }
+
+    /// <summary>Puts the artifact manifests the plan found missing (side by side), then adds those the registry does not list itself to the tag's index at once.</summary>
+    public async Task<IReadOnlyList<AttachedReferrer>> CompleteAsync(AttachPlan plan, CancellationToken cancellationToken)
+    {
+        var missing = plan.Manifests.Where(m => !plan.Listed.Contains(m.Descriptor.Digest)).ToList();
+        ManifestPutResult[] puts = await Task.WhenAll(missing.Select(m => PutArtifactManifestAsync(plan.Repository, m, cancellationToken))).ConfigureAwait(false);
+        var needTag = missing.Where((_, i) => puts[i].Subject is null).Select(m => m.ReferrerEntry).ToList();
         if (needTag.Count > 0)
         {
             // A registry with the API that still did not answer with OCI-Subject: its tag's index was not read yet.
-            tagIndex = api is null ? tagIndex : await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            await AddToTagIndexAsync(repository, tag, tagIndex, needTag.Select(m => m.ReferrerEntry).ToList(), cancellationToken).ConfigureAwait(false);
+            FetchedManifest? tagIndex = plan.HasApi ? await client.TryGetManifestAsync(plan.Repository, plan.Tag, cancellationToken).ConfigureAwait(false) : plan.TagIndex;
+            await AddToTagIndexAsync(plan.Repository, plan.Tag, tagIndex, needTag, cancellationToken).ConfigureAwait(false);
         }
-        return results.Select(r => r!).ToList();
+        return plan.Manifests.Select(m => missing.IndexOf(m) is var i and >= 0
+            ? new AttachedReferrer(m.Descriptor, ThroughReferrersApi: puts[i].Subject is not null, Changed: true)
+            : new AttachedReferrer(m.Descriptor, ThroughReferrersApi: !plan.InTag.Contains(m.Descriptor.Digest), Changed: false)).ToList();
     }
 
     private string Where(string repository, string tag) => $"The referrers tag {client.Registry}/{repository}:{tag}";
@@ -127,7 +137,7 @@ internal sealed class ReferrerAttacher(RegistryClient client)
 
     private async Task<bool> SettledTagListsAsync(string repository, string tag, string where, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
     {
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 200)), cancellationToken).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 100)), cancellationToken).ConfigureAwait(false);
         FetchedManifest? reread = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
         return reread is not null && entries.All(e => ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), e.Digest));
     }

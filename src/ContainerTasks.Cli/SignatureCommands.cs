@@ -8,7 +8,7 @@ namespace ContainerTasks.Cli;
 /// key; exit 0 when at least one signature (with <c>--attestations</c>, any statement about the image) verifies.
 /// <c>ctimage sign REF --key KEY.pem [--password env:NAME]</c>: signs an image.
 /// </summary>
-internal static class VerifyCommand
+internal static class SignatureCommands
 {
     /// <summary>Runs <c>verify</c>; CT5012 (exit 1) when no signature verifies.</summary>
     public static async Task<int> VerifyAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
