@@ -139,7 +139,7 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
         Assert.Equal("amd64", image.GetProperty("Architecture").GetString());
         JsonElement config = image.GetProperty("Config");
         Assert.Contains("GREETING=built by ContainerTasks", config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal("/app", config.GetProperty("WorkingDir").GetString());
+        Assert.Equal("/app", config.GetProperty("WorkingDir").GetString()?.TrimEnd('/'));
 
         var run = Run.Process("podman", ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", reference],
             environment: podman.StorageEnvironment, timeout: TimeSpan.FromMinutes(2));
