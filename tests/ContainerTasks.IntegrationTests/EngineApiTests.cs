@@ -15,7 +15,14 @@ public sealed class PodmanServiceFixture : IAsyncLifetime
 {
     private readonly TempDirectory _directory = new("ct-podman-");
     private readonly StringBuilder _output = new();
+    private readonly PrivatePodman _store;
     private Process? _service;
+
+    /// <summary>A store in a folder of its own; the service starts in <see cref="InitializeAsync"/>.</summary>
+    public PodmanServiceFixture()
+    {
+        _store = new PrivatePodman(_directory.Path);
+    }
 
     /// <summary>The service's socket.</summary>
     public string Socket => _directory["podman.sock"];
@@ -23,18 +30,12 @@ public sealed class PodmanServiceFixture : IAsyncLifetime
     /// <summary>The socket as DOCKER_HOST names it.</summary>
     public string Host => $"unix://{Socket}";
 
-    /// <summary>What the podman CLI needs to use the same store as the service.</summary>
-    public Dictionary<string, string?> StorageEnvironment => new()
-    {
-        ["CONTAINERS_STORAGE_CONF"] = _directory["storage.conf"],
-        ["CONTAINERS_CONF"] = _directory["containers.conf"],
-    };
+    /// <summary>The service's store, which the podman CLI uses too.</summary>
+    public PrivatePodman Store => _store;
 
     /// <summary>Starts the service and waits until its API answers.</summary>
     public async Task InitializeAsync()
     {
-        File.WriteAllText(_directory["storage.conf"], $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{_directory["graph"]}\"\nrunroot = \"{_directory["run"]}\"\n");
-        File.WriteAllText(_directory["containers.conf"], "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n");
         var start = new ProcessStartInfo(Tools.Require("podman"))
         {
             RedirectStandardOutput = true,
@@ -42,7 +43,7 @@ public sealed class PodmanServiceFixture : IAsyncLifetime
             UseShellExecute = false,
             ArgumentList = { "system", "service", "--time=0", Host },
         };
-        foreach (var pair in StorageEnvironment)
+        foreach (var pair in _store.Environment)
         {
             start.Environment[pair.Key] = pair.Value;
         }
@@ -125,10 +126,7 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
 
         var result = Publish(project, repository, baseImage, podman.Host);
         result.EnsureSuccess("dotnet publish into podman through its API");
-        Assert.Contains($"{repository}:1.0@sha256:", result.StandardOutput);
-        Assert.Contains("loaded into podman", result.StandardOutput);
-        Assert.DoesNotContain("CT4107", result.StandardOutput);
-        Assert.Equal("loaded into podman", PackageFeed.ImageJson(project).GetProperty("destination").GetString());
+        PrivatePodman.AssertLoaded(result, project, repository, "1.0");
 
         // The real docker CLI, pointed at the same socket, sees the image and its config.
         string reference = $"docker.io/{repository}:1.0";
@@ -141,11 +139,9 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
         Assert.Contains("GREETING=built by ContainerTasks", config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("/app", config.GetProperty("WorkingDir").GetString()?.TrimEnd('/'));
 
-        var run = Run.Process("podman", ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", reference],
-            environment: podman.StorageEnvironment, timeout: TimeSpan.FromMinutes(2));
-        run.EnsureSuccess("podman run");
-        Assert.Contains("Hello from a container built without a daemon!", run.StandardOutput);
-        Assert.Contains("  greeting:    built by ContainerTasks", run.StandardOutput);
+        string output = podman.Store.RunImage(reference);
+        Assert.Contains("Hello from a container built without a daemon!", output);
+        Assert.Contains("  greeting:    built by ContainerTasks", output);
     }
 
     [Fact]
