@@ -219,6 +219,22 @@ public sealed class EngineEndpointTests
     }
 
     [Fact]
+    public async Task An_engine_over_TLS_with_no_docker_CLI_on_PATH_is_CT4108_saying_the_API_client_does_not_speak_TLS_yet()
+    {
+        using var dir = new TempDirectory();
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => LocalEngines.FindAsync(null, new Dictionary<string, string>
+        {
+            ["DOCKER_HOST"] = "tcp://engine.example:2376",
+            ["DOCKER_TLS_VERIFY"] = "1",
+            ["DOCKER_CERT_PATH"] = dir.Path,
+            ["PATH"] = dir.Path,
+        }, _ => { }, CancellationToken.None));
+        Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
+        Assert.Contains("tcp://engine.example:2376 (DOCKER_HOST): DOCKER_HOST is TCP with TLS", error.Message);
+        Assert.Contains("does not speak yet", error.Message);
+    }
+
+    [Fact]
     public async Task LocalRegistry_naming_an_engine_that_does_not_answer_is_CT4108()
     {
         using var dir = new TempDirectory();
