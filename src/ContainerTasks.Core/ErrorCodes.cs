@@ -110,7 +110,7 @@ public static class ErrorCodes
     public const string ArchiveInsidePublishDirectory = "CT4106";
     /// <summary>No registry, archive or daemon was given: the image was written as an archive (warning).</summary>
     public const string NoDestination = "CT4107";
-    /// <summary>The local container daemon (docker/podman) failed to load the image.</summary>
+    /// <summary>The local engine (Docker/Podman) refused the image, or an engine asked for (LocalRegistry, DOCKER_HOST, CONTAINER_HOST) does not answer.</summary>
     public const string DaemonLoadFailed = "CT4108";
     /// <summary>ContainerImageFormat is not OCI or Docker.</summary>
     public const string UnknownImageFormat = "CT4109";
@@ -149,6 +149,10 @@ public static class ErrorCodes
     public const string InvalidSigningKey = "CT4126";
     /// <summary>SourceRevisionId or RepositoryUrl, given for the provenance, is not a commit id or not a remote repository's URL.</summary>
     public const string InvalidProvenanceSource = "CT4127";
+    /// <summary>A local engine's socket is there but refuses this user (permission denied).</summary>
+    public const string EngineSocketDenied = "CT4128";
+    /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
+    public const string InvalidEngineAddress = "CT4129";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

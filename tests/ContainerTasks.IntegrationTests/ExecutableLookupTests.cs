@@ -1,4 +1,4 @@
-using ContainerTasks.Outputs;
+using ContainerTasks.Engines;
 using ContainerTasks.Processes;
 using ContainerTasks.Registry.Auth;
 using ContainerTasks.Tests.Infrastructure;
@@ -100,7 +100,7 @@ public class ExecutableLookupTests
         Directory.CreateDirectory(dir["bin"]);
         WriteScript(dir["bin/podman"], $": > {dir["ran"]}; echo 5.0");
         LocalDaemon? daemon = LocalDaemon.Find("Podman", new Dictionary<string, string> { ["HOME"] = dir.Path, ["PATH"] = dir["bin"] });
-        Assert.Equal("podman", daemon?.Command);
+        Assert.Equal("podman", daemon?.Name);
         Assert.True(File.Exists(dir["ran"]), "the podman on the build's PATH was not the one asked");
     }
 }

@@ -77,29 +77,22 @@ public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, Ht
         using var dir = new TempDirectory();
         string project = feed.CopySample("HelloContainer", dir["app"]);
         // A private Podman: its own storage (vfs), runc and cgroupfs, as this machine needs.
-        File.WriteAllText(dir["storage.conf"], $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{dir["graph"]}\"\nrunroot = \"{dir["run"]}\"\n");
-        File.WriteAllText(dir["containers.conf"], "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n");
-        var podman = new Dictionary<string, string?> { ["CONTAINERS_STORAGE_CONF"] = dir["storage.conf"], ["CONTAINERS_CONF"] = dir["containers.conf"] };
+        var podman = new PrivatePodman(dir.Path);
         string repository = RegistryServer.NewRepository("podman-load");
 
         var result = feed.Dotnet(PublishArgs(project, "-p:PublishContainer=true", "-p:LocalRegistry=Podman", $"-p:ContainerBaseImage={baseImage}",
-            $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"), podman);
+            $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"), podman.EnvironmentWith());
         result.EnsureSuccess("dotnet publish into podman");
-        Assert.Contains($"{repository}:1.0@sha256:", result.StandardOutput);
-        Assert.Contains("loaded into podman", result.StandardOutput);
-        Assert.DoesNotContain("CT4107", result.StandardOutput);
-        Assert.Equal("loaded into podman", PackageFeed.ImageJson(project).GetProperty("destination").GetString());
+        PrivatePodman.AssertLoaded(result, project, repository, "1.0");
 
         string reference = $"docker.io/{repository}:1.0";
-        string env = Run.Process("podman", ["image", "inspect", "--format", "{{json .Config.Env}}", reference], environment: podman).EnsureSuccess("podman image inspect").StandardOutput;
+        string env = Run.Process("podman", ["image", "inspect", "--format", "{{json .Config.Env}}", reference], environment: podman.EnvironmentWith()).EnsureSuccess("podman image inspect").StandardOutput;
         Assert.Contains("GREETING=built by ContainerTasks", env);
-        var run = Run.Process("podman", ["run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", reference],
-            environment: podman, timeout: TimeSpan.FromMinutes(2));
-        run.EnsureSuccess("podman run");
-        Assert.Contains("Hello from a container built without a daemon!", run.StandardOutput);
+        string output = podman.RunImage(reference);
+        Assert.Contains("Hello from a container built without a daemon!", output);
         foreach (string line in ExpectedConsoleLines)
         {
-            Assert.Contains(line, run.StandardOutput);
+            Assert.Contains(line, output);
         }
     }
 

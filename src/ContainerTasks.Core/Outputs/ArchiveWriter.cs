@@ -34,6 +34,10 @@ internal static class ArchiveWriter
         }
     }
 
+    /// <summary>Writes the archive, not compressed, into <paramref name="output"/> (left open), on a pool thread: the tar writer writes synchronously.</summary>
+    public static Task WriteAsync(Stream output, bool docker, IImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
+        => Task.Run(() => WriteTar(output, gzip: false, docker, image, names, timestamp, cancellationToken), cancellationToken);
+
     private static void WriteTar(Stream file, bool gzip, bool docker, IImageSet image, IReadOnlyList<ImageReference> names, DateTimeOffset timestamp, CancellationToken cancellationToken)
     {
         using GzipWriteStream? compressed = gzip ? new GzipWriteStream(file, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true, pieces: true) : null;

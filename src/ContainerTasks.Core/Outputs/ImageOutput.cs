@@ -32,6 +32,15 @@ public static class ImageOutput
         return path;
     }
 
+    /// <summary>
+    /// Writes one image or a set as an archive of the given kind (not compressed) into <paramref name="output"/>, which is
+    /// left open: a request body that is sent while it is written.
+    /// </summary>
+    internal static Task WriteAsync(OutputKind kind, Stream output, IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset? timestamp = null, CancellationToken cancellationToken = default)
+        => kind == OutputKind.OciLayout
+            ? throw new ArgumentException("An OCI layout is a folder, not a stream.", nameof(kind))
+            : ArchiveWriter.WriteAsync(output, kind == OutputKind.DockerArchive, images, names, timestamp ?? Timestamps.Default, cancellationToken);
+
     /// <summary>Splits <c>transport:path</c>; CT5005 for an unknown transport.</summary>
     public static (OutputKind Kind, string Path) Parse(string destination)
     {

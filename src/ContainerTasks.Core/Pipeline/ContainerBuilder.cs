@@ -18,7 +18,7 @@ public static class ContainerBuilder
         using Supply.Signing.SigningKey? signingKey = SupplyChain.LoadSigningKey(request);
         IImageSource source = await BaseImageOpener.OpenAsync(run, cancellationToken).ConfigureAwait(false);
         run.Timer.Mark("start");
-        ImageDestination destination = DestinationChoice.Choose(run);
+        ImageDestination destination = await DestinationChoice.ChooseAsync(run, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<PlatformBuild> built = await PlatformBuilder.BuildAllAsync(run, source, KnownLayersFor(run, destination), destination.LayerUploads, cancellationToken)
             .ConfigureAwait(false);
         log.Progress(LayerSteps.Summary(built.SelectMany(b => b.Sources)));

@@ -1,3 +1,4 @@
+using ContainerTasks.Engines;
 using ContainerTasks.Outputs;
 
 namespace ContainerTasks.Pipeline;
@@ -8,7 +9,7 @@ namespace ContainerTasks.Pipeline;
 /// </summary>
 internal static class DestinationChoice
 {
-    public static ImageDestination Choose(BuildRun run)
+    public static async Task<ImageDestination> ChooseAsync(BuildRun run, CancellationToken cancellationToken)
     {
         ContainerBuildRequest request = run.Request;
         if (request.Output is { } output)
@@ -26,15 +27,7 @@ internal static class DestinationChoice
         {
             return new RegistryDestination(run, registry);
         }
-        if (LocalDaemon.Find(request.LocalRegistry, request.EnvironmentSnapshot) is { } daemon)
-        {
-            return new LocalEngineDestination(daemon, run.ArchiveNames(), run.Time);
-        }
-        if (!string.IsNullOrEmpty(request.LocalRegistry))
-        {
-            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
-                $"LocalRegistry is {request.LocalRegistry}, but '{request.LocalRegistry.ToLowerInvariant()} info' does not answer: is the engine running? Or set ContainerRegistry or ContainerArchiveOutputPath instead.");
-        }
-        return new FallbackArchiveDestination(run);
+        ILocalEngine? engine = await LocalEngines.FindAsync(request.LocalRegistry, request.EnvironmentSnapshot, run.Log.Detail, cancellationToken).ConfigureAwait(false);
+        return engine is not null ? new LocalEngineDestination(engine, run.ArchiveNames(), run.Time) : new FallbackArchiveDestination(run);
     }
 }

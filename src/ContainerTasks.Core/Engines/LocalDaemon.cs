@@ -1,37 +1,38 @@
+using ContainerTasks.Model;
+using ContainerTasks.Outputs;
 using ContainerTasks.Processes;
 
-namespace ContainerTasks.Outputs;
+namespace ContainerTasks.Engines;
 
 /// <summary>
-/// A local container engine (Docker or Podman) to load images into with <c>docker load</c> / <c>podman load</c>.
-/// Only a server that answers counts: a <c>docker</c> client with no daemon behind it is no destination.
+/// A local container engine (Docker or Podman) reached through its CLI, when no API socket answers: images go in with
+/// <c>docker load</c> / <c>podman load</c> of an archive in an owner-only temporary folder. Only a server that answers
+/// counts: a <c>docker</c> client with no daemon behind it is no destination.
 /// </summary>
-internal sealed class LocalDaemon
+internal sealed class LocalDaemon : ILocalEngine
 {
     private readonly IReadOnlyDictionary<string, string> _environment;
 
     private LocalDaemon(string command, IReadOnlyDictionary<string, string> environment)
     {
-        Command = command;
+        Name = command;
         _environment = environment;
     }
 
-    /// <summary><c>docker</c> or <c>podman</c>.</summary>
-    public string Command { get; }
+    /// <inheritdoc />
+    public string Name { get; }
 
     /// <summary>
     /// The engine named by <paramref name="localRegistry"/> (Docker or Podman), or the first that answers when it is empty.
     /// Null when none answers. An unknown name is CT4110.
     /// </summary>
     public static LocalDaemon? Find(string? localRegistry, IReadOnlyDictionary<string, string> environment)
+        => Find(EngineKinds.FromLocalRegistry(localRegistry), environment);
+
+    /// <summary>The CLI of <paramref name="wanted"/>, or the first that answers when it is null; null when none answers.</summary>
+    public static LocalDaemon? Find(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
     {
-        string[] candidates = (localRegistry ?? "").Trim().ToLowerInvariant() switch
-        {
-            "" => ["docker", "podman"],
-            "docker" => ["docker"],
-            "podman" => ["podman"],
-            _ => throw new ContainerTasksException(ErrorCodes.UnknownLocalRegistry, $"LocalRegistry is '{localRegistry}'. Use Docker or Podman, or leave it empty to detect one."),
-        };
+        string[] candidates = wanted is { } kind ? [kind.CommandName()] : ["docker", "podman"];
         foreach (string command in candidates)
         {
             // `info` talks to the server (honouring DOCKER_HOST); a client alone fails here.
@@ -44,13 +45,30 @@ internal sealed class LocalDaemon
         return null;
     }
 
-    /// <summary>Loads a docker archive; CT4108 with the engine's message when it fails.</summary>
-    public void Load(string archivePath, CancellationToken cancellationToken = default)
+    /// <inheritdoc />
+    public async Task LoadAsync(IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset time, CancellationToken cancellationToken)
     {
-        var (exit, output, error) = RunTool(Command, ["load", "-i", archivePath], _environment, null, TimeSpan.FromMinutes(30), cancellationToken);
+        // An owner-only folder (mkdtemp, 0700): the app's layers are nobody else's to read on a shared machine.
+        string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
+        try
+        {
+            string archive = Path.Combine(folder, "image.tar");
+            await ImageOutput.WriteAsync(OutputKind.DockerArchive, archive, images, names, time, cancellationToken).ConfigureAwait(false);
+            Load(archive, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Loads a docker archive; CT4108 with the engine's message when it fails.</summary>
+    private void Load(string archivePath, CancellationToken cancellationToken)
+    {
+        var (exit, output, error) = RunTool(Name, ["load", "-i", archivePath], _environment, null, TimeSpan.FromMinutes(30), cancellationToken);
         if (exit != 0)
         {
-            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed, $"'{Command} load' failed (exit {exit}): {(error + output).Trim()}");
+            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed, $"'{Name} load' failed (exit {exit}): {Registry.RegistryText.Clean(error + output)}");
         }
     }
 

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ContainerTasks.Engines;
+
+/// <summary>
+/// HTTP to one engine's API: over its unix socket (the connection callback dials it; the host name is a placeholder)
+/// or plain TCP. No proxy (the proxy variables are for registries, and the environment is the build's, not ours),
+/// no redirects, no cookies; requests carry their own time limits.
+/// </summary>
+internal sealed class EngineClient : IDisposable
+{
+    /// <summary>The most of an answer that is read: the engines' answers to what is asked here are a few kilobytes.</summary>
+    public const int MaxAnswer = 1024 * 1024;
+
+    private readonly HttpClient _http;
+
+    /// <summary>A client for <paramref name="endpoint"/>, which must be one the API reaches (no TLS, no ssh).</summary>
+    public EngineClient(EngineEndpoint endpoint, TimeSpan connectTimeout)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = connectTimeout,
+        };
+        if (endpoint.SocketPath is { } path)
+        {
+            handler.ConnectCallback = (_, cancellationToken) => ConnectAsync(path, cancellationToken);
+        }
+        _http = new HttpClient(handler)
+        {
+            BaseAddress = new Uri(endpoint.SocketPath is null ? $"http://{endpoint.Authority}/" : "http://localhost/"),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+    }
+
+    /// <summary>Sends a request; returns the status and the answer's text (at most <see cref="MaxAnswer"/> bytes of it).</summary>
+    public async Task<(int Status, string Text)> SendAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var buffer = new MemoryStream();
+        byte[] chunk = new byte[16 * 1024];
+        int read;
+        while (buffer.Length < MaxAnswer && (read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            buffer.Write(chunk, 0, (int)Math.Min(read, MaxAnswer - buffer.Length));
+        }
+        return ((int)response.StatusCode, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public void Dispose() => _http.Dispose();
+
+    private static async ValueTask<Stream> ConnectAsync(string path, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+namespace ContainerTasks.Engines;
+
+/// <summary>
+/// The addresses a local engine is looked for at, in order, from the build's environment snapshot (never this process's):
+/// DOCKER_HOST, then CONTAINER_HOST (Podman's); when neither is set, the default sockets of Docker and of Podman (the
+/// user's, then the system's). <c>LocalRegistry</c> keeps the ones of the engine it names.
+/// </summary>
+internal static class EngineEndpoints
+{
+    /// <summary>Docker's socket when DOCKER_HOST is not set.</summary>
+    public const string DockerSocket = "/var/run/docker.sock";
+
+    /// <summary>Rootful Podman's socket (systemd's podman.socket).</summary>
+    public const string PodmanSystemSocket = "/run/podman/podman.sock";
+
+    /// <summary>The candidates for <paramref name="wanted"/> (null: either engine); CT4129 for a malformed variable.</summary>
+    public static IReadOnlyList<EngineEndpoint> Candidates(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
+    {
+        var named = new List<EngineEndpoint>();
+        bool tls = Value(environment, "DOCKER_TLS_VERIFY") is not null || Value(environment, "DOCKER_TLS") is not null;
+        if (wanted != EngineKind.Podman && Value(environment, "DOCKER_HOST") is { } dockerHost)
+        {
+            named.Add(EngineEndpoint.Parse("DOCKER_HOST", dockerHost, tls));
+        }
+        if (wanted != EngineKind.Docker && Value(environment, "CONTAINER_HOST") is { } containerHost)
+        {
+            named.Add(EngineEndpoint.Parse("CONTAINER_HOST", containerHost));
+        }
+        // A variable says where the engine is, as it does for the engines' own CLIs: the default sockets are not tried then.
+        return named.Count > 0 ? named : DefaultSockets(wanted, environment);
+    }
+
+    private static List<EngineEndpoint> DefaultSockets(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
+    {
+        var sockets = new List<EngineEndpoint>();
+        if (wanted != EngineKind.Podman)
+        {
+            sockets.Add(EngineEndpoint.Socket(DockerSocket, "the default Docker socket"));
+        }
+        if (wanted != EngineKind.Docker)
+        {
+            if (Value(environment, "XDG_RUNTIME_DIR") is { } runtime && Path.IsPathFullyQualified(runtime))
+            {
+                sockets.Add(EngineEndpoint.Socket(Path.Combine(runtime, "podman", "podman.sock"), "the user's Podman socket"));
+            }
+            sockets.Add(EngineEndpoint.Socket(PodmanSystemSocket, "the system's Podman socket"));
+        }
+        return sockets;
+    }
+
+    // Unset and empty are the same, as for the engines' CLIs.
+    private static string? Value(IReadOnlyDictionary<string, string> environment, string name)
+        => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value : null;
+}
