@@ -34,7 +34,7 @@ public sealed class EngineApiClientTests
         using var dir = new TempDirectory();
         using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, "{\"stream\":\"Loaded image: docker.io/team/app:1.0\\n\"}"));
         var lines = new List<string>();
-        ILocalEngine? found = await LocalEngines.FindAsync(null, new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{dir["engine.sock"]}" }, lines.Add, CancellationToken.None);
+        ILocalEngine? found = await LocalEngines.FindAsync(null, new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{dir["engine.sock"]}" }, lines.Add, (_, _) => { }, CancellationToken.None);
         var api = Assert.IsType<EngineApi>(found);
         Assert.Equal("podman", api.Name);
         Assert.Contains($"Local engine: podman 4.3.1 (API 1.41) at unix://{dir["engine.sock"]} (DOCKER_HOST).", lines);

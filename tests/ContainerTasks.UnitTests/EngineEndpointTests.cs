@@ -211,7 +211,7 @@ public sealed class EngineEndpointTests
         var lines = new List<string>();
         var watch = Stopwatch.StartNew();
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => LocalEngines.FindAsync(null,
-            new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{dir["docker.sock"]}", ["PATH"] = dir["bin"] }, lines.Add, CancellationToken.None));
+            new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{dir["docker.sock"]}", ["PATH"] = dir["bin"] }, lines.Add, (_, _) => { }, CancellationToken.None));
         Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
         Assert.Contains($"DOCKER_HOST names an engine, but none answers (unix://{dir["docker.sock"]} (DOCKER_HOST): no such socket)", error.Message);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
@@ -228,7 +228,7 @@ public sealed class EngineEndpointTests
             ["DOCKER_TLS_VERIFY"] = "1",
             ["DOCKER_CERT_PATH"] = dir.Path,
             ["PATH"] = dir.Path,
-        }, _ => { }, CancellationToken.None));
+        }, _ => { }, (_, _) => { }, CancellationToken.None));
         Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
         Assert.Contains("tcp://engine.example:2376 (DOCKER_HOST): DOCKER_HOST is TCP with TLS", error.Message);
         Assert.Contains("does not speak yet", error.Message);
@@ -239,7 +239,7 @@ public sealed class EngineEndpointTests
     {
         using var dir = new TempDirectory();
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => LocalEngines.FindAsync("Podman",
-            new Dictionary<string, string> { ["CONTAINER_HOST"] = $"unix://{dir["podman.sock"]}", ["PATH"] = dir.Path }, _ => { }, CancellationToken.None));
+            new Dictionary<string, string> { ["CONTAINER_HOST"] = $"unix://{dir["podman.sock"]}", ["PATH"] = dir.Path }, _ => { }, (_, _) => { }, CancellationToken.None));
         Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
         Assert.StartsWith("LocalRegistry is Podman, but no Podman engine answers", error.Message, StringComparison.Ordinal);
     }

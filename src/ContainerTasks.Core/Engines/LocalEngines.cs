@@ -9,10 +9,10 @@ internal static class LocalEngines
     /// <summary>
     /// The engine, or null when there is none and none was asked for (the build then writes an archive, CT4107).
     /// CT4108 when <c>LocalRegistry</c>, DOCKER_HOST or CONTAINER_HOST names an engine that does not answer; CT4128 when
-    /// a socket is there but refuses this user; CT4110 for an unknown <c>LocalRegistry</c>, CT4129 for a malformed variable.
+    /// a socket named that way refuses this user (a default socket that refuses is warning CT4128, then the archive); CT4110 for an unknown <c>LocalRegistry</c>, CT4129 for a malformed variable.
     /// </summary>
     public static async Task<ILocalEngine?> FindAsync(string? localRegistry, IReadOnlyDictionary<string, string> environment, Action<string> detail,
-        CancellationToken cancellationToken)
+        Action<string, string> warning, CancellationToken cancellationToken)
     {
         EngineKind? wanted = EngineKinds.FromLocalRegistry(localRegistry);
         IReadOnlyList<EngineEndpoint> endpoints = EngineEndpoints.Candidates(wanted, environment);
@@ -34,7 +34,7 @@ internal static class LocalEngines
             detail($"Local engine: the {daemon.Name} CLI ('{daemon.Name} info' answered).");
             return daemon;
         }
-        return NoEngine(wanted, failures);
+        return NoEngine(wanted, failures, warning);
     }
 
     // DOCKER_HOST alone names an engine the docker CLI reaches; CONTAINER_HOST alone, one podman's reaches.
@@ -46,15 +46,21 @@ internal static class LocalEngines
             _ => null,
         };
 
-    private static ILocalEngine? NoEngine(EngineKind? wanted, List<EngineProbeResult> failures)
+    private static ILocalEngine? NoEngine(EngineKind? wanted, List<EngineProbeResult> failures, Action<string, string> warning)
     {
         string tried = string.Join("; ", failures.Select(f => $"{f.Endpoint} ({f.Endpoint.Origin}): {f.Failure}"));
         if (failures.FirstOrDefault(f => f.PermissionDenied) is { } denied)
         {
-            throw new ContainerTasksException(ErrorCodes.EngineSocketDenied,
+            var refused = new ContainerTasksException(ErrorCodes.EngineSocketDenied,
                 $"The engine's socket {denied.Endpoint} ({denied.Endpoint.Origin}) refuses this user: permission denied. Give the user access to it "
                 + "(Docker: membership of the 'docker' group, 'sudo usermod -aG docker $USER', then log in again; Podman: the user's own socket, "
                 + "'systemctl --user enable --now podman.socket'), or set ContainerRegistry or ContainerArchiveOutputPath instead.");
+            // An engine asked for is an error; a default socket that refuses is said, and the image goes to the archive as with no engine.
+            if (wanted is not null || denied.Endpoint.Named)
+            {
+                throw refused;
+            }
+            warning(refused.Code, refused.Message);
         }
         if (wanted is { } kind)
         {

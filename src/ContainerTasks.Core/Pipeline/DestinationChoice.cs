@@ -27,7 +27,7 @@ internal static class DestinationChoice
         {
             return new RegistryDestination(run, registry);
         }
-        ILocalEngine? engine = await LocalEngines.FindAsync(request.LocalRegistry, request.EnvironmentSnapshot, run.Log.Detail, cancellationToken).ConfigureAwait(false);
+        ILocalEngine? engine = await LocalEngines.FindAsync(request.LocalRegistry, request.EnvironmentSnapshot, run.Log.Detail, run.Log.Warning, cancellationToken).ConfigureAwait(false);
         return engine is not null ? new LocalEngineDestination(engine, run.ArchiveNames(), run.Time) : new FallbackArchiveDestination(run);
     }
 }
