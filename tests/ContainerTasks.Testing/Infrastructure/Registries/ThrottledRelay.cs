@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ContainerTasks.Benchmarks;
+namespace ContainerTasks.Tests.Infrastructure.Registries;
 
 /// <summary>
 /// A loopback TCP relay in front of a server whose uploads (client to server) share one rate limit, as a slower link
 /// than loopback would; answers pass unlimited. HTTP needs nothing more: a registry builds its upload locations from
-/// the Host header, which names the relay.
+/// the Host header, which names the relay. Shared by the tests (progress of slow uploads) and the streaming benchmark,
+/// which compiles this file in.
 /// </summary>
-internal sealed class ThrottledRelay : IDisposable
+public sealed class ThrottledRelay : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _upstreamHost;
@@ -21,6 +22,8 @@ internal sealed class ThrottledRelay : IDisposable
     private readonly Task _accepting;
     private double _linkFreeAt;
 
+    /// <param name="upstream">host:port of the server.</param>
+    /// <param name="bytesPerSecond">The rate all uploads through the relay share.</param>
     public ThrottledRelay(string upstream, double bytesPerSecond)
     {
         string[] parts = upstream.Split(':');
@@ -94,6 +97,7 @@ internal sealed class ThrottledRelay : IDisposable
         }
     }
 
+    /// <summary>Stops accepting and closes the connections.</summary>
     public void Dispose()
     {
         _stop.Cancel();
