@@ -50,7 +50,7 @@ internal sealed class TransferProgress
         => show is null || total < MinimumSize ? null : new TransferProgress(what, total, show, clock);
 
     /// <summary><c>sha256:1a2b3c4d5e6f…</c>: enough of a digest to tell blobs apart in a log.</summary>
-    public static string Short(Digest digest) => digest.Hex.Length > 12 ? $"{digest.Algorithm}:{digest.Hex[..12]}…" : digest.ToString();
+    public static string Short(Digest digest) => digest.Hex is { Length: > 12 } hex ? $"{digest.Algorithm}:{hex[..12]}…" : digest.ToString();
 
     /// <summary>"layer" for a layer's media type, else "blob".</summary>
     public static string Noun(Descriptor blob)

@@ -29,6 +29,9 @@ public sealed class ThrottledRelay : IDisposable
         string[] parts = upstream.Split(':');
         (_upstreamHost, _upstreamPort) = (parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
         _bytesPerSecond = bytesPerSecond;
+        // Little buffered on the way in (inherited by accepted connections): a sender feels the rate at once, as over a
+        // real slow link, instead of filling megabytes of loopback buffers first.
+        _listener.Server.ReceiveBufferSize = 64 * 1024;
         _listener.Start();
         _accepting = AcceptAsync();
     }
