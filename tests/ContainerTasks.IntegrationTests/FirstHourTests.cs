@@ -200,11 +200,14 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
         File.WriteAllText(dir["app/Directory.Build.targets"], """<Project><ItemGroup><None Update="large.bin" CopyToPublishDirectory="PreserveNewest" /></ItemGroup></Project>""");
         using var relay = new ThrottledRelay(http.Server.Host, bytesPerSecond: 4_000_000);
 
-        // The default verbosity: the layer goes up while it is compressed, and the output is still the result line alone.
+        // The default verbosity: the layer goes up while it is compressed, and the output is still the result line alone;
+        // the same build's log at -v:n (a file logger) counts the bytes of that upload, whose size is not known yet.
         string first = RegistryServer.NewRepository("progress");
-        var minimal = Publish(project, [$"-p:ContainerRegistry={relay.Address}", $"-p:ContainerRepository={first}"]).EnsureSuccess("dotnet publish");
+        var minimal = Publish(project, [$"-p:ContainerRegistry={relay.Address}", $"-p:ContainerRepository={first}", "-fl", $"-flp:verbosity=normal;logfile={dir["normal.log"]}"])
+            .EnsureSuccess("dotnet publish");
         Assert.Matches($@"HelloContainer -> {Regex.Escape(relay.Address)}/{first}:latest@{Digest} \(\d+ layers, pushed to ", minimal.StandardOutput);
         Assert.DoesNotMatch("Uploading|Uploaded|Pushed|MB/s", minimal.StandardOutput);
+        Assert.Matches($@"Uploading a layer to {Regex.Escape(relay.Address)}/{first} while it is compressed: [0-9.]+ MB, [0-9.]+ MB/s", File.ReadAllText(dir["normal.log"]));
 
         // -v:n, to another repository: the layer comes from the layer cache, and the push uploads it, its size known.
         string second = RegistryServer.NewRepository("progress");
