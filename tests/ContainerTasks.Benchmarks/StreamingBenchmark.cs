@@ -4,6 +4,7 @@ using ContainerTasks.Content;
 using ContainerTasks.Layers;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
+using ContainerTasks.Tests.Infrastructure.Registries;
 
 namespace ContainerTasks.Benchmarks;
 

@@ -185,4 +185,41 @@ public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) :
         var fixedUp = Publish(project, [.. archive, "-p:ContainerCredentialFileCheck=Error"]).EnsureSuccess("web publish without the nuget.config");
         Assert.DoesNotContain("CT4121", fixedUp.StandardOutput);
     }
+
+    // Random, so the layer is as big compressed: over TransferProgress.MinimumSize, about 10 s through a 4 MB/s link.
+    private const int LargeFileBytes = 40_000_000;
+
+    [Fact]
+    public void Progress_of_a_large_layer_pushed_over_a_slow_link_shows_at_normal_verbosity_and_not_at_minimal()
+    {
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        byte[] large = new byte[LargeFileBytes];
+        new Random(13).NextBytes(large);
+        File.WriteAllBytes(dir["app/large.bin"], large);
+        File.WriteAllText(dir["app/Directory.Build.targets"], """<Project><ItemGroup><None Update="large.bin" CopyToPublishDirectory="PreserveNewest" /></ItemGroup></Project>""");
+        using var relay = new ThrottledRelay(http.Server.Host, bytesPerSecond: 4_000_000);
+
+        // The default verbosity: the layer goes up while it is compressed, and the output is still the result line alone;
+        // the same build's log at -v:n (a file logger) counts the bytes of that upload, whose size is not known yet.
+        string first = RegistryServer.NewRepository("progress");
+        var minimal = Publish(project, [$"-p:ContainerRegistry={relay.Address}", $"-p:ContainerRepository={first}", "-fl", $"-flp:verbosity=normal;logfile={dir["normal.log"]}"])
+            .EnsureSuccess("dotnet publish");
+        Assert.Matches($@"HelloContainer -> {Regex.Escape(relay.Address)}/{first}:latest@{Digest} \(\d+ layers, pushed to ", minimal.StandardOutput);
+        Assert.DoesNotMatch("Uploading|Uploaded|Pushed|MB/s", minimal.StandardOutput);
+        Assert.Matches($@"Uploading a layer to {Regex.Escape(relay.Address)}/{first} while it is compressed: [0-9.]+ MB, [0-9.]+ MB/s", File.ReadAllText(dir["normal.log"]));
+
+        // -v:n, to another repository: the layer comes from the layer cache, and the push uploads it, its size known.
+        string second = RegistryServer.NewRepository("progress");
+        var normal = ImageOnly(project, $"-p:ContainerRegistry={relay.Address}", $"-p:ContainerRepository={second}", "-v:n").EnsureSuccess("PublishContainer -v:n");
+        string to = $"{Regex.Escape(relay.Address)}/{second}";
+        var lines = Regex.Matches(normal.StandardOutput, $@"Uploading layer sha256:[0-9a-f]{{12}}\S* to {to}: [0-9.]+ MB of ([0-9.]+ MB) \((\d+)%\), [0-9.]+ MB/s\r?$",
+            RegexOptions.Multiline);
+        Assert.True(lines.Count >= 2, $"expected two progress lines or more:\n{normal.StandardOutput}");
+        int[] percents = lines.Select(m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(percents.Zip(percents.Skip(1)).All(p => p.First < p.Second), $"percents not increasing: {string.Join(", ", percents)}");
+        Assert.All(lines, m => Assert.Equal(lines[0].Groups[1].Value, m.Groups[1].Value));
+        Assert.Matches($@"Pushed {to}:latest \({Digest}\) in \d+\.\d s: \d+ blobs uploaded \([0-9.]+ MB\), \d+ mounted, \d+ already there\.", normal.StandardOutput);
+        Assert.DoesNotContain("\u001b[", normal.StandardOutput, StringComparison.Ordinal);
+    }
 }

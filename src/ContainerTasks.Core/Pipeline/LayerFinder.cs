@@ -156,7 +156,10 @@ internal sealed class LayerFinder
         Digest? actual;
         try
         {
-            await using Stream stream = new VerifyingReadStream(await origin.Blobs.OpenBlobAsync(blob, cancellationToken).ConfigureAwait(false), blob);
+            TransferProgress? progress = TransferProgress.Start(
+                $"Downloading layer {TransferProgress.Short(blob.Digest)} from {origin.Image.Registry}/{origin.Image.Repository} to check it", blob.Size, _log.Progress);
+            await using Stream stream = new VerifyingReadStream(
+                ProgressStream.Track(await origin.Blobs.OpenBlobAsync(blob, cancellationToken).ConfigureAwait(false), progress), blob);
             actual = await LayerContent.DiffIdOfAsync(stream, blob.MediaType is MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip, tarSize, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsUnusable(e, cancellationToken))

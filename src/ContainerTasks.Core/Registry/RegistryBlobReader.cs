@@ -43,12 +43,14 @@ internal sealed class RegistryBlobReader : IBlobReader
         var policy = new RetryPolicy(_client.Transport.Settings, bodyBytes: descriptor.Size);
         var retry = new RequestRetry(policy, enabled: true, (cause, delay) => _client.Notice(
             RequestRetry.Line($"Downloading {descriptor.Digest} from {_client.Registry}/{_repository}", cause, delay, policy.Attempts + 1)));
+        TransferProgress? progress = TransferProgress.Start(
+            $"Downloading {TransferProgress.Noun(descriptor)} {TransferProgress.Short(descriptor.Digest)} from {_client.Registry}/{_repository}", descriptor.Size, _client.Notice);
         while (true)
         {
             using CancellationTokenSource deadline = policy.Deadline(cancellationToken);
             try
             {
-                await using Stream body = await _client.OpenBlobAsync(_repository, descriptor, deadline.Token).ConfigureAwait(false);
+                await using Stream body = ProgressStream.Track(await _client.OpenBlobAsync(_repository, descriptor, deadline.Token).ConfigureAwait(false), progress);
                 await _store.PutAsync(body, descriptor.Digest, deadline.Token).ConfigureAwait(false);
                 return;
             }

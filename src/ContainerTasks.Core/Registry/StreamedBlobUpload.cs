@@ -87,7 +87,12 @@ internal sealed class StreamedBlobUpload : IStreamedBlob
     {
         try
         {
-            await _client.StreamBlobAsync(_repository, new StreamedBody(_queue.Reader, _client.Transport.Settings.ReadTimeout), _finished.Task, _abort.Token).ConfigureAwait(false);
+            // Neither digest nor size is known before the last byte: the line names the repository and counts bytes.
+            var body = new StreamedBody(_queue.Reader, _client.Transport.Settings.ReadTimeout)
+            {
+                Progress = TransferProgress.Start($"Uploading a layer to {_client.Registry}/{_repository} while it is compressed", null, _client.Notice),
+            };
+            await _client.StreamBlobAsync(_repository, body, _finished.Task, _abort.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e)

@@ -36,6 +36,9 @@ internal sealed class StreamedBody : HttpContent
     /// <summary>Called once the last byte is handed to the connection.</summary>
     public Action? WhenSent { get; set; }
 
+    /// <summary>Counts the bytes handed to the connection, for progress lines; null for none.</summary>
+    public TransferProgress? Progress { get; init; }
+
     /// <summary>The body, for the one attempt that sends it; a second attempt (a redirect, a new login) is refused.</summary>
     public Task<HttpContent> TakeAsync(CancellationToken cancellationToken)
         => Interlocked.Exchange(ref _taken, 1) == 0
@@ -54,6 +57,7 @@ internal sealed class StreamedBody : HttpContent
                 using var stalled = new CancellationTokenSource(_writeTimeout);
                 using CancellationTokenRegistration _ = stalled.Token.Register(() => WhenStalled?.Invoke());
                 await stream.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+                Progress?.Advance(chunk.Count);
             }
             finally
             {

@@ -2,14 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ContainerTasks.Benchmarks;
+namespace ContainerTasks.Tests.Infrastructure.Registries;
 
 /// <summary>
 /// A loopback TCP relay in front of a server whose uploads (client to server) share one rate limit, as a slower link
 /// than loopback would; answers pass unlimited. HTTP needs nothing more: a registry builds its upload locations from
-/// the Host header, which names the relay.
+/// the Host header, which names the relay. Shared by the tests (progress of slow uploads) and the streaming benchmark,
+/// which compiles this file in.
 /// </summary>
-internal sealed class ThrottledRelay : IDisposable
+public sealed class ThrottledRelay : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _upstreamHost;
@@ -21,11 +22,16 @@ internal sealed class ThrottledRelay : IDisposable
     private readonly Task _accepting;
     private double _linkFreeAt;
 
+    /// <param name="upstream">host:port of the server.</param>
+    /// <param name="bytesPerSecond">The rate all uploads through the relay share.</param>
     public ThrottledRelay(string upstream, double bytesPerSecond)
     {
         string[] parts = upstream.Split(':');
         (_upstreamHost, _upstreamPort) = (parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
         _bytesPerSecond = bytesPerSecond;
+        // Little buffered on the way in (inherited by accepted connections): a sender feels the rate at once, as over a
+        // real slow link, instead of filling megabytes of loopback buffers first.
+        _listener.Server.ReceiveBufferSize = 64 * 1024;
         _listener.Start();
         _accepting = AcceptAsync();
     }
@@ -94,6 +100,7 @@ internal sealed class ThrottledRelay : IDisposable
         }
     }
 
+    /// <summary>Stops accepting and closes the connections.</summary>
     public void Dispose()
     {
         _stop.Cancel();
