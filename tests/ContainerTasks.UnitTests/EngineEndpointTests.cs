@@ -22,6 +22,27 @@ public sealed class EngineEndpointTests
     }
 
     [Fact]
+    public void A_docker_context_other_than_default_leaves_the_default_docker_socket_to_the_CLI_which_follows_the_context()
+    {
+        Assert.DoesNotContain(Candidates(null, ("DOCKER_CONTEXT", "desktop-linux")), e => e.SocketPath == EngineEndpoints.DockerSocket);
+        Assert.Contains(Candidates(null, ("DOCKER_CONTEXT", "default")), e => e.SocketPath == EngineEndpoints.DockerSocket);
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["config.json"], "{\"currentContext\":\"colima\"}");
+        Assert.DoesNotContain(Candidates(null, ("DOCKER_CONFIG", dir.Path)), e => e.SocketPath == EngineEndpoints.DockerSocket);
+        File.WriteAllText(dir["config.json"], "{\"auths\":{}}");
+        Assert.Contains(Candidates(null, ("DOCKER_CONFIG", dir.Path)), e => e.SocketPath == EngineEndpoints.DockerSocket);
+    }
+
+    [Fact]
+    public void An_engine_address_with_a_password_never_shows_it()
+    {
+        EngineEndpoint ssh = Assert.Single(Candidates(null, ("DOCKER_HOST", "ssh://deploy:hunter2-secret@engine.example")));
+        Assert.DoesNotContain("hunter2-secret", ssh.ToString());
+        var error = Assert.Throws<ContainerTasksException>(() => Candidates(null, ("DOCKER_HOST", "http://deploy:hunter2-secret@engine.example")));
+        Assert.DoesNotContain("hunter2-secret", error.Message);
+    }
+
+    [Fact]
     public void A_relative_XDG_RUNTIME_DIR_is_not_a_place_to_look()
         => Assert.DoesNotContain(Candidates(null, ("XDG_RUNTIME_DIR", "run")), e => e.SocketPath!.StartsWith("run", StringComparison.Ordinal));
 

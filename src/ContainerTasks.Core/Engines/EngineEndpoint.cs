@@ -45,14 +45,18 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
             {
                 ApiUnsupported = tls ? $"{variable} is TCP with TLS (DOCKER_TLS_VERIFY or DOCKER_TLS is set), which the engine API client does not speak yet: only the docker CLI reaches it" : null,
             },
-            "ssh" or "npipe" when rest.Length > 0 => new EngineEndpoint(Registry.RegistryText.Clean(text), variable, variable)
+            "ssh" or "npipe" when rest.Length > 0 => new EngineEndpoint(WithoutPassword(Registry.RegistryText.Clean(text)), variable, variable)
             {
                 ApiUnsupported = $"{variable} is {scheme}://, which only the engine's CLI speaks",
             },
             _ => throw new ContainerTasksException(ErrorCodes.InvalidEngineAddress,
-                $"{variable} is '{Registry.RegistryText.Clean(text)}', which is not an engine's address. Use unix:///path/to/engine.sock or tcp://host:port, or unset it."),
+                $"{variable} is '{WithoutPassword(Registry.RegistryText.Clean(text))}', which is not an engine's address. Use unix:///path/to/engine.sock or tcp://host:port, or unset it."),
         };
     }
+
+    // An address is printed in messages: "ssh://user:secret@host" as "ssh://user:***@host".
+    private static string WithoutPassword(string address)
+        => System.Text.RegularExpressions.Regex.Replace(address, "^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:]*):[^/@]*@", "$1:***@");
 
     // host[:port] without a path; IPv6 in brackets. Null when it is not one.
     private static string? HostAndPort(string rest)

@@ -33,7 +33,9 @@ internal static class EngineEndpoints
     private static List<EngineEndpoint> DefaultSockets(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
     {
         var sockets = new List<EngineEndpoint>();
-        if (wanted != EngineKind.Podman)
+        // A Docker context other than the default one points the docker CLI elsewhere (Docker Desktop, rootless, colima):
+        // the default socket would be another engine then, so only the CLI, which follows the context, is asked.
+        if (wanted != EngineKind.Podman && !DockerContextActive(environment))
         {
             sockets.Add(EngineEndpoint.Socket(DockerSocket, "the default Docker socket"));
         }
@@ -46,6 +48,31 @@ internal static class EngineEndpoints
             sockets.Add(EngineEndpoint.Socket(PodmanSystemSocket, "the system's Podman socket"));
         }
         return sockets;
+    }
+
+    /// <summary>True when DOCKER_CONTEXT, or <c>currentContext</c> of the docker CLI's config.json, names a context other than <c>default</c>.</summary>
+    internal static bool DockerContextActive(IReadOnlyDictionary<string, string> environment)
+    {
+        if (Value(environment, "DOCKER_CONTEXT") is { } context)
+        {
+            return context != "default";
+        }
+        string? folder = Value(environment, "DOCKER_CONFIG") ?? (Value(environment, "HOME") is { } home ? Path.Combine(home, ".docker") : null);
+        if (folder is null || !Path.IsPathFullyQualified(folder))
+        {
+            return false;
+        }
+        try
+        {
+            byte[]? config = FileSystem.RegularFile.TryReadAll(Path.Combine(folder, "config.json"), 1024 * 1024);
+            using var document = config is null ? null : System.Text.Json.JsonDocument.Parse(config);
+            return document?.RootElement is { ValueKind: System.Text.Json.JsonValueKind.Object } root && root.TryGetProperty("currentContext", out var current)
+                && current.ValueKind == System.Text.Json.JsonValueKind.String && current.GetString() is { Length: > 0 } name && name != "default";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     // Unset and empty are the same, as for the engines' CLIs.
