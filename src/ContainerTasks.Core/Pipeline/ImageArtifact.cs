@@ -37,7 +37,11 @@ public static class ArtifactKinds
 /// <param name="RuntimeIdentifier">The platform it is about; null for the whole image.</param>
 /// <param name="Subject">The image it is attached to.</param>
 /// <param name="Content">What is attached.</param>
-internal sealed record ImageArtifact(string Kind, string FileName, string? RuntimeIdentifier, Descriptor Subject, ReferrerArtifact Content);
+internal sealed record ImageArtifact(string Kind, string FileName, string? RuntimeIdentifier, Descriptor Subject, ReferrerArtifact Content)
+{
+    /// <summary>The manifest that attaches it to <see cref="Subject"/>, made once.</summary>
+    public ArtifactManifest Manifest { get; } = ArtifactManifest.For(Content, Subject);
+}
 
 /// <summary>A document the build made, and where it went.</summary>
 /// <param name="Kind">One of <see cref="ArtifactKinds"/>.</param>

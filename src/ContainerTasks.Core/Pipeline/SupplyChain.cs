@@ -29,7 +29,10 @@ internal static class SupplyChain
         if (supply.Sbom ?? destination.CarriesArtifacts)
         {
             bool several = images.Images.Count > 1;
-            artifacts.AddRange(built.Select((b, i) => Sbom(run, supply, b, images.Images[i], several)));
+            IReadOnlyList<AssetsGraph> graphs = supply.AssetsFile is { } assets
+                ? AssetsFile.ReadAll(assets, supply.TargetFramework, built.Select(b => b.Input.AssetsRuntimeIdentifier).ToList())
+                : built.Select(_ => new AssetsGraph([], [])).ToList();
+            artifacts.AddRange(built.Select((b, i) => Sbom(run, supply, b, images.Images[i], graphs[i], several)));
         }
         if (supply.Provenance ?? destination.CarriesArtifacts)
         {
@@ -42,7 +45,7 @@ internal static class SupplyChain
     /// <summary>The documents as manifests an archive or layout holds next to the image.</summary>
     public static IReadOnlyList<AttachedManifest> Manifests(IReadOnlyList<ImageArtifact> documents) => documents.Select(d =>
     {
-        ArtifactManifest manifest = ArtifactManifest.For(d.Content, d.Subject);
+        ArtifactManifest manifest = d.Manifest;
         return new AttachedManifest(manifest.ReferrerEntry, [new AttachedBlob(manifest.Descriptor, manifest.Bytes),
             new AttachedBlob(ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig), new AttachedBlob(manifest.Blob, d.Content.Content)]);
     }).ToList();
@@ -55,7 +58,7 @@ internal static class SupplyChain
         IReadOnlyList<ImageArtifact> documents, SigningKey? key, CancellationToken cancellationToken)
     {
         IReadOnlyList<AttachedReferrer?> attached = destination.HoldsArtifacts
-            ? documents.Select(d => (AttachedReferrer?)new AttachedReferrer(ArtifactManifest.For(d.Content, d.Subject).Descriptor, false, true)).ToList()
+            ? documents.Select(d => (AttachedReferrer?)new AttachedReferrer(d.Manifest.Descriptor, false, true)).ToList()
             : await AttachOrWarnAsync(run, destination, documents, cancellationToken).ConfigureAwait(false);
         var results = documents.Select((a, i) => new ArtifactResult(a.Kind, a.FileName, a.RuntimeIdentifier, a.Subject.Digest, a.Content.ArtifactType,
             a.Content.Content) { Manifest = attached[i]?.Manifest.Digest, Changed = attached[i]?.Changed ?? false }).ToList();
@@ -116,10 +119,9 @@ internal static class SupplyChain
         });
     }
 
-    private static ImageArtifact Sbom(BuildRun run, SupplyChainRequest supply, PlatformBuild build, IImage image, bool several)
+    private static ImageArtifact Sbom(BuildRun run, SupplyChainRequest supply, PlatformBuild build, IImage image, AssetsGraph graph, bool several)
     {
         string? rid = build.Input.AssetsRuntimeIdentifier;
-        AssetsGraph graph = supply.AssetsFile is { } assets ? AssetsFile.Read(assets, supply.TargetFramework, rid) : new AssetsGraph([], []);
         // Only what the publish put in the app: build-only and PrivateAssets="all" packages are in the assets file, not in the image.
         string deps = Path.Combine(build.Input.PublishDirectory, supply.AppName + ".deps.json");
         if (File.Exists(deps))

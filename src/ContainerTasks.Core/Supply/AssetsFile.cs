@@ -26,12 +26,17 @@ internal static class AssetsFile
     /// <summary>The graph of <paramref name="targetFramework"/> (and <paramref name="runtimeIdentifier"/>, when the app has one).</summary>
     /// <exception cref="ContainerTasksException">CT5009 when the file is missing, unreadable or too large; CT5010 when it is malformed.</exception>
     public static AssetsGraph Read(string path, string targetFramework, string? runtimeIdentifier = null)
+        => ReadAll(path, targetFramework, [runtimeIdentifier])[0];
+
+    /// <summary>The graph of each runtime identifier's target, from one read of the file (a multi-platform publish has one target per platform).</summary>
+    /// <exception cref="ContainerTasksException">CT5009 when the file is missing, unreadable or too large; CT5010 when it is malformed.</exception>
+    public static IReadOnlyList<AssetsGraph> ReadAll(string path, string targetFramework, IReadOnlyList<string?> runtimeIdentifiers)
     {
         byte[] bytes = ReadBounded(path);
         try
         {
             using var document = JsonDocument.Parse(bytes);
-            return ReadGraph(document.RootElement, path, targetFramework, runtimeIdentifier);
+            return runtimeIdentifiers.Select(rid => ReadGraph(document.RootElement, path, targetFramework, rid)).ToList();
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {

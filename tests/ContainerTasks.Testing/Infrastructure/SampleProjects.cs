@@ -115,7 +115,7 @@ public sealed class PackageFeed : IDisposable
             return true;
         }
         var documents = ImageJson(project).GetProperty("artifacts").EnumerateArray().Select(a => a.TryGetProperty("digest", out var d) ? d.GetString() : null)
-            .OfType<string>().Append("sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a");
+            .OfType<string>().Append(ContainerTasks.Registry.Referrers.ArtifactManifest.EmptyDescriptor.Digest.ToString());
         string query = Uri.UnescapeDataString(entry.Query ?? "");
         return documents.Any(d => query.Contains("digest=" + d, StringComparison.Ordinal));
     }
