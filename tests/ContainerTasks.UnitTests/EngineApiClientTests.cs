@@ -65,6 +65,75 @@ public sealed class EngineApiClientTests
         Assert.DoesNotContain('\u001b', error.Message);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("{}")]
+    [InlineData("{\"stream\":\"done\"}")]
+    public async Task An_answer_that_does_not_say_the_image_was_loaded_is_CT4108(string answer)
+    {
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, answer));
+        var probe = await EngineProbe.ProbeAsync(EngineEndpoint.Socket(dir["engine.sock"], "test"), CancellationToken.None);
+        var (image, names) = await ImageAsync(dir);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => probe.Engine!.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None));
+        Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
+        Assert.Contains("without saying it loaded the image", error.Message);
+    }
+
+    [Fact]
+    public async Task An_answer_longer_than_a_MiB_is_CT4108_and_not_read_in_part()
+    {
+        using var dir = new TempDirectory();
+        // A refusal hidden after 2 MB of filler must not be missed by reading the first MiB as the whole answer.
+        string answer = "{\"stream\":\"Loaded image: docker.io/team/app:1.0\"}\n" + new string(' ', 2_000_000) + "\n{\"error\":\"late\"}";
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, answer));
+        var probe = await EngineProbe.ProbeAsync(EngineEndpoint.Socket(dir["engine.sock"], "test"), CancellationToken.None);
+        var (image, names) = await ImageAsync(dir);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => probe.Engine!.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None));
+        Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
+        Assert.Contains("more than 1 MiB", error.Message);
+    }
+
+    [Fact]
+    public async Task An_engine_that_takes_no_byte_for_the_silence_limit_fails_the_send_with_CT4108()
+    {
+        var body = new ArchiveBody("podman 4.3.1 at unix:///x.sock", async (stream, token) => await stream.WriteAsync(new byte[10], token), TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<Exception>(() => body.CopyToAsync(new StalledStream()));
+        Assert.Equal(ErrorCodes.DaemonLoadFailed, body.WriteFailure?.Code);
+        Assert.Contains("podman 4.3.1 at unix:///x.sock took no part of the image for 0.2 s", body.WriteFailure!.Message);
+    }
+
+    [Fact]
+    public async Task A_cache_file_that_cannot_be_read_while_sending_is_CT5004_not_a_broken_engine_connection()
+    {
+        var body = new ArchiveBody("engine", (_, _) => throw new IOException("Input/output error : '/cache/blobs/sha256/ab'"));
+        await Assert.ThrowsAnyAsync<Exception>(() => body.CopyToAsync(new MemoryStream()));
+        Assert.Equal(ErrorCodes.OutputFailed, body.WriteFailure?.Code);
+        Assert.Contains("could not be read from the build's cache", body.WriteFailure!.Message);
+    }
+
+    [Fact]
+    public async Task A_connection_that_breaks_while_sending_is_left_to_the_caller_to_report()
+    {
+        var body = new ArchiveBody("engine", async (stream, token) => await stream.WriteAsync(new byte[10], token));
+        await Assert.ThrowsAnyAsync<Exception>(() => body.CopyToAsync(new BrokenStream()));
+        Assert.Null(body.WriteFailure);
+    }
+
+    // A connection whose writes never finish (until cancelled).
+    private sealed class StalledStream : MemoryStream
+    {
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+            => await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    // A connection that breaks at the first write.
+    private sealed class BrokenStream : MemoryStream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+            => throw new IOException("Broken pipe");
+    }
+
     [Fact]
     public async Task A_server_on_the_socket_that_is_no_engine_is_not_taken_for_one()
     {

@@ -162,7 +162,9 @@ public sealed class EngineEndpointTests
         Assert.Equal(["Loaded image: team/app:1.0", "Loaded image: team/app:latest"], LoadAnswer.Read(200, answer, "docker"));
         // Podman's compatible API answers with one object, without a line end.
         Assert.Equal(["Loaded image: docker.io/team/app:1.0"], LoadAnswer.Read(200, "{\"stream\":\"Loaded image: docker.io/team/app:1.0\\n\"}", "podman"));
-        Assert.Empty(LoadAnswer.Read(200, "", "docker"));
+        // Docker names an image loaded without a tag by its id.
+        Assert.Equal(["Loaded image ID: sha256:ab"], LoadAnswer.Read(200, "{\"stream\":\"Loaded image ID: sha256:ab\\n\"}", "docker"));
+        Assert.Equal(ErrorCodes.DaemonLoadFailed, Assert.Throws<ContainerTasksException>(() => LoadAnswer.Read(200, "", "docker")).Code);
     }
 
     [Fact]

@@ -132,6 +132,20 @@ public sealed class TransferProgressTests
     }
 
     [Fact]
+    public void A_chunk_sent_again_is_not_counted_again_so_the_count_never_passes_the_size()
+    {
+        var progress = new TransferProgress(What, 3_000, line => _lines.Add((_clock.Now, line)), _clock);
+        using Stream source = ProgressStream.Track(new MemoryStream(new byte[3_000]), progress);
+        foreach (var (start, length) in new[] { (0L, 1_000L), (1_000L, 1_000L), (1_000L, 1_000L), (2_000L, 1_000L) })
+        {
+            // A chunked upload reads each chunk as a range of the source; the middle chunk is sent twice.
+            using var chunk = new SubStream(source, start, length);
+            chunk.CopyTo(Stream.Null);
+        }
+        Assert.Equal(3_000, progress.BytesDone);
+    }
+
+    [Fact]
     public void A_line_names_a_digest_by_its_first_twelve_digits_and_a_layer_by_its_media_type()
     {
         Digest digest = Digest.Sha256("layer"u8);

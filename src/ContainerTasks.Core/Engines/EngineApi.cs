@@ -6,11 +6,13 @@ namespace ContainerTasks.Engines;
 
 /// <summary>
 /// An engine reached through the Docker Engine API (Docker, or Podman's compatible API): the image goes in with
-/// <c>POST /images/load</c>, the docker archive written into the request as it is sent.
+/// <c>POST /images/load</c>, the docker archive written into the request as it is sent. The engine may take no byte of
+/// it for at most <see cref="ArchiveBody.SilenceLimit"/>, and must answer within <see cref="AnswerLimit"/> of the last.
 /// </summary>
 internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) : ILocalEngine
 {
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(30);
+    /// <summary>How long an engine may take to answer once it has the whole image (it stores it first).</summary>
+    public static readonly TimeSpan AnswerLimit = TimeSpan.FromMinutes(10);
 
     /// <summary>Where it answered.</summary>
     public EngineEndpoint Endpoint => endpoint;
@@ -26,8 +28,10 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     {
         using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(LoadTimeout);
-        var body = new ArchiveBody((stream, token) => ImageOutput.WriteAsync(OutputKind.DockerArchive, stream, images, names, time, token));
+        var body = new ArchiveBody(ToString(), (stream, token) => ImageOutput.WriteAsync(OutputKind.DockerArchive, stream, images, names, time, token))
+        {
+            Sent = () => timeout.CancelAfter(AnswerLimit),
+        };
         (int Status, string Text) answer;
         try
         {
@@ -40,7 +44,13 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed, $"{this} did not take the image within {LoadTimeout.TotalMinutes:0} minutes.", e);
+            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
+                $"{this} had the whole image but did not answer within {AnswerLimit.TotalMinutes:0} minutes. Check the engine's own log.", e);
+        }
+        catch (EngineAnswerTooLongException e)
+        {
+            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
+                $"{this} answered the load with more than {EngineClient.MaxAnswer / 1024 / 1024} MiB, which no engine does; nothing it said is trusted. Check what serves {endpoint}.", e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {

@@ -38,7 +38,10 @@ internal sealed class EngineClient : IDisposable
         };
     }
 
-    /// <summary>Sends a request; returns the status and the answer's text (at most <see cref="MaxAnswer"/> bytes of it).</summary>
+    /// <summary>
+    /// Sends a request; returns the status and the answer's text. An answer longer than <see cref="MaxAnswer"/> is
+    /// <see cref="EngineAnswerTooLongException"/>: no answer to what is asked here is, and a part of one is not read as the whole.
+    /// </summary>
     public async Task<(int Status, string Text)> SendAsync(HttpMethod method, string path, HttpContent? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = body };
@@ -47,9 +50,13 @@ internal sealed class EngineClient : IDisposable
         var buffer = new MemoryStream();
         byte[] chunk = new byte[16 * 1024];
         int read;
-        while (buffer.Length < MaxAnswer && (read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
         {
-            buffer.Write(chunk, 0, (int)Math.Min(read, MaxAnswer - buffer.Length));
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > MaxAnswer)
+            {
+                throw new EngineAnswerTooLongException($"the answer to {method} /{path} is longer than {MaxAnswer / 1024 / 1024} MiB");
+            }
         }
         return ((int)response.StatusCode, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
@@ -72,3 +79,6 @@ internal sealed class EngineClient : IDisposable
         }
     }
 }
+
+/// <summary>An engine's answer longer than <see cref="EngineClient.MaxAnswer"/>.</summary>
+internal sealed class EngineAnswerTooLongException(string message) : IOException(message);

@@ -11,7 +11,8 @@ internal static class LoadAnswer
 {
     /// <summary>
     /// The engine's "Loaded image: …" lines; CT4108 with the engine's own message (control characters removed) when it
-    /// refused the image.
+    /// refused the image, and when it answered without saying it loaded one (what answered is then no engine, or one
+    /// that lost the image).
     /// </summary>
     public static IReadOnlyList<string> Read(int status, string body, string engine)
     {
@@ -36,8 +37,12 @@ internal static class LoadAnswer
                 loaded.Add(line);
             }
         }
-        return loaded;
+        return loaded.Any(line => line.StartsWith("Loaded image", StringComparison.Ordinal))
+            ? loaded
+            : throw Refused(engine, $"it answered HTTP {status} without saying it loaded the image (its answer: '{Registry.RegistryText.Clean(Shorten(body))}')");
     }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
     private static ContainerTasksException Refused(string engine, string said)
         => new(ErrorCodes.DaemonLoadFailed, $"{engine} refused the image: {said}. Check the engine's own log and free space, or choose another destination (ContainerArchiveOutputPath, ContainerRegistry).");

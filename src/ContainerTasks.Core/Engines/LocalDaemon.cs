@@ -26,17 +26,17 @@ internal sealed class LocalDaemon : ILocalEngine
     /// The engine named by <paramref name="localRegistry"/> (Docker or Podman), or the first that answers when it is empty.
     /// Null when none answers. An unknown name is CT4110.
     /// </summary>
-    public static LocalDaemon? Find(string? localRegistry, IReadOnlyDictionary<string, string> environment)
-        => Find(EngineKinds.FromLocalRegistry(localRegistry), environment);
+    public static LocalDaemon? Find(string? localRegistry, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
+        => Find(EngineKinds.FromLocalRegistry(localRegistry), environment, cancellationToken);
 
     /// <summary>The CLI of <paramref name="wanted"/>, or the first that answers when it is null; null when none answers.</summary>
-    public static LocalDaemon? Find(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
+    public static LocalDaemon? Find(EngineKind? wanted, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
     {
         string[] candidates = wanted is { } kind ? [kind.CommandName()] : ["docker", "podman"];
         foreach (string command in candidates)
         {
             // `info` talks to the server (honouring DOCKER_HOST); a client alone fails here.
-            var (exit, output, _) = RunTool(command, ["info", "--format", command == "docker" ? "{{.ServerVersion}}" : "{{.Version.Version}}"], environment, null, TimeSpan.FromSeconds(20));
+            var (exit, output, _) = RunTool(command, ["info", "--format", command == "docker" ? "{{.ServerVersion}}" : "{{.Version.Version}}"], environment, null, TimeSpan.FromSeconds(20), cancellationToken);
             if (exit == 0 && output.Trim().Length > 0)
             {
                 return new LocalDaemon(command, environment);

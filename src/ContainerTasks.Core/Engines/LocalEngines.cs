@@ -29,7 +29,7 @@ internal static class LocalEngines
             failures.Add(probe);
         }
         // The CLI reaches what this API client cannot (ssh, TLS, a Windows pipe), and engines set up as before.
-        if (LocalDaemon.Find(wanted ?? ImpliedKind(endpoints), environment) is { } daemon)
+        if (LocalDaemon.Find(wanted ?? ImpliedKind(endpoints), environment, cancellationToken) is { } daemon)
         {
             detail($"Local engine: the {daemon.Name} CLI ('{daemon.Name} info' answered).");
             return daemon;

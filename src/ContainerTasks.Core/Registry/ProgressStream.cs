@@ -3,12 +3,14 @@ namespace ContainerTasks.Registry;
 /// <summary>
 /// A blob's bytes on their way to or from a registry, each read counted by a <see cref="TransferProgress"/>: what an
 /// upload's request body reads is what goes on the wire, give or take the socket's buffer. Seeks pass through (chunked
-/// uploads read their source in ranges); disposing disposes the source.
+/// uploads read their source in ranges); a range read again (a chunk sent again) is not counted again, so the count
+/// never passes the blob's size. Disposing disposes the source.
 /// </summary>
 internal sealed class ProgressStream : Stream
 {
     private readonly Stream _inner;
     private readonly TransferProgress _progress;
+    private long _counted;
 
     /// <param name="inner">The source, owned from now on.</param>
     /// <param name="progress">Counts the bytes read.</param>
@@ -34,8 +36,9 @@ internal sealed class ProgressStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
+        long start = Start();
         int n = _inner.Read(buffer);
-        _progress.Advance(n);
+        Count(start, n);
         return n;
     }
 
@@ -43,9 +46,24 @@ internal sealed class ProgressStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        long start = Start();
         int n = await _inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _progress.Advance(n);
+        Count(start, n);
         return n;
+    }
+
+    // Where a read starts: the source's position when it has one, else just after what was counted.
+    private long Start() => _inner.CanSeek ? _inner.Position : _counted;
+
+    // Counts only the bytes past the furthest point read so far.
+    private void Count(long start, int read)
+    {
+        long end = start + read;
+        if (end > _counted)
+        {
+            _progress.Advance(end - Math.Max(start, _counted));
+            _counted = end;
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
