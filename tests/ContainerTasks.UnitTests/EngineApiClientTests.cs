@@ -70,28 +70,26 @@ public sealed class EngineApiClientTests
     [InlineData("{}")]
     [InlineData("{\"stream\":\"done\"}")]
     public async Task An_answer_that_does_not_say_the_image_was_loaded_is_CT4108(string answer)
-    {
-        using var dir = new TempDirectory();
-        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, answer));
-        var probe = await EngineProbe.ProbeAsync(EngineEndpoint.Socket(dir["engine.sock"], "test"), CancellationToken.None);
-        var (image, names) = await ImageAsync(dir);
-        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => probe.Engine!.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None));
-        Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
-        Assert.Contains("without saying it loaded the image", error.Message);
-    }
+        => Assert.Contains("without saying it loaded the image", (await LoadRefusedAsync(answer)).Message);
 
     [Fact]
     public async Task An_answer_longer_than_a_MiB_is_CT4108_and_not_read_in_part()
     {
-        using var dir = new TempDirectory();
         // A refusal hidden after 2 MB of filler must not be missed by reading the first MiB as the whole answer.
         string answer = "{\"stream\":\"Loaded image: docker.io/team/app:1.0\"}\n" + new string(' ', 2_000_000) + "\n{\"error\":\"late\"}";
+        Assert.Contains("more than 1 MiB", (await LoadRefusedAsync(answer)).Message);
+    }
+
+    // Loads into an engine that answers the load with `answer`; the CT4108 it is.
+    private static async Task<ContainerTasksException> LoadRefusedAsync(string answer)
+    {
+        using var dir = new TempDirectory();
         using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, answer));
         var probe = await EngineProbe.ProbeAsync(EngineEndpoint.Socket(dir["engine.sock"], "test"), CancellationToken.None);
         var (image, names) = await ImageAsync(dir);
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => probe.Engine!.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None));
         Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
-        Assert.Contains("more than 1 MiB", error.Message);
+        return error;
     }
 
     [Fact]
