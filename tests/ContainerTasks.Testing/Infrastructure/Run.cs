@@ -23,18 +23,29 @@ public static class Run
     public static ProcessResult Process(string file, IEnumerable<string> arguments, string? workingDirectory = null,
         IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(Tools.Require(file))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
+        var start = new ProcessStartInfo(Tools.Require(file));
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
+        return Wait(start, workingDirectory, environment, timeout, $"{file} {string.Join(' ', arguments)}");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="file"/> with one command-line string, split into arguments as .NET splits
+    /// <see cref="ProcessStartInfo.Arguments"/> (quotes grouped and removed, <c>\"</c> a quote): as a .NET client
+    /// that builds its command line as text starts it.
+    /// </summary>
+    public static ProcessResult CommandLine(string file, string arguments, IDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+        => Wait(new ProcessStartInfo(Tools.Require(file)) { Arguments = arguments }, null, environment, timeout, $"{file} {arguments}");
+
+    private static ProcessResult Wait(ProcessStartInfo start, string? workingDirectory, IDictionary<string, string?>? environment, TimeSpan? timeout, string what)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        start.UseShellExecute = false;
+        start.WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory;
         if (environment is not null)
         {
             foreach (var pair in environment)
@@ -49,7 +60,7 @@ public static class Run
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in time.");
+            throw new TimeoutException($"{what} did not finish in time.");
         }
         process.WaitForExit();
         return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);

@@ -133,6 +133,13 @@ public sealed class PackageFeed : IDisposable
         return Run.Process("dotnet", list, environment: BuildEnvironment(environment), timeout: TimeSpan.FromMinutes(5));
     }
 
+    /// <summary>
+    /// Runs <c>dotnet</c> with one command-line string, as a client that writes its command line as text (.NET Aspire)
+    /// starts it, with the run's environment.
+    /// </summary>
+    public ProcessResult DotnetCommandLine(string arguments, IDictionary<string, string?>? environment = null)
+        => Run.CommandLine("dotnet", arguments + " -nologo", BuildEnvironment(environment), TimeSpan.FromMinutes(5));
+
     public void Dispose() => _root.Dispose();
 }
 
