@@ -153,6 +153,8 @@ public static class ErrorCodes
     public const string EngineSocketDenied = "CT4128";
     /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
     public const string InvalidEngineAddress = "CT4129";
+    /// <summary>DOCKER_TLS_VERIFY or DOCKER_TLS is set and a PEM file in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) cannot be read or used.</summary>
+    public const string EngineTlsFiles = "CT4137";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

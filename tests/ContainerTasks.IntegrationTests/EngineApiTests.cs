@@ -111,10 +111,16 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
         return folder;
     }
 
-    private ProcessResult Publish(string project, string repository, string baseImage, string dockerHost)
-        => feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
-                $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"],
-            new Dictionary<string, string?> { ["DOCKER_HOST"] = dockerHost, ["CONTAINER_HOST"] = null, ["PATH"] = DotnetOnlyPath() });
+    private ProcessResult Publish(string project, string repository, string baseImage, string dockerHost, params (string Name, string? Value)[] more)
+    {
+        var env = new Dictionary<string, string?> { ["DOCKER_HOST"] = dockerHost, ["CONTAINER_HOST"] = null, ["PATH"] = DotnetOnlyPath() };
+        foreach (var (name, value) in more)
+        {
+            env[name] = value;
+        }
+        return feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"], env);
+    }
 
     [Fact]
     public async Task With_DOCKER_HOST_on_a_Podman_socket_the_image_is_loaded_through_the_API_with_no_engine_CLI_on_PATH()
@@ -142,6 +148,23 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
         string output = podman.Store.RunImage(reference);
         Assert.Contains("Hello from a container built without a daemon!", output);
         Assert.Contains("  greeting:    built by ContainerTasks", output);
+    }
+
+    [Fact]
+    public async Task With_DOCKER_HOST_over_TCP_and_DOCKER_TLS_VERIFY_the_image_is_loaded_with_the_client_certificate_of_DOCKER_CERT_PATH()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        // As dockerd --tlsverify -H tcp://…: TLS that asks for a client certificate, in front of the real Podman service.
+        using var relay = new TlsEngineRelay(podman.Socket, dir["certs"]);
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        string repository = RegistryServer.NewRepository("engine-tls");
+
+        var result = Publish(project, repository, baseImage, relay.Host, ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", dir["certs"]));
+        result.EnsureSuccess("dotnet publish into podman over TCP with TLS");
+        PrivatePodman.AssertLoaded(result, project, repository, "1.0");
+        Assert.Empty(relay.Refused);
+        Assert.Contains("Hello from a container built without a daemon!", podman.Store.RunImage($"docker.io/{repository}:1.0"));
     }
 
     [Fact]

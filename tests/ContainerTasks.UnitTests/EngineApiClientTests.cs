@@ -132,6 +132,72 @@ public sealed class EngineApiClientTests
             => throw new IOException("Broken pipe");
     }
 
+    private static Dictionary<string, string> TlsEnvironment(TempDirectory dir, TlsEngineRelay relay) => new()
+    {
+        ["DOCKER_HOST"] = relay.Host,
+        ["DOCKER_TLS_VERIFY"] = "1",
+        ["DOCKER_CERT_PATH"] = dir["certs"],
+        ["PATH"] = dir["no-cli"],
+    };
+
+    private static async Task<ContainerTasksException> FindFailsAsync(TempDirectory dir, TlsEngineRelay relay, string code)
+    {
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => LocalEngines.FindAsync(null, TlsEnvironment(dir, relay), _ => { }, (_, _) => { }, CancellationToken.None));
+        Assert.Equal(code, error.Code);
+        return error;
+    }
+
+    [Fact]
+    public async Task An_engine_over_TLS_is_reached_with_the_client_certificate_from_DOCKER_CERT_PATH_and_takes_the_image()
+    {
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, "{\"stream\":\"Loaded image: docker.io/team/app:1.0\"}"));
+        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"]);
+        var api = Assert.IsType<EngineApi>(await LocalEngines.FindAsync(null, TlsEnvironment(dir, relay), _ => { }, (_, _) => { }, CancellationToken.None));
+        var (image, names) = await ImageAsync(dir);
+        await api.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None);
+        Assert.Single(engine.Requests, r => r.Method == "POST" && r.Body.Length > 0);
+        Assert.Empty(relay.Refused);
+    }
+
+    [Fact]
+    public async Task An_engine_whose_certificate_ca_pem_does_not_vouch_for_is_CT4108_saying_TLS_failed()
+    {
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, ""));
+        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"]);
+        using (new TlsEngineRelay(dir["engine.sock"], dir["other"]))
+        {
+            File.Copy(dir["other/ca.pem"], dir["certs/ca.pem"], overwrite: true);
+        }
+        var error = await FindFailsAsync(dir, relay, ErrorCodes.DaemonLoadFailed);
+        Assert.Contains($"{relay.Host} (DOCKER_HOST): TLS failed", error.Message);
+        Assert.Contains($"(TLS files from {dir["certs"]})", error.Message);
+        Assert.Empty(engine.Requests);
+    }
+
+    [Fact]
+    public async Task Without_a_client_certificate_an_engine_that_asks_for_one_refuses_and_it_is_CT4108()
+    {
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, ""));
+        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"]);
+        File.Delete(dir["certs/key.pem"]);
+        var error = await FindFailsAsync(dir, relay, ErrorCodes.DaemonLoadFailed);
+        Assert.Contains("no client certificate", relay.Refused);
+        Assert.Empty(engine.Requests);
+    }
+
+    [Fact]
+    public async Task A_ca_pem_that_holds_no_certificate_is_CT4137_naming_the_file()
+    {
+        using var dir = new TempDirectory();
+        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"]);
+        File.WriteAllText(dir["certs/ca.pem"], "not a certificate");
+        var error = await FindFailsAsync(dir, relay, ErrorCodes.EngineTlsFiles);
+        Assert.Contains($"ca.pem in {dir["certs"]}", error.Message);
+    }
+
     [Fact]
     public async Task A_server_on_the_socket_that_is_no_engine_is_not_taken_for_one()
     {

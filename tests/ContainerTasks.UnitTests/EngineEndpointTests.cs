@@ -69,10 +69,20 @@ public sealed class EngineEndpointTests
     }
 
     [Fact]
-    public void Tcp_with_TLS_and_ssh_are_left_to_the_engines_CLI()
+    public void Ssh_is_left_to_the_engines_CLI()
+        => Assert.Contains("ssh://", Assert.Single(Candidates(null, ("DOCKER_HOST", "ssh://me@engine.example"))).ApiUnsupported);
+
+    [Fact]
+    public void Tcp_with_TLS_reads_its_files_where_the_docker_CLI_does_and_defaults_to_port_2376()
     {
-        Assert.Contains("TLS", Assert.Single(Candidates(null, ("DOCKER_HOST", "tcp://engine.example:2376"), ("DOCKER_TLS_VERIFY", "1"))).ApiUnsupported);
-        Assert.Contains("ssh://", Assert.Single(Candidates(null, ("DOCKER_HOST", "ssh://me@engine.example"))).ApiUnsupported);
+        EngineEndpoint verified = Assert.Single(Candidates(null, ("DOCKER_HOST", "tcp://engine.example"), ("DOCKER_TLS_VERIFY", "1"), ("DOCKER_CERT_PATH", "/certs"), ("HOME", "/home/me")));
+        Assert.Null(verified.ApiUnsupported);
+        Assert.Equal("engine.example:2376", verified.Authority);
+        Assert.Equal(new EngineTls("/certs", Verify: true), verified.Tls);
+        EngineEndpoint encrypted = Assert.Single(Candidates(null, ("DOCKER_HOST", "tcp://engine.example:9000"), ("DOCKER_TLS", "1"), ("HOME", "/home/me")));
+        Assert.Equal(new EngineTls("/home/me/.docker", Verify: false), encrypted.Tls);
+        Assert.Equal("engine.example:9000", encrypted.Authority);
+        Assert.Null(Assert.Single(Candidates(null, ("DOCKER_HOST", "tcp://engine.example"))).Tls);
     }
 
     [Fact]
@@ -239,22 +249,6 @@ public sealed class EngineEndpointTests
         Assert.Contains($"DOCKER_HOST names an engine, but none answers (unix://{dir["docker.sock"]} (DOCKER_HOST): no such socket)", error.Message);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
         Assert.Contains(lines, l => l.Contains("No engine API at", StringComparison.Ordinal));
-    }
-
-    [Fact]
-    public async Task An_engine_over_TLS_with_no_docker_CLI_on_PATH_is_CT4108_saying_the_API_client_does_not_speak_TLS_yet()
-    {
-        using var dir = new TempDirectory();
-        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => LocalEngines.FindAsync(null, new Dictionary<string, string>
-        {
-            ["DOCKER_HOST"] = "tcp://engine.example:2376",
-            ["DOCKER_TLS_VERIFY"] = "1",
-            ["DOCKER_CERT_PATH"] = dir.Path,
-            ["PATH"] = dir.Path,
-        }, _ => { }, (_, _) => { }, CancellationToken.None));
-        Assert.Equal(ErrorCodes.DaemonLoadFailed, error.Code);
-        Assert.Contains("tcp://engine.example:2376 (DOCKER_HOST): DOCKER_HOST is TCP with TLS", error.Message);
-        Assert.Contains("does not speak yet", error.Message);
     }
 
     [Fact]

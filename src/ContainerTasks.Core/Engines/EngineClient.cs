@@ -6,7 +6,7 @@ namespace ContainerTasks.Engines;
 
 /// <summary>
 /// HTTP to one engine's API: over its unix socket (the connection callback dials it; the host name is a placeholder)
-/// or plain TCP. No proxy (the proxy variables are for registries, and the environment is the build's, not ours),
+/// or TCP, with TLS when the environment asks for it (<see cref="EngineTls"/>). No proxy (the proxy variables are for registries, and the environment is the build's, not ours),
 /// no redirects, no cookies; requests carry their own time limits.
 /// </summary>
 internal sealed class EngineClient : IDisposable
@@ -16,7 +16,7 @@ internal sealed class EngineClient : IDisposable
 
     private readonly HttpClient _http;
 
-    /// <summary>A client for <paramref name="endpoint"/>, which must be one the API reaches (no TLS, no ssh).</summary>
+    /// <summary>A client for <paramref name="endpoint"/>, which must be one the API reaches (no ssh); CT4137 when its TLS files cannot be used.</summary>
     public EngineClient(EngineEndpoint endpoint, TimeSpan connectTimeout)
     {
         var handler = new SocketsHttpHandler
@@ -31,9 +31,15 @@ internal sealed class EngineClient : IDisposable
         {
             handler.ConnectCallback = (_, cancellationToken) => ConnectAsync(path, cancellationToken);
         }
+        string scheme = "http";
+        if (endpoint.Tls is { } tls && endpoint.Authority is { } authority)
+        {
+            handler.SslOptions = tls.ClientOptions(new Uri($"https://{authority}/").IdnHost);
+            scheme = "https";
+        }
         _http = new HttpClient(handler)
         {
-            BaseAddress = new Uri(endpoint.SocketPath is null ? $"http://{endpoint.Authority}/" : "http://localhost/"),
+            BaseAddress = new Uri(endpoint.SocketPath is null ? $"{scheme}://{endpoint.Authority}/" : "http://localhost/"),
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }

@@ -10,8 +10,11 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
     private const string Unix = "unix://";
     private const string Tcp = "tcp://";
 
-    /// <summary>Why the API client cannot talk to this address (TLS, ssh); null when it can. The engine's CLI may still reach it.</summary>
+    /// <summary>Why the API client cannot talk to this address (ssh, a Windows pipe); null when it can. The engine's CLI may still reach it.</summary>
     public string? ApiUnsupported { get; init; }
+
+    /// <summary>TLS for a TCP address (DOCKER_TLS_VERIFY, DOCKER_TLS); null for plain HTTP.</summary>
+    public EngineTls? Tls { get; init; }
 
     /// <summary>The unix socket's absolute path; null for another address.</summary>
     public string? SocketPath => Address.StartsWith(Unix, StringComparison.Ordinal) ? Address[Unix.Length..] : null;
@@ -29,10 +32,10 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
     public static EngineEndpoint Socket(string path, string origin, string? variable = null) => new(Unix + path, origin, variable);
 
     /// <summary>
-    /// Reads a DOCKER_HOST or CONTAINER_HOST value: <c>unix:///path</c>, or <c>tcp://host[:port]</c> (port 2375 when none);
-    /// <c>ssh://</c>, <c>npipe://</c> and TCP with TLS (<paramref name="tls"/>) are kept for the CLI to reach. CT4129 for anything else.
+    /// Reads a DOCKER_HOST or CONTAINER_HOST value: <c>unix:///path</c>, or <c>tcp://host[:port]</c> (port 2375 when none,
+    /// 2376 with <paramref name="tls"/>); <c>ssh://</c> and <c>npipe://</c> are kept for the CLI to reach. CT4129 for anything else.
     /// </summary>
-    public static EngineEndpoint Parse(string variable, string value, bool tls = false)
+    public static EngineEndpoint Parse(string variable, string value, EngineTls? tls = null)
     {
         string text = value.Trim();
         int separator = text.IndexOf("://", StringComparison.Ordinal);
@@ -41,10 +44,7 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
         return scheme switch
         {
             "unix" when rest.StartsWith('/') && rest.Length > 1 => Socket(rest, variable, variable),
-            "tcp" when HostAndPort(rest) is { } authority => new EngineEndpoint(Tcp + authority, variable, variable)
-            {
-                ApiUnsupported = tls ? $"{variable} is TCP with TLS (DOCKER_TLS_VERIFY or DOCKER_TLS is set), which the engine API client does not speak yet: only the docker CLI reaches it" : null,
-            },
+            "tcp" when HostAndPort(rest, tls is null ? DefaultPort : EngineTls.DefaultPort) is { } authority => new EngineEndpoint(Tcp + authority, variable, variable) { Tls = tls },
             "ssh" or "npipe" when rest.Length > 0 => new EngineEndpoint(WithoutPassword(Registry.RegistryText.Clean(text)), variable, variable)
             {
                 ApiUnsupported = $"{variable} is {scheme}://, which only the engine's CLI speaks",
@@ -59,7 +59,7 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
         => System.Text.RegularExpressions.Regex.Replace(address, "^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:]*):[^/@]*@", "$1:***@");
 
     // host[:port] without a path; IPv6 in brackets. Null when it is not one.
-    private static string? HostAndPort(string rest)
+    private static string? HostAndPort(string rest, int defaultPort)
     {
         string hostPort = rest.TrimEnd('/');
         if (hostPort.Length == 0 || hostPort.Contains('/') || hostPort.Contains('@')
@@ -68,6 +68,6 @@ internal sealed record EngineEndpoint(string Address, string Origin, string? Var
             return null;
         }
         bool hasPort = hostPort.LastIndexOf(':') > hostPort.LastIndexOf(']');
-        return hasPort && uri.Port is > 0 and <= 65535 ? $"{uri.Host}:{uri.Port}" : hasPort ? null : $"{uri.Host}:{DefaultPort}";
+        return hasPort && uri.Port is > 0 and <= 65535 ? $"{uri.Host}:{uri.Port}" : hasPort ? null : $"{uri.Host}:{defaultPort}";
     }
 }

@@ -17,7 +17,7 @@ internal static class EngineEndpoints
     public static IReadOnlyList<EngineEndpoint> Candidates(EngineKind? wanted, IReadOnlyDictionary<string, string> environment)
     {
         var named = new List<EngineEndpoint>();
-        bool tls = Value(environment, "DOCKER_TLS_VERIFY") is not null || Value(environment, "DOCKER_TLS") is not null;
+        EngineTls? tls = EngineTls.From(environment);
         if (wanted != EngineKind.Podman && Value(environment, "DOCKER_HOST") is { } dockerHost)
         {
             named.Add(EngineEndpoint.Parse("DOCKER_HOST", dockerHost, tls));

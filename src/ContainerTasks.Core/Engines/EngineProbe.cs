@@ -54,7 +54,8 @@ internal static class EngineProbe
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             var (reason, denied) = Describe(e);
-            return new EngineProbeResult(endpoint, null, reason, denied);
+            string files = endpoint.Tls is { } tls ? $" (TLS files from {tls.Folder}{(tls.Verify ? "" : ", the engine's certificate not checked: DOCKER_TLS")})" : "";
+            return new EngineProbeResult(endpoint, null, reason + files, denied);
         }
     }
 
@@ -63,6 +64,10 @@ internal static class EngineProbe
     {
         for (Exception? inner = failure; inner is not null; inner = inner.InnerException)
         {
+            if (inner is System.Security.Authentication.AuthenticationException tls)
+            {
+                return ($"TLS failed: {Registry.RegistryText.Clean(tls.InnerException?.Message ?? tls.Message)}", false);
+            }
             if (inner is SocketException socket)
             {
                 return socket.SocketErrorCode switch
