@@ -40,7 +40,7 @@ public sealed class LayerImagePublishTests(BaseImages bases, PackageFeed feed, H
         var log = server.AccessLog();
         foreach (string layer in agentLayers)
         {
-            Assert.Contains(log, e => e.Method == "POST" && e.Path == $"/v2/{repository}/blobs/uploads/" && e.Query!.Contains($"mount={layer}") && e.Status == 201);
+            Assert.Contains(log, e => e.Method == "POST" && e.Path == $"/v2/{repository}/blobs/uploads/" && Uri.UnescapeDataString(e.Query ?? "").Contains($"mount={layer}") && e.Status == 201);
         }
 
         JsonElement config = Config(image);
