@@ -55,6 +55,12 @@ public sealed class LayerImagePublishTests(BaseImages bases, PackageFeed feed, H
         var history = config.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("created_by").GetString()).ToList();
         Assert.Equal(2, history.Count(h => h == $"ContainerTasks: layers from {agent}@{agentDigest}"));
 
+        // The provenance names the agent among the images the layers came from, by digest.
+        string provenanceFile = Path.Combine(Path.GetDirectoryName(Directory.EnumerateFiles(dir["app/obj"], "image.json", SearchOption.AllDirectories).Single())!, "provenance.json");
+        JsonElement predicate = JsonDocument.Parse(File.ReadAllBytes(provenanceFile)).RootElement.GetProperty("predicate");
+        Assert.Contains(predicate.GetProperty("buildDefinition").GetProperty("resolvedDependencies").EnumerateArray(),
+            d => d.TryGetProperty("digest", out JsonElement digest) && digest.GetProperty("sha256").GetString() == agentDigest["sha256:".Length..]);
+
         // The agent's file is in the filesystem, and the app still runs.
         string layout = dir["out"];
         Run.Process("skopeo", ["copy", "--src-tls-verify=false", $"docker://{image}", $"oci:{layout}:r"]).EnsureSuccess("skopeo copy");
