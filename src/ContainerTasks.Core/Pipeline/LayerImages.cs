@@ -20,7 +20,11 @@ internal sealed class LayerImages
     private LayerImages(IReadOnlyList<Item> items) => _items = items;
 
     /// <summary>One item: the reference as given, whether its environment is merged, and its source.</summary>
-    private sealed record Item(ImageReference Reference, bool MergeEnvironment, RegistryImageSource Source);
+    private sealed record Item(ImageReference Reference, bool MergeEnvironment, RegistryImageSource Source)
+    {
+        // Platforms read the image one at a time: the first resolves the tag (one HEAD), the others read the cached index.
+        public SemaphoreSlim OneAtATime { get; } = new(1, 1);
+    }
 
     /// <summary>None.</summary>
     public static LayerImages None { get; } = new([]);
@@ -82,6 +86,7 @@ internal sealed class LayerImages
     private static async Task<SourceImage> ResolveAsync(Item item, Platform platform, CancellationToken cancellationToken)
     {
         SourceImage image;
+        await item.OneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             image = await item.Source.GetImageAsync(platform, cancellationToken).ConfigureAwait(false);
@@ -93,6 +98,10 @@ internal sealed class LayerImages
             throw new ContainerTasksException(ErrorCodes.LayerImagePlatformMissing,
                 $"ContainerLayerImage '{item.Reference}' has no image for {platform}, the platform of the image being built; it offers {(list.Length == 0 ? "none" : list)}. "
                 + $"Name an image (or a multi-platform index) that has {platform}, or build only for the platforms it offers.", e);
+        }
+        finally
+        {
+            item.OneAtATime.Release();
         }
         CheckLayers(item.Reference, image);
         return image;
