@@ -45,6 +45,9 @@ public static class Program
           --cache-from REF          for a push: an image whose layers may be reused by content (repeatable;
                                     also $CONTAINERTASKS_CACHE_FROM, references separated by ';')
           --cache-verify true       check such a layer's content against its diff_id before using it
+          --layer-image REF         add the layers of a registry image of the same platform on top of the
+                                    base, below the --layer layers (repeatable, in order; an agent, a profiler)
+          --layer-image-env REF     the same, and its environment variables the base does not set are added
         SOURCE_DATE_EPOCH, when set, is the time stamp of files, history and config.
         """;
 
@@ -172,6 +175,8 @@ public static class Program
             SourceDateEpoch = Timestamps.FromSourceDateEpoch(environment.GetValueOrDefault("SOURCE_DATE_EPOCH")),
             CacheDirectory = o.Single("cache") ?? CacheLayout.DefaultRoot(environment),
             CacheFrom = o.All("cache-from").ToList(),
+            // In the order given, whichever of the two options names each.
+            LayerImages = o.AllOf("layer-image", "layer-image-env").Select(v => new LayerImageInput(v.Value, v.Name == "layer-image-env")).ToList(),
             CacheVerify = o.Single("cache-verify") switch
             {
                 null or "false" => false,
@@ -316,6 +321,8 @@ public static class Program
         public bool Has(string name) => _values.Any(v => v.Name == name);
 
         public IEnumerable<string> All(string name) => _values.Where(v => v.Name == name).Select(v => v.Value);
+
+        public IEnumerable<(string Name, string Value)> AllOf(params string[] names) => _values.Where(v => names.Contains(v.Name));
 
         public string? Single(string name) => _values.LastOrDefault(v => v.Name == name).Value;
     }

@@ -22,6 +22,8 @@ public static class ErrorCodes
     public const string FormatConversion = "CT1008";
     /// <summary>An image config value given by the user is invalid.</summary>
     public const string InvalidConfigValue = "CT1009";
+    /// <summary>An image named by <c>ContainerLayerImage</c> has no image for the platform being built.</summary>
+    public const string LayerImagePlatformMissing = "CT1010";
 
     // 2xxx: layers.
     /// <summary>A path inside the image is not acceptable (empty, absolute escape, '..').</summary>
@@ -153,6 +155,10 @@ public static class ErrorCodes
     public const string EngineSocketDenied = "CT4128";
     /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
     public const string InvalidEngineAddress = "CT4129";
+    /// <summary>A <c>ContainerLayerImage</c> item is not valid: its reference is not a registry image reference, or its metadata is not true/false.</summary>
+    public const string InvalidLayerImage = "CT4133";
+    /// <summary>The image a <c>ContainerLayerImage</c> item names has layers that cannot be added (foreign or non-distributable, or not a filesystem layer).</summary>
+    public const string UnusableLayerImage = "CT4134";
     /// <summary>DOCKER_TLS_VERIFY or DOCKER_TLS is set and a PEM file in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) cannot be read or used.</summary>
     public const string EngineTlsFiles = "CT4137";
     /// <summary>An unexpected failure: a bug to report.</summary>

@@ -39,6 +39,8 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? Layering { get; set; }
     /// <summary><c>ContainerLayer</c> items: a file or folder (<c>Include</c>), <c>Destination</c> in the image, optional <c>Mode</c>.</summary>
     public ITaskItem[] ExtraLayers { get; set; } = [];
+    /// <summary><c>ContainerLayerImage</c> items: a registry image (<c>Include</c>) whose layers go between the base's and the app's; optional <c>MergeEnvironment</c> (true/false).</summary>
+    public ITaskItem[] LayerImages { get; set; } = [];
     /// <summary><c>ContainerTrimForeignRuntimeAssets</c>.</summary>
     public bool TrimForeignRuntimeAssets { get; set; }
     /// <summary>Multi-platform: what each inner publish returned (platform markers, published files, runtime packs).</summary>
@@ -266,6 +268,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             WorkingDirectory = WorkingDirectory,
             Layering = ParseLayering(Layering),
             ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
+            LayerImages = LayerImages.Select(ToLayerImage).ToList(),
             TrimForeignRuntimeAssets = TrimForeignRuntimeAssets,
             PublishPlatformTags = PublishPlatformTags,
             Entrypoint = new EntrypointInputs(Specs(Entrypoint), Specs(EntrypointArgs), Specs(AppCommand), Specs(AppCommandArgs), Specs(DefaultArgs), AppCommandInstruction),
@@ -447,6 +450,20 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             }
         }
         return new Layers.ExtraLayer(item.GetMetadata("FullPath"), destination, parsed);
+    }
+
+    private static Pipeline.LayerImageInput ToLayerImage(ITaskItem item)
+    {
+        string merge = item.GetMetadata("MergeEnvironment").Trim();
+        // The reference is checked with the request (CT4133); one that is not a reference is not echoed (it may hold credentials).
+        string named = ImageReference.TryParse(item.ItemSpec.Trim(), out ImageReference? parsed) && parsed is not null ? $" '{parsed}'" : "";
+        return new Pipeline.LayerImageInput(item.ItemSpec, merge.ToLowerInvariant() switch
+        {
+            "" or "false" => false,
+            "true" => true,
+            _ => throw new ContainerTasksException(ErrorCodes.InvalidLayerImage,
+                $"The ContainerLayerImage item{named} has MergeEnvironment '{merge}'. Use true or false (the default)."),
+        });
     }
 
     private static Layers.LayeringMode ParseLayering(string? layering) => (layering ?? "").Trim().ToLowerInvariant() switch

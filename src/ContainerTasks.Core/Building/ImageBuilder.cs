@@ -16,6 +16,7 @@ internal sealed class ImageBuilder
     private readonly ContentStore _store;
     private readonly List<(BuiltLayer Layer, string CreatedBy, string? Comment)> _layers = new();
     private readonly Dictionary<string, string> _annotations = new(StringComparer.Ordinal);
+    private readonly List<string> _addedEnvironment = new();
     private ConfigChanges _changes = new();
     private ImageFormat _format = ImageFormat.SameAsBase;
 
@@ -30,6 +31,30 @@ internal sealed class ImageBuilder
     public ImageBuilder AddLayer(BuiltLayer layer, string createdBy, string? comment = null)
     {
         _layers.Add((layer, createdBy, comment));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds another image's layers on top of the base and of the images added before (call before <see cref="AddLayer"/>:
+    /// the build's own layers go above), each with a history entry naming the image by digest; with
+    /// <see cref="AddedImage.MergeEnvironment"/>, its <c>Env</c> entries whose names are not set yet (see <see cref="Build"/>).
+    /// Its labels and other config fields are not taken.
+    /// </summary>
+    public ImageBuilder AddImage(AddedImage added)
+    {
+        if (_layers.Any(l => l.Layer.Origin?.Source != LayerSources.LayerImage))
+        {
+            throw new InvalidOperationException("Images are added before the build's own layers.");
+        }
+        for (int i = 0; i < added.Layers.Count; i++)
+        {
+            ImageLayer layer = added.Layers[i];
+            _layers.Add((new BuiltLayer(layer.Descriptor, layer.DiffId, 0) { Origin = added.Origin }, added.CreatedBy, $"layer {i + 1} of {added.Layers.Count}"));
+        }
+        if (added.MergeEnvironment)
+        {
+            _addedEnvironment.AddRange(ImageConfig.Parse(added.Image.ConfigBytes).Env);
+        }
         return this;
     }
 
@@ -54,7 +79,10 @@ internal sealed class ImageBuilder
         return this;
     }
 
-    /// <summary>Builds the config and manifest.</summary>
+    /// <summary>
+    /// Builds the config and manifest. The environment is the base's, then the added images' variables whose names are
+    /// not set yet (the first image that sets a name wins), then the config changes (the project's), which replace any.
+    /// </summary>
     public BuiltImage Build()
     {
         ImageConfig config = ImageConfig.Parse(_base.ConfigBytes);
@@ -65,6 +93,7 @@ internal sealed class ImageBuilder
                 $"The base image {_base.Name} is inconsistent: its manifest lists {_base.Manifest.Layers.Count} layers but its config {baseDiffIds} diff_ids.");
         }
         DateTimeOffset created = _changes.Created ?? Timestamps.Default;
+        config.AddMissingEnvironment(_addedEnvironment);
         config.Apply(_changes with { Created = created });
         foreach (var (layer, createdBy, comment) in _layers)
         {

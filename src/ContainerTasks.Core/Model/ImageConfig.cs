@@ -173,6 +173,29 @@ public sealed class ImageConfig
         }
     }
 
+    /// <summary>
+    /// Adds the <c>NAME=value</c> entries whose name the environment does not have yet, in order (an entry already set,
+    /// by the base or an earlier entry, is kept); returns the names added. Entries without a name are skipped.
+    /// </summary>
+    internal IReadOnlyList<string> AddMissingEnvironment(IEnumerable<string> entries)
+    {
+        var names = Env.Select(EnvName).ToHashSet(StringComparer.Ordinal);
+        var missing = new List<KeyValuePair<string, string>>();
+        foreach (string entry in entries)
+        {
+            string name = EnvName(entry);
+            if (name.Length > 0 && names.Add(name))
+            {
+                missing.Add(new(name, entry.Length > name.Length ? entry[(name.Length + 1)..] : ""));
+            }
+        }
+        if (missing.Count > 0)
+        {
+            SetEnvironment(EditableSection, missing);
+        }
+        return missing.Select(m => m.Key).ToList();
+    }
+
     /// <summary>Appends a layer: its diff_id to <c>rootfs.diff_ids</c> and an entry to <c>history</c>.</summary>
     internal void AppendLayer(Digest diffId, HistoryEntry history)
     {

@@ -17,4 +17,7 @@ public static class LayerSources
 
     /// <summary>A layer of the base image (or found by diff_id among them).</summary>
     public const string Base = "base";
+
+    /// <summary>A layer of an image named by <c>ContainerLayerImage</c>, added on top of the base.</summary>
+    public const string LayerImage = "layer-image";
 }

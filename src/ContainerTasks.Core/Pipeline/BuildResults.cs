@@ -44,16 +44,28 @@ internal static class BuildResults
         return attached.Count == 0 ? "" : $"; {string.Join(", ", attached)} attached";
     }
 
-    // The manifest's layers: the base's first, then this build's, in plan order.
+    // The manifest's layers: the base's first, then those of the layer images, then this build's, in plan order.
     private static List<LayerResult> LayerReports(BuiltImage image, PlatformBuild built)
     {
         IReadOnlyList<Descriptor> layers = image.Manifest.Layers;
-        int baseCount = layers.Count - built.Plan.Count;
-        return layers.Select((layer, i) => i < baseCount
-            ? new LayerResult(layer.Digest, layer.Size, "base", LayerSources.Base)
-            : new LayerResult(layer.Digest, layer.Size, built.Plan[i - baseCount].Name, built.Sources[i - baseCount])
+        var added = built.Added.SelectMany(a => a.Layers.Select(_ => a.Origin.Image)).ToList();
+        int baseCount = layers.Count - built.Plan.Count - added.Count;
+        return layers.Select((layer, i) =>
+        {
+            if (i < baseCount)
             {
-                FoundIn = image.Layers[i].MountFrom is { } from && built.Sources[i - baseCount] is not (LayerSources.Built or LayerSources.Cache) ? from.ToString() : null,
-            }).ToList();
+                return new LayerResult(layer.Digest, layer.Size, "base", LayerSources.Base);
+            }
+            if (i < baseCount + added.Count)
+            {
+                return new LayerResult(layer.Digest, layer.Size, "layer image", LayerSources.LayerImage) { FoundIn = added[i - baseCount].ToString() };
+            }
+            int planned = i - baseCount - added.Count;
+            string source = built.Sources[planned];
+            return new LayerResult(layer.Digest, layer.Size, built.Plan[planned].Name, source)
+            {
+                FoundIn = image.Layers[i].MountFrom is { } from && source is not (LayerSources.Built or LayerSources.Cache) ? from.ToString() : null,
+            };
+        }).ToList();
     }
 }

@@ -24,7 +24,13 @@ internal sealed class BuildRun : IDisposable
             Store.Layout.Registries, log.Notice);
         Time = request.SourceDateEpoch ?? Timestamps.Default;
         CacheFrom = ParseCacheFrom(request);
+        LayerImages = request.LayerImages.Count == 0 ? LayerImages.None
+            : LayerImages.Open(request.LayerImages, r => Registries.Client(r.Registry, r.Repository,
+                r.Registry == PushRegistry ? Registry.Auth.RegistryRole.Push : Registry.Auth.RegistryRole.Pull), Store);
     }
+
+    /// <summary>The images whose layers go on top of the base (<c>ContainerLayerImage</c>); on the registry pushed to, read with the push credentials.</summary>
+    public LayerImages LayerImages { get; }
 
     /// <summary>The images named to reuse layers from: <c>ContainerCacheFrom</c>, then <c>CONTAINERTASKS_CACHE_FROM</c>, each once.</summary>
     public IReadOnlyList<ImageReference> CacheFrom { get; }
@@ -89,7 +95,7 @@ internal sealed class BuildRun : IDisposable
             ImageReference reference = ImageReference.TryParse(text, out ImageReference? parsed) && parsed is not null
                 ? parsed
                 : throw new ContainerTasksException(ErrorCodes.InvalidCacheFrom,
-                    $"'{WithoutUserInfo(text)}' (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) is not an image reference. Name an image as registry/repository:tag, e.g. myregistry.example.com/myapp:main (without a registry, Docker Hub is meant); credentials go in the environment or an auth file, never in a reference.");
+                    $"'{Secrets.WithoutUserInfo(text)}' (ContainerCacheFrom or CONTAINERTASKS_CACHE_FROM) is not an image reference. Name an image as registry/repository:tag, e.g. myregistry.example.com/myapp:main (without a registry, Docker Hub is meant); credentials go in the environment or an auth file, never in a reference.");
             if (!references.Contains(reference))
             {
                 references.Add(reference);
@@ -97,10 +103,6 @@ internal sealed class BuildRun : IDisposable
         }
         return references;
     }
-
-    // A URL pasted with its credentials (https://user:token@host/...) is not echoed with them.
-    private static string WithoutUserInfo(string text)
-        => System.Text.RegularExpressions.Regex.Replace(text, "^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@]+@", "$1***@");
 
     private static void RequirePublishDirectories(IEnumerable<PlatformInput> platforms)
     {

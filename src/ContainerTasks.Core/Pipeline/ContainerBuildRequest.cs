@@ -31,6 +31,12 @@ public sealed record ContainerBuildRequest
     /// <summary>Layers the project adds on top.</summary>
     public IReadOnlyList<ExtraLayer> ExtraLayers { get; init; } = [];
 
+    /// <summary>
+    /// Images whose layers go on top of the base and below the app's, in order (<c>ContainerLayerImage</c> items); each
+    /// of the platform being built.
+    /// </summary>
+    public IReadOnlyList<LayerImageInput> LayerImages { get; init; } = [];
+
     /// <summary>Leave out <c>runtimes/&lt;rid&gt;/</c> assets that cannot run on the image's platform.</summary>
     public bool TrimForeignRuntimeAssets { get; init; }
 

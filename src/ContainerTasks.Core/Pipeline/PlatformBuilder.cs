@@ -102,9 +102,10 @@ internal static class PlatformBuilder
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, sourcing, stop.Token);
         SourceImage baseImage;
+        IReadOnlyList<AddedImage> added;
         try
         {
-            baseImage = await baseTask.ConfigureAwait(false);
+            (baseImage, added) = await ResolveBaseAsync(run, log, platform, baseTask, stop.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -113,13 +114,15 @@ internal static class PlatformBuilder
             await layers.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             throw;
         }
-        run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
-        log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
         var (built, sources) = await layers.ConfigureAwait(false);
         LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, sources, log);
         run.Timer.Mark("layers");
 
         var builder = new ImageBuilder(baseImage, run.Store);
+        foreach (AddedImage layerImage in added)
+        {
+            builder.AddImage(layerImage);
+        }
         for (int i = 0; i < plan.Count; i++)
         {
             builder.AddLayer(built[i], plan[i].CreatedBy);
@@ -129,7 +132,19 @@ internal static class PlatformBuilder
             builder.WithAnnotation(key, value);
         }
         BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
-        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), sources);
+        return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), sources) { Added = added };
+    }
+
+    // The base, then the layer images of its platform (ContainerLayerImage): they go on top of it.
+    private static async Task<(SourceImage Base, IReadOnlyList<AddedImage> Added)> ResolveBaseAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform,
+        Task<SourceImage> baseTask, CancellationToken cancellationToken)
+    {
+        SourceImage baseImage = await baseTask.ConfigureAwait(false);
+        Model.Platform target = platform.Platform ?? baseImage.Platform;
+        run.Timer.Mark($"base {target}");
+        log.Progress($"Base image {baseImage.Name} ({target}) is {baseImage.ManifestDigest}.");
+        IReadOnlyList<AddedImage> added = await run.LayerImages.ResolveAsync(target, baseImage, log, cancellationToken).ConfigureAwait(false);
+        return (baseImage, added);
     }
 
     private static async Task<(BuiltLayer[] Built, string[] Sources)> BuildLayersAsync(IReadOnlyList<PlannedLayer> plan, Content.ContentStore store, LayerOptions options,

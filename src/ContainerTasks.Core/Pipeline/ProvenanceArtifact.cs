@@ -46,6 +46,7 @@ internal static class ProvenanceArtifact
             ("ContainerImageFormat", request.Format.ToString()),
         };
         parameters.AddRange(request.Tags.Select(t => ("ContainerImageTags", t)));
+        parameters.AddRange(request.LayerImages.Select(l => ("ContainerLayerImage", l.Reference.Trim())));
         Add(parameters, "ContainerRegistry", request.OutputRegistry);
         Add(parameters, "ContainerUser", request.User);
         Add(parameters, "ContainerAppCommandInstruction", request.Entrypoint.Instruction);

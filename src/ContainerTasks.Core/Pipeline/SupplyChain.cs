@@ -36,7 +36,10 @@ internal static class SupplyChain
         }
         if (supply.Provenance ?? destination.CarriesArtifacts)
         {
-            var bases = built.Select(b => BaseOf(run, b.Base)).OfType<SbomBaseImage>().ToList();
+            // The images the layers came from: each platform's base, and the images of ContainerLayerImage items.
+            var bases = built.Select(b => BaseOf(run, b.Base)).OfType<SbomBaseImage>()
+                .Concat(built.SelectMany(b => b.Added).Select(a => new SbomBaseImage(a.Origin.Image.Registry, a.Origin.Image.Repository, a.Origin.Image.Tag,
+                    a.Image.ManifestDigest.ToString()))).ToList();
             artifacts.Add(ProvenanceArtifact.For(run, supply, images, bases, ToolVersion));
         }
         return artifacts;

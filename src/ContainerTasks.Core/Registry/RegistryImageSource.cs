@@ -31,31 +31,7 @@ internal sealed class RegistryImageSource : IImageSource
     public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
         string repository = _reference.Repository;
-        Digest digest;
-        byte[] bytes;
-        string? contentType = null;
-        if (_reference.Digest is { } pinned)
-        {
-            digest = pinned;
-            (bytes, contentType) = await ReadManifestAsync(repository, pinned, null, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            Descriptor? head = _resolvedTag ?? await _client.HeadManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false)
-                ?? throw new ContainerTasksException(ErrorCodes.ImageNotFound,
-                    $"The image {_reference} does not exist: {_reference.Registry} has no tag '{_reference.Tag}' in '{repository}'. Check the name and tag.");
-            _resolvedTag = head;
-            if (head.Digest.IsEmpty)
-            {
-                (bytes, contentType) = await _client.GetManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false);
-                digest = _store.Put(bytes);
-            }
-            else
-            {
-                digest = head.Digest;
-                (bytes, contentType) = await ReadManifestAsync(repository, digest, head.MediaType, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        var (bytes, contentType) = await ReadRootAsync(cancellationToken).ConfigureAwait(false);
 
         string label = _reference.ToString();
         for (int depth = 0; depth < 4; depth++)
@@ -79,6 +55,42 @@ internal sealed class RegistryImageSource : IImageSource
             };
         }
         throw new ContainerTasksException(ErrorCodes.InvalidManifest, $"{label}: indexes are nested more than four deep.");
+    }
+
+    /// <summary>
+    /// The platforms the image offers: its index's entries (those with a platform), or its config's platform; for the
+    /// message of an image that has none a build needs.
+    /// </summary>
+    public async Task<IReadOnlyList<Platform>> PlatformsAsync(CancellationToken cancellationToken = default)
+    {
+        var (bytes, contentType) = await ReadRootAsync(cancellationToken).ConfigureAwait(false);
+        if (MediaTypes.IsIndex(DetectKind(bytes, contentType)))
+        {
+            return ImageIndex.Parse(bytes, contentType).Images.Where(d => d.Platform is not null).Select(d => d.Platform!).Distinct().ToList();
+        }
+        byte[] config = await ReadConfigAsync(_reference.Repository, ImageManifest.Parse(bytes, contentType).Config, cancellationToken).ConfigureAwait(false);
+        return [ImageConfig.Parse(config).Platform];
+    }
+
+    // The manifest or index the reference names: by digest from the store when it is there; a tag with one HEAD per build.
+    private async Task<(byte[] Bytes, string? ContentType)> ReadRootAsync(CancellationToken cancellationToken)
+    {
+        string repository = _reference.Repository;
+        if (_reference.Digest is { } pinned)
+        {
+            return await ReadManifestAsync(repository, pinned, null, cancellationToken).ConfigureAwait(false);
+        }
+        Descriptor head = _resolvedTag ?? await _client.HeadManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false)
+            ?? throw new ContainerTasksException(ErrorCodes.ImageNotFound,
+                $"The image {_reference} does not exist: {_reference.Registry} has no tag '{_reference.Tag}' in '{repository}'. Check the name and tag.");
+        _resolvedTag = head;
+        if (head.Digest.IsEmpty)
+        {
+            var (bytes, contentType) = await _client.GetManifestAsync(repository, _reference.Tag!, cancellationToken).ConfigureAwait(false);
+            _store.Put(bytes);
+            return (bytes, contentType);
+        }
+        return await ReadManifestAsync(repository, head.Digest, head.MediaType, cancellationToken).ConfigureAwait(false);
     }
 
     private static string? DetectKind(byte[] bytes, string? contentType)

@@ -94,6 +94,8 @@ public sealed class BuildContainerImageTaskTests : IDisposable
     [InlineData("CT4109", "ContainerImageFormat=zip")]
     [InlineData("CT2001", "ContainerLayer=config (no Destination)")]
     [InlineData("CT4105", "PublishDir=a missing folder")]
+    [InlineData("CT4133", "ContainerLayerImage=https://agent:s3cret@reg.example/otel:1")]
+    [InlineData("CT4133", "ContainerLayerImage=reg.example/otel:1 MergeEnvironment=yes")]
     public void A_bad_setting_is_one_coded_error_not_an_exception(string code, string setting)
     {
         BuildContainerImage task = Task(t =>
@@ -104,6 +106,10 @@ public sealed class BuildContainerImageTaskTests : IDisposable
                 case "ContainerPort": t.ExposedPorts = [new TaskItem("http")]; break;
                 case "ContainerImageFormat": t.ImageFormat = "zip"; break;
                 case "ContainerLayer": t.ExtraLayers = [new TaskItem("config")]; break;
+                case "ContainerLayerImage" when setting.Contains("MergeEnvironment", StringComparison.Ordinal):
+                    t.LayerImages = [Item("reg.example/otel:1", ("MergeEnvironment", "yes"))];
+                    break;
+                case "ContainerLayerImage": t.LayerImages = [new TaskItem(setting.Split('=', 2)[1])]; break;
                 default: t.PublishDirectory += "-missing"; break;
             }
         });
@@ -112,6 +118,7 @@ public sealed class BuildContainerImageTaskTests : IDisposable
         BuildErrorEventArgs error = Assert.Single(_engine.Errors);
         Assert.Equal(code, error.Code);
         Assert.DoesNotContain("   at ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", string.Join("\n", _engine.AllText), StringComparison.Ordinal);
         Assert.Null(task.GeneratedContainerDigest);
         Assert.False(Directory.Exists(_dir["out"]) && Directory.EnumerateFileSystemEntries(_dir["out"]).Any(), "an archive was written for a failed build");
     }
