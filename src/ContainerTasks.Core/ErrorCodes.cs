@@ -153,6 +153,12 @@ public static class ErrorCodes
     public const string EngineSocketDenied = "CT4128";
     /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
     public const string InvalidEngineAddress = "CT4129";
+    /// <summary>ContainerBaseImageSource is local, and the local engine has no image of that name.</summary>
+    public const string BaseNotInEngine = "CT4130";
+    /// <summary>ContainerBaseImageSource is not registry or local, or is local with no usable ContainerBaseImage.</summary>
+    public const string InvalidBaseImageSource = "CT4131";
+    /// <summary>The local engine did not give the base image: its export failed, broke off, or is not a readable image archive.</summary>
+    public const string EngineExportFailed = "CT4132";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

@@ -44,6 +44,31 @@ internal sealed class EngineClient : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = body };
         using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return ((int)response.StatusCode, await ReadTextAsync(stream, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Sends a GET and hands a 200 answer's body, as it arrives, to <paramref name="read"/>; returns the status, and for
+    /// any other status the answer's text (at most <see cref="MaxAnswer"/> bytes of it).
+    /// </summary>
+    public async Task<(int Status, string Text)> ReadAsync(string path, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return ((int)response.StatusCode, await ReadTextAsync(stream, cancellationToken).ConfigureAwait(false));
+        }
+        await read(stream, cancellationToken).ConfigureAwait(false);
+        return (200, "");
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public void Dispose() => _http.Dispose();
+
+    private static async Task<string> ReadTextAsync(Stream stream, CancellationToken cancellationToken)
+    {
         var buffer = new MemoryStream();
         byte[] chunk = new byte[16 * 1024];
         int read;
@@ -51,11 +76,8 @@ internal sealed class EngineClient : IDisposable
         {
             buffer.Write(chunk, 0, (int)Math.Min(read, MaxAnswer - buffer.Length));
         }
-        return ((int)response.StatusCode, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    /// <summary>Closes the connections.</summary>
-    public void Dispose() => _http.Dispose();
 
     private static async ValueTask<Stream> ConnectAsync(string path, CancellationToken cancellationToken)
     {

@@ -114,7 +114,7 @@ internal static class PlatformBuilder
             throw;
         }
         run.Timer.Mark($"base {platform.Platform?.ToString() ?? baseImage.Platform.ToString()}");
-        log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.ManifestDigest}.");
+        log.Progress($"Base image {baseImage.Name} ({platform.Platform?.ToString() ?? baseImage.Platform.ToString()}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
         var (built, sources) = await layers.ConfigureAwait(false);
         LayerSteps.Report(plan.Select(p => p.Layer).ToList(), built, sources, log);
         run.Timer.Mark("layers");
