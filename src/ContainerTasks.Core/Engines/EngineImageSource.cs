@@ -72,7 +72,8 @@ internal sealed class EngineImageSource : IImageSource
         _store.Put(exported.ManifestBytes);
         _store.RememberEngineImage(_image.Id, exported.ManifestDigest);
         long size = exported.Manifest.Layers.Sum(l => l.Size);
-        _progress($"Exported the base image {_image.Describe(_engine.Name)} from {_engine.Name}: {exported.Manifest.Layers.Count} layers ({Sizes.Format(size)}) in {clock.Elapsed.TotalSeconds:0.0} s.");
+        int count = exported.Manifest.Layers.Count;
+        _progress($"Exported the base image {_image.Describe(_engine.Name)} from {_engine.Name}: {count} {(count == 1 ? "layer" : "layers")} ({Sizes.Format(size)}) in {clock.Elapsed.TotalSeconds:0.0} s.");
         return exported with { FromEngine = (_image.Name, _image.Id) };
     }
 
