@@ -137,6 +137,29 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.False(Directory.Exists(_dir["out"]));
     }
 
+    [Fact]
+    public void An_exported_plain_tar_layer_is_gzipped_into_the_store_the_same_bytes_every_time_and_inflates_to_the_tar()
+    {
+        var store = new ContentStore(_dir["cache"]);
+        byte[] tar = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).NextBytes(tar.AsSpan(0, tar.Length / 2)); // half noise, half zeros: compressible, not trivially
+        Digest tarDigest = store.Put(tar);
+        var layer = new Descriptor(MediaTypes.DockerLayer, tarDigest, tar.Length);
+
+        Descriptor first = Layers.StoredLayerCompression.Compress(store, layer, CancellationToken.None);
+        Descriptor second = Layers.StoredLayerCompression.Compress(store, layer, CancellationToken.None);
+        Assert.Equal(first, second);
+        Assert.Equal(MediaTypes.DockerLayerGzip, first.MediaType);
+        Assert.True(first.Size < tar.Length * 3 / 4, $"{first.Size} bytes of gzip for {tar.Length} of tar");
+        using var inflated = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(store.OpenRead(first.Digest), System.IO.Compression.CompressionMode.Decompress))
+        {
+            gzip.CopyTo(inflated);
+        }
+        Assert.Equal(tarDigest, Digest.Sha256(inflated.ToArray()));
+        Assert.True(store.Contains(tarDigest), "the tar is kept: another build may be reading it");
+    }
+
     private sealed class RecordingLog : IContainerBuildLog
     {
         public List<string> Lines { get; } = [];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ContainerTasks.Content;
+using ContainerTasks.Layers;
 using ContainerTasks.Model;
 using ContainerTasks.Sources;
 
@@ -69,12 +70,45 @@ internal sealed class EngineImageSource : IImageSource
         }
         var clock = Stopwatch.StartNew();
         SourceImage exported = await ExportAsync(label, cancellationToken).ConfigureAwait(false);
-        _store.Put(exported.ManifestBytes);
-        _store.RememberEngineImage(_image.Id, exported.ManifestDigest);
         long size = exported.Manifest.Layers.Sum(l => l.Size);
         int count = exported.Manifest.Layers.Count;
         _progress($"Exported the base image {_image.Describe(_engine.Name)} from {_engine.Name}: {count} {(count == 1 ? "layer" : "layers")} ({Sizes.Format(size)}) in {clock.Elapsed.TotalSeconds:0.0} s.");
-        return exported with { FromEngine = (_image.Name, _image.Id) };
+        clock.Restart();
+        SourceImage compressed = await Task.Run(() => Compressed(exported, label, cancellationToken), cancellationToken).ConfigureAwait(false);
+        long compressedSize = compressed.Manifest.Layers.Sum(l => l.Size);
+        if (compressedSize != size)
+        {
+            _progress($"Base image {_image.Name}: its layers compressed to {Sizes.Format(compressedSize)} in {clock.Elapsed.TotalSeconds:0.0} s.");
+        }
+        _store.Put(compressed.ManifestBytes);
+        _store.RememberEngineImage(_image.Id, compressed.ManifestDigest);
+        return compressed;
+    }
+
+    // The engines export layers as plain tars: gzipped here once, a push sends a fraction of the bytes and an archive is as
+    // small as one of a pulled base. The config, and with it the diff_ids and the image id, is the engine's, unchanged.
+    private SourceImage Compressed(SourceImage exported, string label, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ImageLayer> layers = exported.Layers;
+        var descriptors = new List<Descriptor>();
+        foreach (ImageLayer layer in layers)
+        {
+            if (!StoredLayerCompression.IsUncompressed(layer.Descriptor))
+            {
+                descriptors.Add(layer.Descriptor);
+                continue;
+            }
+            // A plain tar is its own diff_id: a layer that is not the one its config names is caught here, before it is compressed.
+            if (layer.Descriptor.Digest != layer.DiffId)
+            {
+                throw EngineApi.ExportFailed(_engine.Name,
+                    $"What {_engine.Name} exported of {_image.Describe(_engine.Name)} is inconsistent: the layer {layer.Descriptor.Digest} is not the diff_id {layer.DiffId} its config names", null);
+            }
+            descriptors.Add(StoredLayerCompression.Compress(_store, layer.Descriptor, cancellationToken));
+        }
+        byte[] manifestBytes = (exported.Manifest with { Layers = descriptors }).ToBytes();
+        return new SourceImage(label, manifestBytes, ImageManifest.Parse(manifestBytes), exported.ConfigBytes,
+            new StoreBlobReader(_store, label, descriptors.Select(d => d.Digest).ToHashSet())) { FromEngine = (_image.Name, _image.Id) };
     }
 
     private async Task<SourceImage> ExportAsync(string label, CancellationToken cancellationToken)
