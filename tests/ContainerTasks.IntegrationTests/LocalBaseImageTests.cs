@@ -15,6 +15,22 @@ public sealed class LocalBaseImageTests(BaseImages bases, PackageFeed feed, Http
 {
     private const string Marker = "a file only the local base has";
 
+    private static readonly Dictionary<string, (string Id, List<string> DiffIds)> Built = new();
+
+    // my-base:1 in this class's Podman, built once.
+    private (string Id, List<string> DiffIds) LocalBase()
+    {
+        lock (Built)
+        {
+            if (!Built.TryGetValue(podman.Socket, out var built))
+            {
+                using var dir = new TempDirectory();
+                Built[podman.Socket] = built = BuildLocalBase(dir, "my-base:1");
+            }
+            return built;
+        }
+    }
+
     // The runtime base copied into the Podman store, and on it one file, as `podman build` makes a team's base.
     // Podman stores the short name as localhost/my-base:1. Returns the image's id and its layers' diff_ids.
     private (string Id, List<string> DiffIds) BuildLocalBase(TempDirectory dir, string name)
@@ -43,7 +59,7 @@ public sealed class LocalBaseImageTests(BaseImages bases, PackageFeed feed, Http
     {
         RegistryServer server = http.Server;
         using var dir = new TempDirectory();
-        var (id, baseDiffIds) = BuildLocalBase(dir, "my-base:1");
+        var (id, baseDiffIds) = LocalBase();
         string project = feed.CopySample("HelloContainer", dir["app"]);
         string repository = RegistryServer.NewRepository("local-base");
 
@@ -90,5 +106,26 @@ public sealed class LocalBaseImageTests(BaseImages bases, PackageFeed feed, Http
         Assert.Contains("'podman build -t no-such-base:1 .'", all);
         // Never looked for in a registry (Docker Hub, as a bare name would be read otherwise).
         Assert.DoesNotContain("docker.io", all);
+    }
+
+    [Fact]
+    public void ctimage_takes_docker_daemon_NAME_through_the_podman_command_when_no_engine_socket_answers()
+    {
+        var (id, baseDiffIds) = LocalBase();
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["layer"]);
+        File.WriteAllText(dir["layer/hello.txt"], "hello");
+        Directory.CreateDirectory(dir["xdg"]);
+        // No variable and no socket (this machine has neither /var/run/docker.sock nor Podman's): the commands are asked, and podman answers.
+        var environment = podman.Store.EnvironmentWith(("DOCKER_HOST", null), ("CONTAINER_HOST", null), ("XDG_RUNTIME_DIR", dir["xdg"]));
+        var result = Run.CtImage(["build", "--from", "docker-daemon:my-base:1", "--layer", $"{dir["layer"]}:/srv", "--tag", "app:1", "--format", "oci", "--to", $"oci:{dir["out"]}",
+            "--cache", dir["cache"]], environment).EnsureSuccess("ctimage build --from docker-daemon:");
+        Assert.Contains($"Exported the base image my-base:1 (podman's image {id[7..19]}) from podman", result.StandardOutput + result.StandardError);
+
+        JsonElement config = JsonDocument.Parse(Run.Checked("skopeo", "inspect", "--config", $"oci:{dir["out"]}:1")).RootElement;
+        var diffIds = config.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => d.GetString()!).ToList();
+        Assert.Equal([.. baseDiffIds, diffIds[^1]], diffIds);
+        // The 'docker save' copy went into a temporary folder that is gone.
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.GetTempPath(), "containertasks-*"), p => File.Exists(Path.Combine(p, "base.tar")));
     }
 }
