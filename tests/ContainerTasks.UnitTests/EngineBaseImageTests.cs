@@ -44,16 +44,17 @@ public sealed class EngineBaseImageTests : IDisposable
         // Podman resolves the short name to localhost/my-base:1.
         ("GET", "/images/my-base:1/json") => (200, Encoding.UTF8.GetBytes($$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64"}""")),
         ("GET", _) when path == $"/images/{id.Hex}/get" => (200, archive),
+        ("POST", "/images/load?quiet=1") => (200, """{"stream":"Loaded image: docker.io/library/app:1\n"}"""u8.ToArray()),
         _ => (404, """{"message":"no such image"}"""u8.ToArray()),
     };
 
-    private ContainerBuildRequest Request(string baseImage, string socket, Platform platform, string archive = "app.tar") => new()
+    private ContainerBuildRequest Request(string baseImage, string socket, Platform platform, string? archive = "app.tar") => new()
     {
         BaseImage = baseImage,
         Platforms = [new PlatformInput("linux-x64", platform, _dir["publish"], null, [], [])],
         Repository = "app",
         Tags = ["1"],
-        ArchiveOutputPath = _dir["out/" + archive],
+        ArchiveOutputPath = archive is null ? null : _dir["out/" + archive],
         FallbackArchiveDirectory = _dir["fallback"],
         CacheDirectory = _dir["cache"],
         // No engine CLI to fall back to: only the socket counts.
@@ -86,6 +87,29 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Contains(_log.Lines, l => l.Contains("not exported again", StringComparison.Ordinal));
         Assert.Single(engine.Requests, r => r.Path.EndsWith("/get", StringComparison.Ordinal));
         Assert.Equal(2, engine.Requests.Count(r => r.Path == "/images/my-base:1/json"));
+    }
+
+    [Fact]
+    public async Task An_image_on_an_engine_base_with_no_other_destination_goes_back_into_that_engine_with_the_base_layer()
+    {
+        var (archive, id) = await EngineImageAsync();
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
+        ContainerBuildResult result = await ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64, archive: null), _log);
+        Assert.Equal("loaded into podman", result.Destination);
+
+        FakeEngine.Request load = Assert.Single(engine.Requests, r => r.Method == "POST");
+        var names = new List<string>();
+        using (var tar = new System.Formats.Tar.TarReader(new MemoryStream(load.Body)))
+        {
+            while (tar.GetNextEntry() is { } entry)
+            {
+                names.Add(entry.Name);
+            }
+        }
+        using var manifest = JsonDocument.Parse(result.Manifest);
+        var layers = manifest.RootElement.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("digest").GetString()!.Replace(':', '/')).ToList();
+        Assert.Equal(2, layers.Count);
+        Assert.All(layers, layer => Assert.Contains("blobs/" + layer, names));
     }
 
     [Fact]
