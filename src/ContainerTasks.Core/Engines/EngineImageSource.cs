@@ -161,10 +161,11 @@ internal sealed class EngineImageSource : IImageSource
         return digest.IsDigestOf(bytes) ? bytes : throw new IOException($"{digest} in the store does not match its digest");
     }
 
-    // The name goes into the engine's URL path: only the characters of image names, ids and digests.
+    // The name goes into the engine's URL path, or the CLI's arguments: only the characters of image names, ids and
+    // digests, starting with a letter or digit (never an option such as --help).
     private static void CheckName(string name)
     {
-        bool valid = name.Length is > 0 and <= 512 && name[0] != '/' && name[^1] != '/' && !name.Contains("//", StringComparison.Ordinal)
+        bool valid = name.Length is > 0 and <= 512 && char.IsAsciiLetterOrDigit(name[0]) && name[^1] != '/' && !name.Contains("//", StringComparison.Ordinal)
             && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '/' or '@');
         if (!valid)
         {

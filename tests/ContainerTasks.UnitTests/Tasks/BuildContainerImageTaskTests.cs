@@ -121,6 +121,7 @@ public sealed class BuildContainerImageTaskTests : IDisposable
     [InlineData("local", "", "a base from the local engine is never inferred")]
     [InlineData("Local", "docker-archive:/tmp/base.tar", "names no image of the local engine")]
     [InlineData("LOCAL", "my base:1", "is not the name of an image in a local engine")]
+    [InlineData("local", "--help", "is not the name of an image in a local engine")]
     public void ContainerBaseImageSource_unknown_or_local_without_an_engine_image_name_is_CT4131(string source, string baseImage, string said)
     {
         // No engine is asked: the error comes first (an engine would be looked for at a socket that is not there).
