@@ -113,6 +113,25 @@ public sealed class EngineBaseImageTests : IDisposable
     }
 
     [Fact]
+    public async Task The_SBOM_names_an_engine_base_by_its_name_and_image_id_with_no_registry()
+    {
+        var (archive, id) = await EngineImageAsync();
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
+        ContainerBuildRequest request = Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64) with
+        {
+            Supply = new SupplyChainRequest { Sbom = true, Provenance = false, TargetFramework = "net10.0", AppName = "app" },
+        };
+        ContainerBuildResult result = await ContainerBuilder.BuildAsync(request, _log);
+
+        ArtifactResult sbom = Assert.Single(result.Artifacts);
+        using var document = JsonDocument.Parse(sbom.Content);
+        JsonElement package = document.RootElement.GetProperty("packages").EnumerateArray().Single(p => p.GetProperty("SPDXID").GetString() == "SPDXRef-BaseImage");
+        Assert.Equal("my-base", package.GetProperty("name").GetString());
+        string purl = package.GetProperty("externalRefs").EnumerateArray().Single(r => r.GetProperty("referenceType").GetString() == "purl").GetProperty("referenceLocator").GetString()!;
+        Assert.Equal($"pkg:oci/my-base@sha256%3A{id.Hex}?tag=1", purl);
+    }
+
+    [Fact]
     public async Task A_name_the_engine_does_not_hold_is_CT4130_naming_the_engine_and_nothing_is_written()
     {
         var (archive, id) = await EngineImageAsync();
