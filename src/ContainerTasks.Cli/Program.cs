@@ -28,7 +28,8 @@ public static class Program
           ctimage verify REGISTRY/REPO[:TAG|@DIGEST] --key PUBLIC.pem [--attestations] [--json]
           ctimage sign REGISTRY/REPO[:TAG|@DIGEST] --key KEY.pem|env:NAME [--password env:NAME]
 
-        SOURCE: docker://REGISTRY/REPO:TAG | oci:DIR[:TAG] | oci-archive:FILE[:TAG] | docker-archive:FILE[:NAME:TAG] | scratch
+        SOURCE: docker://REGISTRY/REPO:TAG | docker-daemon:NAME:TAG (the local Docker or Podman) | oci:DIR[:TAG] | oci-archive:FILE[:TAG]
+                | docker-archive:FILE[:NAME:TAG] | scratch
         DEST:   docker://REGISTRY/REPO:TAG (push) | oci:DIR | oci-archive:FILE.tar[.gz] | docker-archive:FILE.tar[.gz]
 
         build options:

@@ -155,6 +155,12 @@ public static class ErrorCodes
     public const string EngineSocketDenied = "CT4128";
     /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
     public const string InvalidEngineAddress = "CT4129";
+    /// <summary>ContainerBaseImageSource is local, and the local engine has no image of that name.</summary>
+    public const string BaseNotInEngine = "CT4130";
+    /// <summary>ContainerBaseImageSource is not registry or local, or is local with no usable ContainerBaseImage.</summary>
+    public const string InvalidBaseImageSource = "CT4131";
+    /// <summary>The local engine did not give the base image: its export failed, broke off, or is not a readable image archive.</summary>
+    public const string EngineExportFailed = "CT4132";
     /// <summary>A <c>ContainerLayerImage</c> item is not valid: its reference is not a registry image reference, or its metadata is not true/false.</summary>
     public const string InvalidLayerImage = "CT4133";
     /// <summary>The image a <c>ContainerLayerImage</c> item names has layers that cannot be added (foreign or non-distributable, or not a filesystem layer).</summary>

@@ -17,8 +17,10 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancellation = new();
 
     // ---- what to build on
-    /// <summary><c>ContainerBaseImage</c>: a reference, <c>scratch</c>, or <c>oci:</c>/<c>oci-archive:</c>/<c>docker-archive:</c>.</summary>
-    [Required] public string BaseImage { get; set; } = "";
+    /// <summary><c>ContainerBaseImage</c>: a reference, <c>scratch</c>, or <c>oci:</c>/<c>oci-archive:</c>/<c>docker-archive:</c>; with a local source, an engine's image name.</summary>
+    public string BaseImage { get; set; } = "";
+    /// <summary><c>ContainerBaseImageSource</c>: <c>registry</c> (the default) or <c>local</c> (an image of the local Docker or Podman).</summary>
+    public string? BaseImageSource { get; set; }
     /// <summary><c>ContainerRuntimeIdentifier</c>: the image platform.</summary>
     [Required] public string ContainerRuntimeIdentifier { get; set; } = "";
     /// <summary><c>ContainerImageFormat</c>: OCI or Docker; empty keeps the base's.</summary>
@@ -197,7 +199,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         // The environment is read once, here: MSBuild nodes are reused across builds, so nothing is kept in statics.
         IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
         Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
-        log.Progress($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage}.");
+        string baseImage = BaseImageSpec();
+        string where = Sources.ImageSources.IsEngineSource(baseImage) ? " in the local engine" : "";
+        log.Progress($"Building a container image for {ContainerRuntimeIdentifier} ({platform}) from {BaseImage.Trim()}{where}.");
         string repository = NormalizedRepository(log);
         IReadOnlyList<string> tags = ContainerNames.ParseTags(ImageTag, ImageTags);
         CheckOtherProjects();
@@ -206,7 +210,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CheckRegistry(Registry.Trim());
             _ = ImageReference.Parse($"{Registry.Trim()}/{repository}:{tags[0]}");
         }
-        ContainerBuildRequest request = Request(environment, platform, repository, tags);
+        ContainerBuildRequest request = Request(environment, baseImage, platform, repository, tags);
         ContainerBuildResult result = ContainerBuilder.BuildAsync(request, log, _cancellation.Token).GetAwaiter().GetResult();
         // "<project> -> …", as the build's own output line: the terminal logger shows it as the project's result.
         log.Milestone($"{(string.IsNullOrWhiteSpace(ProjectName) ? Repository : ProjectName)} -> {result.Summary}");
@@ -248,7 +252,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     }
 
     // The task's inputs as one build request: a table of properties and items.
-    private ContainerBuildRequest Request(IReadOnlyDictionary<string, string> environment, Platform platform, string repository, IReadOnlyList<string> tags)
+    private ContainerBuildRequest Request(IReadOnlyDictionary<string, string> environment, string baseImage, Platform platform, string repository, IReadOnlyList<string> tags)
     {
         DateTimeOffset? epoch = Timestamps.FromSourceDateEpoch(environment.TryGetValue("SOURCE_DATE_EPOCH", out string? e) ? e : null);
         var labels = Labels.Select(i => new KeyValuePair<string, string>(i.ItemSpec, i.GetMetadata("Value"))).ToList();
@@ -258,7 +262,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
         }
         return new ContainerBuildRequest
         {
-            BaseImage = BaseImage.Trim(),
+            BaseImage = baseImage,
             // Several platforms come from the inner publishes; otherwise this project's own publish is the one.
             Platforms = PlatformItems.Length > 0
                 ? ToPlatforms(PlatformItems)
@@ -294,6 +298,29 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             CacheVerify = CacheVerify,
             Supply = SupplyRequest(repository),
         };
+    }
+
+    // ContainerBaseImage as the core takes it: an image of the local engine as docker-daemon:NAME.
+    private string BaseImageSpec()
+    {
+        string baseImage = BaseImage.Trim();
+        switch ((BaseImageSource ?? "").Trim().ToLowerInvariant())
+        {
+            case "" or "registry":
+                return baseImage.Length > 0 ? baseImage
+                    : throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, "ContainerBaseImage is empty. Name the base image, e.g. mcr.microsoft.com/dotnet/runtime:10.0, or leave the property unset to have it inferred.");
+            case "local" when baseImage.Length == 0:
+                throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
+                    "ContainerBaseImageSource is local, but ContainerBaseImage is empty: a base from the local engine is never inferred. Set ContainerBaseImage to the image's name in Docker or Podman, e.g. -p:ContainerBaseImage=my-base:1.");
+            case "local" when Sources.ImageSources.IsOutsideRegistries(baseImage) || baseImage.Contains("://", StringComparison.Ordinal):
+                throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
+                    $"ContainerBaseImageSource is local, but ContainerBaseImage '{baseImage}' names no image of the local engine (a file, scratch or a URL). Give the image's name as 'docker image ls' or 'podman image ls' shows it (my-base:1), or remove ContainerBaseImageSource.");
+            case "local":
+                return Sources.ImageSources.EnginePrefix + baseImage;
+            default:
+                throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
+                    $"ContainerBaseImageSource is '{BaseImageSource}'. Use registry (the default: ContainerBaseImage is pulled from its registry) or local (ContainerBaseImage is an image of the local Docker or Podman).");
+        }
     }
 
     // Null when the targets give no framework (a caller of the task other than our targets): no documents then.

@@ -213,13 +213,19 @@ public sealed class EngineApiClientTests
 internal sealed class FakeEngine : IDisposable
 {
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-    private readonly Func<string, string, (int Status, string Body)> _answer;
+    private readonly Func<string, string, (int Status, byte[] Body)> _answer;
     private readonly List<Request> _requests = [];
 
     /// <summary>A request as it arrived.</summary>
     public sealed record Request(string Method, string Path, Dictionary<string, string> Headers, byte[] Body);
 
     public FakeEngine(string socketPath, Func<string, string, (int Status, string Body)> answer)
+        : this(socketPath, (method, path) => answer(method, path) is var (status, body) ? (status, Encoding.UTF8.GetBytes(body)) : default)
+    {
+    }
+
+    /// <summary>An engine whose answers are bytes (an image export).</summary>
+    public FakeEngine(string socketPath, Func<string, string, (int Status, byte[] Body)> answer)
     {
         _answer = answer;
         _listener.Bind(new UnixDomainSocketEndPoint(socketPath));
@@ -275,8 +281,7 @@ internal sealed class FakeEngine : IDisposable
             {
                 _requests.Add(request);
             }
-            var (status, body) = _answer(request.Method, request.Path);
-            byte[] bytes = Encoding.UTF8.GetBytes(body);
+            var (status, bytes) = _answer(request.Method, request.Path);
             stream.Write(Encoding.ASCII.GetBytes($"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n\r\n"));
             stream.Write(bytes);
         }

@@ -13,6 +13,7 @@ namespace ContainerTasks.Content;
 /// <item><term><c>layers/&lt;key&gt;.json</c></term><description>built layers by content; deleted with their blob, or an hour after their blob is gone.</description></item>
 /// <item><term><c>stat/&lt;hash&gt;</c></term><description>file hashes by path and identity; deleted when not used for 7 days.</description></item>
 /// <item><term><c>pushed/&lt;hex&gt;</c></term><description>images this machine pushed; deleted when not used for 30 days.</description></item>
+/// <item><term><c>engine-images/&lt;hex&gt;</c></term><description>base images exported from a local engine: its image id → the manifest made of the export; deleted when not used for 30 days.</description></item>
 /// <item><term><c>registries/&lt;host&gt;.scheme</c></term><description>registries that speak plain HTTP; deleted when the registry stops doing so, or 30 days after it was written.</description></item>
 /// </list>
 /// Temporary files of the index folders (<c>*.&lt;guid&gt;.tmp</c>) are deleted once an hour old. The folders ruled by
@@ -40,7 +41,7 @@ public sealed class CacheLayout
     internal static readonly TimeSpan SweepInterval = TimeSpan.FromHours(1);
 
     /// <summary>The folders of indexes (not content): forgotten when others could have written them.</summary>
-    internal static readonly IReadOnlyList<string> IndexFolders = ["layers", "stat", "pushed", "registries", "verified"];
+    internal static readonly IReadOnlyList<string> IndexFolders = ["layers", "stat", "pushed", "registries", "verified", "engine-images"];
 
     /// <summary>A layout rooted at <paramref name="root"/> (made absolute).</summary>
     public CacheLayout(string root)
@@ -75,6 +76,9 @@ public sealed class CacheLayout
     /// <summary>Layers whose diff_id this machine checked against their blob (ContainerCacheVerify): one file per blob, holding the diff_id.</summary>
     public string Verified => Path.Combine(Root, "verified");
 
+    /// <summary>Base images exported from a local engine: one file per engine image id, holding the digest of the manifest made of the export.</summary>
+    public string EngineImages => Path.Combine(Root, "engine-images");
+
     /// <summary>An empty file whose modification time is when the folders ruled by age were last swept.</summary>
     public string SweepStamp => Path.Combine(Root, "swept");
 
@@ -95,6 +99,9 @@ public sealed class CacheLayout
 
     /// <summary>The record of the diff_id checked for the blob <paramref name="blob"/>.</summary>
     public string VerifiedEntry(Digest blob) => Path.Combine(Verified, blob.Hex);
+
+    /// <summary>The record of the manifest made of the local engine's image <paramref name="imageId"/>.</summary>
+    public string EngineImageEntry(Digest imageId) => Path.Combine(EngineImages, imageId.Hex);
 
     /// <summary>A temporary name next to <paramref name="path"/>, renamed over it when written.</summary>
     internal static string NewTempPath(string path) => $"{path}.{Guid.NewGuid():N}.tmp";
@@ -129,6 +136,7 @@ public sealed class CacheLayout
         new(Stat, name => IsHex(name, 40) ? StatAge : IsTempName(name) ? InFlightAge : null),
         new(Pushed, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
         new(Verified, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
+        new(EngineImages, name => IsHex(name, 64) || IsHex(name, 128) ? PushedAge : IsTempName(name) ? InFlightAge : null),
         new(Layers, name => IsTempName(name) ? InFlightAge : null),
         new(Registries, name => IsSchemeName(name) ? SchemeAge : IsTempName(name) ? InFlightAge : null),
     ];

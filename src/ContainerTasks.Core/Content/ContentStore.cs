@@ -168,38 +168,52 @@ public sealed class ContentStore
     }
 
     /// <summary>True when this machine checked that <paramref name="blob"/> inflates to <paramref name="diffId"/> (see <see cref="MarkVerified"/>).</summary>
-    public bool WasVerified(Digest blob, Digest diffId)
+    public bool WasVerified(Digest blob, Digest diffId) => ReadEntry(Layout.VerifiedEntry(blob)) == diffId.ToString();
+
+    /// <summary>Records that <paramref name="blob"/> inflates to <paramref name="diffId"/>; failing to write it only means checking again next time.</summary>
+    public void MarkVerified(Digest blob, Digest diffId) => WriteEntry(Layout.VerifiedEntry(blob), diffId.ToString());
+
+    /// <summary>
+    /// The manifest made of the local engine's image <paramref name="imageId"/> when it was last exported (see
+    /// <see cref="RememberEngineImage"/>); null when there is none. Its blobs may since have been pruned: the caller checks.
+    /// </summary>
+    public Digest? EngineImageManifest(Digest imageId)
+        => Digest.TryParse(ReadEntry(Layout.EngineImageEntry(imageId)), out Digest manifest) ? manifest : null;
+
+    /// <summary>Records the manifest made of the engine's image <paramref name="imageId"/>; failing to write it only means exporting again next time.</summary>
+    public void RememberEngineImage(Digest imageId, Digest manifest) => WriteEntry(Layout.EngineImageEntry(imageId), manifest.ToString());
+
+    // A small index entry's text, marked used (kept by its folder's retention rule); null when there is none.
+    private static string? ReadEntry(string entry)
     {
-        string entry = Layout.VerifiedEntry(blob);
         try
         {
-            if (new FileInfo(entry) is not { Exists: true, Length: < 256 } || File.ReadAllText(entry) != diffId.ToString())
+            if (new FileInfo(entry) is not { Exists: true, Length: < 256 })
             {
-                return false;
+                return null;
             }
+            string text = File.ReadAllText(entry);
+            Touch(entry);
+            return text;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
-        Touch(entry); // In use: kept by the folder's retention rule.
-        return true;
     }
 
-    /// <summary>Records that <paramref name="blob"/> inflates to <paramref name="diffId"/>; failing to write it only means checking again next time.</summary>
-    public void MarkVerified(Digest blob, Digest diffId)
+    // Written whole (a temporary file renamed over it); failing to write one only loses what it saves next time.
+    private static void WriteEntry(string entry, string text)
     {
         try
         {
-            string entry = Layout.VerifiedEntry(blob);
             Directory.CreateDirectory(Path.GetDirectoryName(entry)!);
             string temp = CacheLayout.NewTempPath(entry);
-            File.WriteAllText(temp, diffId.ToString());
+            File.WriteAllText(temp, text);
             File.Move(temp, entry, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Only saves a check next time.
         }
     }
 

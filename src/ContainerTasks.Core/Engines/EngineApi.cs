@@ -14,6 +14,10 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     /// <summary>How long an engine may take to answer once it has the whole image (it stores it first).</summary>
     public static readonly TimeSpan AnswerLimit = TimeSpan.FromMinutes(10);
 
+    // A whole export of a large base may take a while; the engine writes as it goes, so a stall is caught by the read's own failure.
+    private static readonly TimeSpan ExportTimeout = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan InspectTimeout = TimeSpan.FromMinutes(1);
+
     /// <summary>Where it answered.</summary>
     public EngineEndpoint Endpoint => endpoint;
 
@@ -58,6 +62,82 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
                 $"The connection to {this} broke while the image was sent: {EngineProbe.Describe(e).Reason}. Check that the engine is still running.", e);
         }
         LoadAnswer.Read(answer.Status, answer.Text, ToString());
+    }
+
+    /// <inheritdoc />
+    public async Task<EngineImage?> InspectAsync(string name, CancellationToken cancellationToken)
+    {
+        using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(InspectTimeout);
+        (int Status, string Text) answer;
+        try
+        {
+            answer = await client.SendAsync(HttpMethod.Get, $"images/{name}/json", null, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBroken(e, cancellationToken))
+        {
+            throw ExportFailed($"{this} could not be asked for the image {name}: {Reason(e, InspectTimeout)}", e);
+        }
+        return answer.Status switch
+        {
+            404 => null,
+            200 => EngineImage.Parse(name, answer.Text) ?? throw ExportFailed($"{this} described the image {name} without an image id", null),
+            _ => throw ExportFailed($"{this} answered HTTP {answer.Status} when asked for the image {name}: {EngineMessage(answer.Text)}", null),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    {
+        using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ExportTimeout);
+        (int Status, string Text) answer;
+        try
+        {
+            answer = await client.ReadAsync($"images/{image.Id.Hex}/get", read, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsBroken(e, cancellationToken))
+        {
+            throw ExportFailed($"The export of {image.Describe(Name)} from {this} broke off: {Reason(e, ExportTimeout)}", e);
+        }
+        if (answer.Status != 200)
+        {
+            throw ExportFailed($"{this} did not export {image.Describe(Name)}: HTTP {answer.Status}: {EngineMessage(answer.Text)}", null);
+        }
+    }
+
+    private ContainerTasksException ExportFailed(string what, Exception? inner) => ExportFailed(Name, what, inner);
+
+    /// <summary>CT4132: what went wrong, and what to check.</summary>
+    internal static ContainerTasksException ExportFailed(string engine, string what, Exception? inner)
+        => new(ErrorCodes.EngineExportFailed,
+            $"{what}. Check that the engine is running and still has the image ('{engine} image ls'), or take the base from a registry (ContainerBaseImageSource=registry).", inner);
+
+    // The connection, not the build: a cancellation of the build itself is passed on as it is.
+    private static bool IsBroken(Exception e, CancellationToken cancellationToken)
+        => e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private static string Reason(Exception e, TimeSpan limit)
+        => e is OperationCanceledException ? $"no answer within {limit.TotalMinutes:0.#} minutes" : EngineProbe.Describe(e).Reason;
+
+    // An error answer is {"message": …} in both engines; anything else is quoted as it is, cleaned.
+    private static string EngineMessage(string text)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(text);
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var message)
+                && message.ValueKind == System.Text.Json.JsonValueKind.String)
+            {
+                return Registry.RegistryText.Clean(message.GetString()!);
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        return Registry.RegistryText.Clean(text);
     }
 
     /// <summary>For messages: <c>podman 4.3.1 (API 1.41) at unix:///run/podman/podman.sock (DOCKER_HOST)</c>.</summary>

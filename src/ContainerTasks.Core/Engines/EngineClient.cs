@@ -14,6 +14,9 @@ internal sealed class EngineClient : IDisposable
     /// <summary>The most of an answer that is read: the engines' answers to what is asked here are a few kilobytes.</summary>
     public const int MaxAnswer = 1024 * 1024;
 
+    /// <summary>The longest a streamed answer (an export) may bring nothing.</summary>
+    public static readonly TimeSpan SilenceLimit = TimeSpan.FromMinutes(5);
+
     private readonly HttpClient _http;
 
     /// <summary>A client for <paramref name="endpoint"/>, which must be one the API reaches (no ssh); CT4137 when its TLS files cannot be used.</summary>
@@ -53,6 +56,33 @@ internal sealed class EngineClient : IDisposable
         using var request = new HttpRequestMessage(method, path) { Content = body };
         using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        return ((int)response.StatusCode, await ReadTextAsync(stream, $"{method} /{path}", cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Sends a GET and hands a 200 answer's body, as it arrives, to <paramref name="read"/>; returns the status, and for
+    /// any other status the answer's text (at most <see cref="MaxAnswer"/> bytes of it). A body that brings nothing for
+    /// <see cref="SilenceLimit"/> fails with an <see cref="IOException"/> rather than holding the build.
+    /// </summary>
+    public async Task<(int Status, string Text)> ReadAsync(string path, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return ((int)response.StatusCode, await ReadTextAsync(stream, $"GET /{path}", cancellationToken).ConfigureAwait(false));
+        }
+        await using var watched = new Registry.IdleTimeoutStream(stream, response, SilenceLimit, long.MaxValue, () => new IOException("unreachable"));
+        await read(watched, cancellationToken).ConfigureAwait(false);
+        return (200, "");
+    }
+
+    /// <summary>Closes the connections.</summary>
+    public void Dispose() => _http.Dispose();
+
+    private static async Task<string> ReadTextAsync(Stream stream, string what, CancellationToken cancellationToken)
+    {
         var buffer = new MemoryStream();
         byte[] chunk = new byte[16 * 1024];
         int read;
@@ -61,14 +91,11 @@ internal sealed class EngineClient : IDisposable
             buffer.Write(chunk, 0, read);
             if (buffer.Length > MaxAnswer)
             {
-                throw new EngineAnswerTooLongException($"the answer to {method} /{path} is longer than {MaxAnswer / 1024 / 1024} MiB");
+                throw new EngineAnswerTooLongException($"the answer to {what} is longer than {MaxAnswer / 1024 / 1024} MiB");
             }
         }
-        return ((int)response.StatusCode, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
-
-    /// <summary>Closes the connections.</summary>
-    public void Dispose() => _http.Dispose();
 
     private static async ValueTask<Stream> ConnectAsync(string path, CancellationToken cancellationToken)
     {

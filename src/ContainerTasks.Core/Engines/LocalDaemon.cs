@@ -62,6 +62,51 @@ internal sealed class LocalDaemon : ILocalEngine
         }
     }
 
+    /// <inheritdoc />
+    public Task<EngineImage?> InspectAsync(string name, CancellationToken cancellationToken)
+    {
+        var (exit, output, error) = RunTool(Name, ["image", "inspect", name], _environment, null, TimeSpan.FromMinutes(1), cancellationToken);
+        if (exit != 0)
+        {
+            // "Error: No such image: x" (docker), "Error: x: image not known" (podman): no image; anything else is a failure.
+            string said = error + output;
+            return NoSuchImage(said)
+                ? Task.FromResult<EngineImage?>(null)
+                : throw EngineApi.ExportFailed(Name, $"'{Name} image inspect {name}' failed (exit {exit}): {Registry.RegistryText.Clean(said)}", null);
+        }
+        return Task.FromResult<EngineImage?>(EngineImage.Parse(name, output)
+            ?? throw EngineApi.ExportFailed(Name, $"'{Name} image inspect {name}' described the image without an image id", null));
+    }
+
+    /// <inheritdoc />
+    public async Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    {
+        // An owner-only folder (mkdtemp, 0700), as for a load: the base's layers are nobody else's to read.
+        string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
+        try
+        {
+            string archive = Path.Combine(folder, "base.tar");
+            string[] format = Name == "podman" ? ["--format", "docker-archive"] : [];
+            var (exit, output, error) = RunTool(Name, ["save", .. format, "-o", archive, image.Id.Hex], _environment, null, TimeSpan.FromMinutes(30), cancellationToken);
+            if (exit != 0 || !File.Exists(archive))
+            {
+                throw EngineApi.ExportFailed(Name, $"'{Name} save' of {image.Describe(Name)} failed (exit {exit}): {Registry.RegistryText.Clean(error + output)}", null);
+            }
+            await using FileStream stream = new(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
+            await read(stream, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>For messages: <c>the podman CLI</c>.</summary>
+    public override string ToString() => $"the {Name} CLI";
+
+    private static bool NoSuchImage(string said)
+        => said.Contains("no such image", StringComparison.OrdinalIgnoreCase) || said.Contains("image not known", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Loads a docker archive; CT4108 with the engine's message when it fails.</summary>
     private void Load(string archivePath, CancellationToken cancellationToken)
     {

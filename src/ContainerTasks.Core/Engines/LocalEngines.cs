@@ -11,8 +11,20 @@ internal static class LocalEngines
     /// CT4108 when <c>LocalRegistry</c>, DOCKER_HOST or CONTAINER_HOST names an engine that does not answer; CT4128 when
     /// a socket named that way refuses this user (a default socket that refuses is warning CT4128, then the archive); CT4110 for an unknown <c>LocalRegistry</c>, CT4129 for a malformed variable.
     /// </summary>
-    public static async Task<ILocalEngine?> FindAsync(string? localRegistry, IReadOnlyDictionary<string, string> environment, Action<string> detail,
+    public static Task<ILocalEngine?> FindAsync(string? localRegistry, IReadOnlyDictionary<string, string> environment, Action<string> detail,
         Action<string, string> warning, CancellationToken cancellationToken)
+        => FindAsync(localRegistry, environment, detail, warning, null, cancellationToken);
+
+    /// <summary>
+    /// The engine that must be there for <paramref name="neededFor"/> (a base image in it): as <see cref="FindAsync(string?, IReadOnlyDictionary{string, string}, Action{string}, Action{string, string}, CancellationToken)"/>,
+    /// but no engine is CT4108 and a socket that refuses this user CT4128, never a fallback.
+    /// </summary>
+    public static async Task<ILocalEngine> FindRequiredAsync(string? localRegistry, IReadOnlyDictionary<string, string> environment, Action<string> detail,
+        string neededFor, CancellationToken cancellationToken)
+        => (await FindAsync(localRegistry, environment, detail, (_, _) => { }, neededFor, cancellationToken).ConfigureAwait(false))!;
+
+    private static async Task<ILocalEngine?> FindAsync(string? localRegistry, IReadOnlyDictionary<string, string> environment, Action<string> detail,
+        Action<string, string> warning, string? neededFor, CancellationToken cancellationToken)
     {
         EngineKind? wanted = EngineKinds.FromLocalRegistry(localRegistry);
         IReadOnlyList<EngineEndpoint> endpoints = EngineEndpoints.Candidates(wanted, environment);
@@ -34,7 +46,7 @@ internal static class LocalEngines
             detail($"Local engine: the {daemon.Name} CLI ('{daemon.Name} info' answered).");
             return daemon;
         }
-        return NoEngine(wanted, failures, warning);
+        return NoEngine(wanted, failures, warning, neededFor);
     }
 
     // DOCKER_HOST alone names an engine the docker CLI reaches; CONTAINER_HOST alone, one podman's reaches.
@@ -46,7 +58,7 @@ internal static class LocalEngines
             _ => null,
         };
 
-    private static ILocalEngine? NoEngine(EngineKind? wanted, List<EngineProbeResult> failures, Action<string, string> warning)
+    private static ILocalEngine? NoEngine(EngineKind? wanted, List<EngineProbeResult> failures, Action<string, string> warning, string? neededFor)
     {
         string tried = string.Join("; ", failures.Select(f => $"{f.Endpoint} ({f.Endpoint.Origin}): {f.Failure}"));
         if (failures.FirstOrDefault(f => f.PermissionDenied) is { } denied)
@@ -56,11 +68,16 @@ internal static class LocalEngines
                 + "(Docker: membership of the 'docker' group, 'sudo usermod -aG docker $USER', then log in again; Podman: the user's own socket, "
                 + "'systemctl --user enable --now podman.socket'), or set ContainerRegistry or ContainerArchiveOutputPath instead.");
             // An engine asked for is an error; a default socket that refuses is said, and the image goes to the archive as with no engine.
-            if (wanted is not null || denied.Endpoint.Named)
+            if (wanted is not null || denied.Endpoint.Named || neededFor is not null)
             {
                 throw refused;
             }
             warning(refused.Code, refused.Message);
+        }
+        if (neededFor is not null)
+        {
+            throw new ContainerTasksException(ErrorCodes.DaemonLoadFailed,
+                $"{neededFor} needs a local Docker or Podman engine, but none answers ({tried}), nor does 'docker info' or 'podman info'. Start the engine (or point DOCKER_HOST at it), or take the base from a registry: ContainerBaseImageSource=registry.");
         }
         if (wanted is { } kind)
         {

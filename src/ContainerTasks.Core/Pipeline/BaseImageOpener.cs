@@ -1,10 +1,14 @@
+using ContainerTasks.Engines;
 using ContainerTasks.Registry;
 using ContainerTasks.Registry.Auth;
 using ContainerTasks.Sources;
 
 namespace ContainerTasks.Pipeline;
 
-/// <summary>Opens the build's base: a registry image through the build's registry session, anything else as a file source.</summary>
+/// <summary>
+/// Opens the build's base: a registry image through the build's registry session, an image of the local engine
+/// (<c>docker-daemon:NAME</c>) through the engine, anything else as a file source.
+/// </summary>
 internal static class BaseImageOpener
 {
     public static async Task<IImageSource> OpenAsync(BuildRun run, CancellationToken cancellationToken)
@@ -14,6 +18,12 @@ internal static class BaseImageOpener
             RegistryClient client = run.Registries.Client(reference.Registry, reference.Repository, RegistryRole.Pull);
             return new RegistryImageSource(reference, client, run.Store);
         }
-        return await ImageSources.OpenAsync(run.Request.BaseImage, run.Store, cancellationToken).ConfigureAwait(false);
+        string baseImage = run.Request.BaseImage;
+        if (ImageSources.IsEngineSource(baseImage))
+        {
+            return await EngineImageSource.OpenAsync(baseImage[ImageSources.EnginePrefix.Length..], run.Request.LocalRegistry, run.Request.EnvironmentSnapshot, run.Store,
+                run.Log.Detail, run.Log.Progress, cancellationToken).ConfigureAwait(false);
+        }
+        return await ImageSources.OpenAsync(baseImage, run.Store, cancellationToken).ConfigureAwait(false);
     }
 }

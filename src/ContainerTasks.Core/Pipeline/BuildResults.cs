@@ -30,7 +30,7 @@ internal static class BuildResults
             ArchivePath = delivery.ArchivePath,
             Destination = delivery.Destination,
             Summary = $"{names[0]}@{set.Root.Digest} ({shape}, {delivery.Destination}{otherTags})",
-            BaseDigest = built[0].Base.ManifestDigest,
+            BaseDigest = built[0].Base.Identity,
             Platforms = platforms,
             Index = set.Index?.Bytes,
             Artifacts = artifacts,

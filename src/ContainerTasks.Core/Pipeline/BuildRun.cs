@@ -17,7 +17,7 @@ internal sealed class BuildRun : IDisposable
         Log = log;
         ArchivePath = archivePath;
         Store = new ContentStore(request.CacheDirectory);
-        BaseReference = ImageSources.IsFileSource(request.BaseImage) ? null
+        BaseReference = ImageSources.IsOutsideRegistries(request.BaseImage) ? null
             : ImageReference.Parse(request.BaseImage.StartsWith(RegistryPrefix, StringComparison.Ordinal) ? request.BaseImage[RegistryPrefix.Length..] : request.BaseImage);
         PushRegistry = archivePath is null && request.Output is null ? request.OutputRegistry : null;
         Registries = new RegistrySession(request.EnvironmentSnapshot, BaseReference?.Registry, PushRegistry, log.Progress,
@@ -44,7 +44,7 @@ internal sealed class BuildRun : IDisposable
     /// <summary>File, history and config time stamps.</summary>
     public DateTimeOffset Time { get; }
 
-    /// <summary>The base image when it is in a registry; null for scratch and files.</summary>
+    /// <summary>The base image when it is in a registry; null for scratch, files and the local engine's images.</summary>
     public ImageReference? BaseReference { get; }
 
     /// <summary>The archive ContainerArchiveOutputPath names, if set.</summary>

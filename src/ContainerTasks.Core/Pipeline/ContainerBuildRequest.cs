@@ -12,8 +12,9 @@ namespace ContainerTasks.Pipeline;
 /// </summary>
 public sealed record ContainerBuildRequest
 {
-    /// <summary>The base image: a reference (<c>mcr.microsoft.com/dotnet/runtime:8.0</c>), <c>docker://</c> and a reference, <c>scratch</c>, or
-    /// <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE</c>, <c>docker-archive:FILE</c>.</summary>
+    /// <summary>The base image: a reference (<c>mcr.microsoft.com/dotnet/runtime:8.0</c>), <c>docker://</c> and a reference, <c>scratch</c>,
+    /// <c>oci:DIR[:TAG]</c>, <c>oci-archive:FILE</c>, <c>docker-archive:FILE</c>, or <c>docker-daemon:NAME</c>: an image of the local
+    /// engine (Docker or Podman, found as for <see cref="LocalRegistry"/>), by the name the engine knows it by.</summary>
     public required string BaseImage { get; init; }
 
     /// <summary>

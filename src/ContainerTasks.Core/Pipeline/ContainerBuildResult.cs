@@ -38,7 +38,7 @@ public sealed record ContainerBuildResult
     /// <summary>The image in one line: <c>name@digest (layers, destination)</c>.</summary>
     public string Summary { get; init; } = "";
 
-    /// <summary>The base image's manifest digest (of the first platform).</summary>
+    /// <summary>The base image's manifest digest (of the first platform); for a local engine's image, its image id.</summary>
     public required Digest BaseDigest { get; init; }
 
     /// <summary>Every platform image (one for a single-platform build).</summary>

@@ -142,7 +142,7 @@ internal static class PlatformBuilder
         SourceImage baseImage = await baseTask.ConfigureAwait(false);
         Model.Platform target = platform.Platform ?? baseImage.Platform;
         run.Timer.Mark($"base {target}");
-        log.Progress($"Base image {baseImage.Name} ({target}) is {baseImage.ManifestDigest}.");
+        log.Progress($"Base image {baseImage.Name} ({target}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
         IReadOnlyList<AddedImage> added = await run.LayerImages.ResolveAsync(target, baseImage, log, cancellationToken).ConfigureAwait(false);
         return (baseImage, added);
     }

@@ -65,8 +65,9 @@ internal static class SdkConfig
         var labels = run.Request.Labels.ToList();
         if (run.Request.BaseImageLabels && !baseImage.IsScratch)
         {
-            labels.Add(new("org.opencontainers.image.base.name", run.BaseReference?.ToString() ?? run.Request.BaseImage));
-            labels.Add(new("org.opencontainers.image.base.digest", baseImage.ManifestDigest.ToString()));
+            // A local engine's image by the name it was asked by and the engine's image id: no registry knows it.
+            labels.Add(new("org.opencontainers.image.base.name", run.BaseReference?.ToString() ?? baseImage.FromEngine?.Name ?? run.Request.BaseImage));
+            labels.Add(new("org.opencontainers.image.base.digest", baseImage.Identity.ToString()));
         }
         return labels;
     }

@@ -148,12 +148,19 @@ internal static class SupplyChain
     // A runtime identifier as part of a file name: only the characters runtime identifiers have, never a path separator.
     private static string FileNamePart(string rid) => new string(rid.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' ? c : '_').ToArray()).Replace("..", "__");
 
-    // The base by the name it was given and the digest of the platform manifest used; null for scratch.
+    // The base by the name it was given and the digest of the platform manifest used (a local engine's: its image id); null for scratch.
     private static SbomBaseImage? BaseOf(BuildRun run, SourceImage source)
     {
         if (source.IsScratch)
         {
             return null;
+        }
+        if (source.FromEngine is { } local)
+        {
+            // No registry: the name as the engine was asked, pinned by the engine's image id.
+            int colon = local.Name.LastIndexOf(':');
+            bool tagged = colon > local.Name.LastIndexOf('/') && !local.Name.Contains('@');
+            return new SbomBaseImage(null, tagged ? local.Name[..colon] : local.Name, tagged ? local.Name[(colon + 1)..] : null, local.ImageId.ToString());
         }
         return run.BaseReference is { } reference
             ? new SbomBaseImage(reference.Registry, reference.Repository, reference.Tag, source.ManifestDigest.ToString())

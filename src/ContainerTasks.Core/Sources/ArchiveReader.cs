@@ -28,34 +28,39 @@ internal sealed class ArchiveReader
         {
             throw new ContainerTasksException(ErrorCodes.SourceNotFound, $"The archive '{path}' does not exist.");
         }
-        var result = new ArchiveReader(path, store);
+        await using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
+        // What an archive may unpack to: its own size many times over (gzip of plain tars), never a disk's worth.
+        long unpackedLimit = file.Length * 64 + MetadataTotalLimit;
+        byte[] magic = new byte[2];
+        int read = await file.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        file.Position = 0;
+        Stream input = read == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
+        await using (input.ConfigureAwait(false))
+        {
+            return await ReadAsync(input, path, unpackedLimit, store, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Reads a tar (not compressed) from <paramref name="tar"/> as it arrives, e.g. a local engine's export;
+    /// <paramref name="name"/> names it in messages, <paramref name="unpackedLimit"/> bounds what it may unpack to.
+    /// </summary>
+    public static async Task<ArchiveReader> ReadAsync(Stream tar, string name, long unpackedLimit, ContentStore store, CancellationToken cancellationToken)
+    {
+        var result = new ArchiveReader(name, store) { _unpackedLimit = unpackedLimit };
         try
         {
-            await using FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
-            // What an archive may unpack to: its own size many times over (gzip of plain tars), never a disk's worth.
-            result._unpackedLimit = file.Length * 64 + MetadataTotalLimit;
-            Stream input = file;
-            byte[] magic = new byte[2];
-            int read = await file.ReadAtLeastAsync(magic, 2, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+            using var reader = new TarReader(tar, leaveOpen: true);
+            TarEntry? entry;
+            while ((entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false)) is not null)
             {
-                input = new GZipStream(file, CompressionMode.Decompress, leaveOpen: true);
-            }
-            await using (input.ConfigureAwait(false))
-            {
-                using var reader = new TarReader(input, leaveOpen: true);
-                TarEntry? entry;
-                while ((entry = await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false)) is not null)
-                {
-                    await result.AddAsync(entry, cancellationToken).ConfigureAwait(false);
-                }
+                await result.AddAsync(entry, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
             result.Retain(new HashSet<Digest>());
-            throw new ContainerTasksException(ErrorCodes.InvalidSource, $"'{path}' is not a readable tar archive: {e.Message}", e);
+            throw new ContainerTasksException(ErrorCodes.InvalidSource, $"'{name}' is not a readable tar archive: {e.Message}", e);
         }
         catch
         {
@@ -73,6 +78,10 @@ internal sealed class ArchiveReader
 
     private readonly string _path;
     private readonly ContentStore _store;
+
+    /// <summary>The store the archive was unpacked into.</summary>
+    public ContentStore Store => _store;
+
     private readonly HashSet<Digest> _writtenNow = [];
     private long _unpackedBytes;
     private long _unpackedLimit;

@@ -27,16 +27,25 @@ internal sealed class DockerArchiveSource : IImageSource
 
     /// <summary>Unpacks the archive into <paramref name="store"/> and opens it; <paramref name="reference"/> picks an image by tag.</summary>
     public static async Task<DockerArchiveSource> OpenAsync(string path, string? reference, ContentStore store, CancellationToken cancellationToken = default)
+        => Open(await ArchiveReader.ReadAsync(path, store, cancellationToken).ConfigureAwait(false), $"'{path}'", $"docker-archive:{path}", reference);
+
+    /// <summary>
+    /// Unpacks an archive as it arrives (a local engine's export, <c>docker save</c>'s format) into <paramref name="store"/>
+    /// and opens it; <paramref name="name"/> names it in messages and names its image.
+    /// </summary>
+    public static async Task<DockerArchiveSource> OpenAsync(Stream tar, string name, long unpackedLimit, ContentStore store, CancellationToken cancellationToken = default)
+        => Open(await ArchiveReader.ReadAsync(tar, name, unpackedLimit, store, cancellationToken).ConfigureAwait(false), name, name, null);
+
+    private static DockerArchiveSource Open(ArchiveReader archive, string described, string name, string? reference)
     {
-        ArchiveReader archive = await ArchiveReader.ReadAsync(path, store, cancellationToken).ConfigureAwait(false);
         if (!archive.Metadata.ContainsKey("manifest.json"))
         {
             archive.Retain(new HashSet<Digest>());
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
-                $"'{path}' is not a docker archive: it has no manifest.json. (An OCI archive is read with oci-archive:.)");
+                $"{described} is not a docker archive: it has no manifest.json. (An OCI archive is read with oci-archive:.)");
         }
         archive.RetainReachable(() => Referenced(archive));
-        return new DockerArchiveSource($"docker-archive:{path}", archive, reference, store);
+        return new DockerArchiveSource(name, archive, reference, archive.Store);
     }
 
     // What manifest.json names (configs, layers) and, in Docker 25+ archives, what index.json reaches.

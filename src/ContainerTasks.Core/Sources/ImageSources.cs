@@ -46,10 +46,19 @@ public static class ImageSources
         => spec == "scratch" || spec.StartsWith("oci:", StringComparison.Ordinal) || spec.StartsWith("oci-archive:", StringComparison.Ordinal)
             || spec.StartsWith("docker-archive:", StringComparison.Ordinal);
 
-    /// <summary>CT5005 unless <paramref name="spec"/> is a file source or <c>docker://REFERENCE</c>.</summary>
+    /// <summary>The prefix of an image in the local engine (Docker or Podman) among the sources, as skopeo names it.</summary>
+    public const string EnginePrefix = "docker-daemon:";
+
+    /// <summary>True for <c>docker-daemon:NAME</c>, an image in the local engine.</summary>
+    public static bool IsEngineSource(string spec) => spec.StartsWith(EnginePrefix, StringComparison.Ordinal);
+
+    /// <summary>True for a source that is no registry image: a file source, scratch, or an image of the local engine.</summary>
+    public static bool IsOutsideRegistries(string spec) => IsFileSource(spec) || IsEngineSource(spec);
+
+    /// <summary>CT5005 unless <paramref name="spec"/> is a file source, an engine's image or <c>docker://REFERENCE</c>.</summary>
     public static void RequireKnown(string spec)
     {
-        if (!IsFileSource(spec) && !spec.StartsWith("docker://", StringComparison.Ordinal))
+        if (!IsOutsideRegistries(spec) && !spec.StartsWith("docker://", StringComparison.Ordinal))
         {
             throw Unknown(spec);
         }
@@ -57,7 +66,7 @@ public static class ImageSources
 
     private static ContainerTasksException Unknown(string spec)
         => new(ErrorCodes.UnknownTransport,
-            $"'{spec}' does not name an image source this tool reads. Use docker://REGISTRY/REPOSITORY:TAG, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or scratch.");
+            $"'{spec}' does not name an image source this tool reads. Use docker://REGISTRY/REPOSITORY:TAG, docker-daemon:NAME:TAG (the local engine), oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE or scratch.");
 
     /// <summary>Splits <c>PATH[:REF]</c>: the reference is whatever follows a ':' that is not part of an existing path.</summary>
     internal static (string Path, string? Reference) SplitPathAndReference(string value, bool referenceMayHaveColon = false)

@@ -17,6 +17,15 @@ internal sealed record SourceImage(string Name, byte[] ManifestBytes, ImageManif
     /// <summary>For an image read from a registry: where (registry and repository), so a push to the same registry can mount its layers.</summary>
     public ImageReference? Origin { get; init; }
 
+    /// <summary>
+    /// For a base from a local engine: the name it was asked by and the engine's image id. Labels, documents and results
+    /// name it so: its manifest was made here from the engine's export, so that digest names it nowhere else.
+    /// </summary>
+    public (string Name, Digest ImageId)? FromEngine { get; init; }
+
+    /// <summary>The digest that names this image to others: the engine's image id for an engine's image, else the manifest's.</summary>
+    public Digest Identity => FromEngine?.ImageId ?? ManifestDigest;
+
     /// <inheritdoc />
     public Platform Platform => ImageConfig.Parse(ConfigBytes).Platform;
 

@@ -14,6 +14,19 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
         }
         return this;
     }
+
+    /// <summary>
+    /// Asserts a build that failed with the coded error <paramref name="code"/> (as MSBuild writes it, <c>error CT4108:</c>)
+    /// and no stack trace; returns both outputs together, for more checks.
+    /// </summary>
+    public string EnsureCodedFailure(string code)
+    {
+        string all = StandardOutput + StandardError;
+        Assert.NotEqual(0, ExitCode);
+        Assert.Matches($"error {code}[0-9]*:", all);
+        Assert.DoesNotContain("   at ", all);
+        return all;
+    }
 }
 
 /// <summary>Runs external tools (the real parts tests check our output with).</summary>

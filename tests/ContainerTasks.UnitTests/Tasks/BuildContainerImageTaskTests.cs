@@ -122,4 +122,27 @@ public sealed class BuildContainerImageTaskTests : IDisposable
         Assert.Null(task.GeneratedContainerDigest);
         Assert.False(Directory.Exists(_dir["out"]) && Directory.EnumerateFileSystemEntries(_dir["out"]).Any(), "an archive was written for a failed build");
     }
+
+    [Theory]
+    [InlineData("remote", "scratch", "ContainerBaseImageSource is 'remote'. Use registry")]
+    [InlineData("local", "", "a base from the local engine is never inferred")]
+    [InlineData("Local", "docker-archive:/tmp/base.tar", "names no image of the local engine")]
+    [InlineData("LOCAL", "my base:1", "is not the name of an image in a local engine")]
+    [InlineData("local", "--help", "is not the name of an image in a local engine")]
+    public void ContainerBaseImageSource_unknown_or_local_without_an_engine_image_name_is_CT4131(string source, string baseImage, string said)
+    {
+        // No engine is asked: the error comes first (an engine would be looked for at a socket that is not there).
+        BuildContainerImage task = Task(t =>
+        {
+            t.BaseImageSource = source;
+            t.BaseImage = baseImage;
+        });
+        Assert.False(task.Execute());
+
+        BuildErrorEventArgs error = Assert.Single(_engine.Errors);
+        Assert.Equal("CT4131", error.Code);
+        Assert.Contains(said, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error.Message, StringComparison.Ordinal);
+        Assert.Null(task.GeneratedContainerDigest);
+    }
 }
