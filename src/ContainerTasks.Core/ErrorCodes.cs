@@ -153,6 +153,10 @@ public static class ErrorCodes
     public const string EngineSocketDenied = "CT4128";
     /// <summary>DOCKER_HOST or CONTAINER_HOST is not an engine's address (unix:///path, tcp://host:port, ssh://, npipe://).</summary>
     public const string InvalidEngineAddress = "CT4129";
+    /// <summary>Two projects of one compose file would be one service (same service name) or publish the same host port.</summary>
+    public const string ComposeServiceClash = "CT4135";
+    /// <summary>A compose setting is invalid (ContainerComposeService, ContainerComposePorts), or the compose file or its service records cannot be written or read.</summary>
+    public const string ComposeFileFailed = "CT4136";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 
