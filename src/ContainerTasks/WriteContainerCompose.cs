@@ -45,7 +45,7 @@ public sealed class WriteContainerCompose : MSBuildTask, ICancelableTask
     public override bool Execute()
     {
         var log = new TaskBuildLog(Log);
-        try
+        return TaskFailures.Run(log, _cancellation.Token, () =>
         {
             ComposeService service = Service();
             IReadOnlyCollection<string>? projects = InSolution ? SolutionProjects.Select(p => p.GetMetadata("FullPath")).Append(service.Project).ToList() : null;
@@ -54,23 +54,7 @@ public sealed class WriteContainerCompose : MSBuildTask, ICancelableTask
             log.Milestone($"{Path.GetFileNameWithoutExtension(ProjectPath)} -> {result.Path} ({result.Services.Count} service{(result.Services.Count == 1 ? "" : "s")}: {names}{(result.Written ? "" : "; unchanged")})");
             GeneratedComposeFile = result.Path;
             return !Log.HasLoggedErrors;
-        }
-        catch (ContainerTasksException e)
-        {
-            log.Error(e);
-            return false;
-        }
-        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
-        {
-            log.Error(ErrorCodes.Cancelled, "The container build was cancelled.");
-            return false;
-        }
-        catch (Exception e) when (System.Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
-        {
-            log.Error(new ContainerTasksException(ErrorCodes.Unexpected,
-                $"Unexpected {e.GetType().Name} while writing the compose file: {e.Message}. This is a bug in ContainerTasks; please report it (set CONTAINERTASKS_DEBUG=1 for details).", e));
-            return false;
-        }
+        });
     }
 
     private ComposeService Service()

@@ -147,7 +147,7 @@ public sealed class ComposePublishTests(BaseImages bases, PackageFeed feed, Http
         string[] runs = dryRun.StandardOutput.Split('\n').Where(l => l.StartsWith("podman run ", StringComparison.Ordinal)).ToArray();
         Assert.Equal(2, runs.Length);
         Assert.Contains($"--network-alias {api} -p {s.HostPort}:8080 ", runs[0]);      // the dependency starts first
-        Assert.Contains($"-v {api}-data:/data", runs[0]);
+        Assert.Contains($"_{api}-data:/data ", runs[0]);                                  // the named volume, under the compose project's name
         Assert.Contains("-e NOTE=a: b # c $HOME \"q\" ", runs[1]);                     // compose read "$$" back as "$"
         Assert.EndsWith($"{host}/{s.CallerRepository}@{PushedDigest(s.CallerRepository)}", runs[1].TrimEnd());
 
