@@ -193,6 +193,33 @@ public sealed class ComposePublishTests(BaseImages bases, PackageFeed feed, Http
         }
     }
 
+    [Fact]
+    public async Task A_project_published_alone_to_an_archive_writes_its_compose_file_next_to_itself_naming_the_image_by_tag()
+    {
+        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["alone"]);
+        var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+            $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerArchiveOutputPath={dir["images"]}/", "-p:ContainerImageTags=1.0", "-p:ContainerGenerateCompose=true"]);
+        result.EnsureSuccess("dotnet publish of one project with ContainerGenerateCompose");
+        string file = dir["alone/compose.yaml"];
+        Assert.Contains($"HelloContainer -> {file} (1 service: hello-container)", result.StandardOutput);
+        string yaml = File.ReadAllText(file);
+        Assert.Contains("""
+              "hello-container":
+                # HelloContainer.csproj, image published 
+            """.ReplaceLineEndings("\n"), yaml);
+        Assert.Contains("""
+             (by tag: an image loaded into an engine or written to an archive has no registry digest)
+                image: "samples/hello-container:1.0"
+                environment:
+                  "GREETING": "built by ContainerTasks"
+
+            """.ReplaceLineEndings("\n"), yaml);
+        Assert.DoesNotContain("ports:", yaml);      // a console app exposes nothing
+        Assert.False(File.Exists(dir["compose.yaml"]));
+    }
+
     // A store and CNI network folder of the test's own (podman-compose creates a network even for --dry-run); the sandbox refuses the default rlimits.
     private static PrivatePodman Podman(string folder)
     {
