@@ -186,6 +186,26 @@ public class ComposeFileTests
     }
 
     [Fact]
+    public void A_record_that_cannot_be_read_is_skipped_and_its_project_writes_it_again()
+    {
+        using var dir = new TempDirectory();
+        string file = dir["compose.yaml"];
+        var records = new ComposeRecords(file);
+        ComposeService api = Service("api", dir["Api/Api.csproj"]);
+        ComposeFile.Update(file, api, [api.Project], default);
+        File.WriteAllText(records.PathOf(api.Project), "{\"name\":null}");
+        Assert.Empty(records.ReadAll());
+        ComposeFile.Update(file, api, [api.Project], default);
+        Assert.Equal(api with { Published = Earlier }, Assert.Single(records.ReadAll()), new ServiceComparer());
+    }
+
+    private sealed class ServiceComparer : IEqualityComparer<ComposeService>
+    {
+        public bool Equals(ComposeService? x, ComposeService? y) => x is not null && y is not null && x.SameAs(y) && x.Published == y.Published;
+        public int GetHashCode(ComposeService obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_compose_path_that_is_a_folder_fails_with_CT4136()
     {
         using var dir = new TempDirectory();

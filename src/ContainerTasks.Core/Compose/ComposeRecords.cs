@@ -132,11 +132,13 @@ public sealed class ComposeRecords
         using var document = JsonDocument.Parse(json);
         JsonElement root = document.RootElement;
         static List<string> Strings(JsonElement e) => e.EnumerateArray().Select(v => v.GetString() ?? "").ToList();
+        static string Required(JsonElement root, string name)
+            => root.GetProperty(name).GetString() is { Length: > 0 } value ? value : throw new JsonException($"The record has no {name}.");
         return new ComposeService
         {
-            Name = root.GetProperty("name").GetString()!,
-            Project = root.GetProperty("project").GetString()!,
-            Image = root.GetProperty("image").GetString()!,
+            Name = Required(root, "name"),
+            Project = Required(root, "project"),
+            Image = Required(root, "image"),
             ByTag = root.GetProperty("byTag").GetBoolean(),
             Published = DateTimeOffset.Parse(root.GetProperty("published").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
             Ports = Strings(root.GetProperty("ports")).Select(p => p.Split(':', '/'))
