@@ -190,6 +190,8 @@ public sealed class ComposePublishTests(BaseImages bases, PackageFeed feed, Http
         finally
         {
             PodmanCompose(s, podman, "-p", project, "down", "-v");
+            // podman-compose 1.0.3 leaves the network; removing it removes its bridge from the host too.
+            Run.Process("podman", ["network", "rm", "-f", $"{project}_default"], environment: podman.EnvironmentWith());
         }
     }
 
