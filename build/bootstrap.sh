@@ -5,8 +5,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(docker-registry skopeo umoci runc crun oci-image-tool busybox-static jq
-          apache2-utils openssl python3 pigz file util-linux curl time podman nodejs npm)
-tools=(docker-registry skopeo umoci runc crun oci-image-tool busybox jq htpasswd openssl python3 pigz file unshare curl taskset /usr/bin/time podman node npm)
+          apache2-utils openssl python3 pigz file util-linux curl time podman podman-compose
+          golang-github-containernetworking-plugin-dnsname nodejs npm)
+tools=(docker-registry skopeo umoci runc crun oci-image-tool busybox jq htpasswd openssl python3 pigz file unshare curl taskset /usr/bin/time podman podman-compose /usr/lib/cni/dnsname node npm)
 
 missing=()
 for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done

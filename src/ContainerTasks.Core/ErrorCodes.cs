@@ -165,6 +165,10 @@ public static class ErrorCodes
     public const string InvalidLayerImage = "CT4133";
     /// <summary>The image a <c>ContainerLayerImage</c> item names has layers that cannot be added (foreign or non-distributable, or not a filesystem layer).</summary>
     public const string UnusableLayerImage = "CT4134";
+    /// <summary>Two projects of one compose file would be one service (same service name) or publish the same host port.</summary>
+    public const string ComposeServiceClash = "CT4135";
+    /// <summary>A compose setting is invalid (ContainerComposeService, ContainerComposePorts), or the compose file or its service records cannot be written or read.</summary>
+    public const string ComposeFileFailed = "CT4136";
     /// <summary>DOCKER_TLS_VERIFY or DOCKER_TLS is set and a PEM file in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) cannot be read or used.</summary>
     public const string EngineTlsFiles = "CT4137";
     /// <summary>An unexpected failure: a bug to report.</summary>

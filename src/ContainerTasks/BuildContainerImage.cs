@@ -171,27 +171,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public override bool Execute()
     {
         var log = new TaskBuildLog(Log);
-        try
-        {
-            return ExecuteCore(log);
-        }
-        catch (ContainerTasksException e)
-        {
-            log.Error(e);
-            return false;
-        }
-        catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
-        {
-            log.Error(ErrorCodes.Cancelled, "The container build was cancelled.");
-            return false;
-        }
-        catch (Exception e) when (Environment.GetEnvironmentVariable("CONTAINERTASKS_DEBUG") != "1")
-        {
-            // A bug: one line, never a stack trace; CONTAINERTASKS_DEBUG=1 lets it surface in full.
-            log.Error(new ContainerTasksException(ErrorCodes.Unexpected,
-                $"Unexpected {e.GetType().Name}: {e.Message}. This is a bug in ContainerTasks; please report it (set CONTAINERTASKS_DEBUG=1 for details).", e));
-            return false;
-        }
+        return TaskFailures.Run(log, _cancellation.Token, () => ExecuteCore(log));
     }
 
     private bool ExecuteCore(TaskBuildLog log)

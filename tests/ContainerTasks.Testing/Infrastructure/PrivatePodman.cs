@@ -6,13 +6,13 @@ namespace ContainerTasks.Tests.Infrastructure;
 /// </summary>
 public sealed class PrivatePodman
 {
-    /// <summary>Writes the store's configuration into <paramref name="folder"/>.</summary>
-    public PrivatePodman(string folder)
+    /// <summary>Writes the store's configuration into <paramref name="folder"/>, with <paramref name="moreConfiguration"/> (TOML sections) in containers.conf.</summary>
+    public PrivatePodman(string folder, string moreConfiguration = "")
     {
         string storage = Path.Combine(folder, "storage.conf");
         string containers = Path.Combine(folder, "containers.conf");
         File.WriteAllText(storage, $"[storage]\ndriver = \"vfs\"\ngraphroot = \"{Path.Combine(folder, "graph")}\"\nrunroot = \"{Path.Combine(folder, "run")}\"\n");
-        File.WriteAllText(containers, "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n");
+        File.WriteAllText(containers, moreConfiguration + "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n");
         Environment = new Dictionary<string, string?> { ["CONTAINERS_STORAGE_CONF"] = storage, ["CONTAINERS_CONF"] = containers };
     }
 
