@@ -147,12 +147,15 @@ public sealed class EngineApiClientTests
         return error;
     }
 
-    [Fact]
-    public async Task An_engine_over_TLS_is_reached_with_the_client_certificate_from_DOCKER_CERT_PATH_and_takes_the_image()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_engine_over_TLS_is_reached_with_the_client_certificate_from_DOCKER_CERT_PATH_and_takes_the_image(bool throughIntermediate)
     {
         using var dir = new TempDirectory();
         using var engine = new FakeEngine(dir["engine.sock"], (method, path) => Engine(method, path, "{\"stream\":\"Loaded image: docker.io/team/app:1.0\"}"));
-        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"]);
+        // ca.pem holds the root alone; an engine certificate from an intermediate CA is trusted through the intermediate the engine sends.
+        using var relay = new TlsEngineRelay(dir["engine.sock"], dir["certs"], throughIntermediate);
         var api = Assert.IsType<EngineApi>(await LocalEngines.FindAsync(null, TlsEnvironment(dir, relay), _ => { }, (_, _) => { }, CancellationToken.None));
         var (image, names) = await ImageAsync(dir);
         await api.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None);

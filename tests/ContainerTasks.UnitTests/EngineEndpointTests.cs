@@ -86,6 +86,19 @@ public sealed class EngineEndpointTests
     }
 
     [Fact]
+    public void TLS_without_DOCKER_HOST_is_the_engine_at_localhost_2376_as_for_the_docker_CLI()
+    {
+        EngineEndpoint endpoint = Assert.Single(Candidates(null, ("DOCKER_TLS_VERIFY", "1")));
+        Assert.Equal("localhost:2376", endpoint.Authority);
+        Assert.True(endpoint.Named);
+        Assert.Equal("DOCKER_TLS_VERIFY without DOCKER_HOST", endpoint.Origin);
+        // No HOME, no DOCKER_CERT_PATH: no folder rather than one relative to wherever the build runs.
+        Assert.Equal(new EngineTls(null, Verify: true), endpoint.Tls);
+        // Podman's sockets are still Podman's.
+        Assert.DoesNotContain(Candidates("Podman", ("DOCKER_TLS_VERIFY", "1")), e => e.Authority is not null);
+    }
+
+    [Fact]
     public void CONTAINER_HOST_is_Podmans_and_comes_after_DOCKER_HOST()
     {
         Assert.Equal(["unix:///a.sock", "unix:///b.sock"],

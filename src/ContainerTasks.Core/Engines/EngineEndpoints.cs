@@ -22,6 +22,12 @@ internal static class EngineEndpoints
         {
             named.Add(EngineEndpoint.Parse("DOCKER_HOST", dockerHost, tls));
         }
+        else if (wanted != EngineKind.Podman && tls is not null)
+        {
+            // As the docker CLI: TLS asked for and no DOCKER_HOST is the engine at localhost:2376.
+            string variable = tls.Verify ? "DOCKER_TLS_VERIFY" : "DOCKER_TLS";
+            named.Add(EngineEndpoint.Parse(variable, EngineTls.DefaultHost, tls) with { Origin = $"{variable} without DOCKER_HOST" });
+        }
         if (wanted != EngineKind.Docker && Value(environment, "CONTAINER_HOST") is { } containerHost)
         {
             named.Add(EngineEndpoint.Parse("CONTAINER_HOST", containerHost));

@@ -54,7 +54,7 @@ internal static class EngineProbe
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             var (reason, denied) = Describe(e);
-            string files = endpoint.Tls is { } tls ? $" (TLS files from {tls.Folder}{(tls.Verify ? "" : ", the engine's certificate not checked: DOCKER_TLS")})" : "";
+            string files = endpoint.Tls is { } tls ? $" ({tls.Describe()})" : "";
             return new EngineProbeResult(endpoint, null, reason + files, denied);
         }
     }

@@ -10,12 +10,18 @@ namespace ContainerTasks.Engines;
 /// (<c>ca.pem</c>, and the client's <c>cert.pem</c> and <c>key.pem</c>) are in <c>DOCKER_CERT_PATH</c>, else
 /// <c>~/.docker</c>.
 /// </summary>
-/// <param name="Folder">Where the PEM files are.</param>
+/// <param name="Folder">Where the PEM files are; null when the environment names no folder (no DOCKER_CERT_PATH, DOCKER_CONFIG or HOME).</param>
 /// <param name="Verify">True to check the engine's certificate.</param>
-internal sealed record EngineTls(string Folder, bool Verify)
+internal sealed record EngineTls(string? Folder, bool Verify)
 {
     /// <summary>The engines' port for TLS when DOCKER_HOST names none.</summary>
     public const int DefaultPort = 2376;
+
+    /// <summary>Where the docker CLI looks for an engine with TLS when DOCKER_HOST is not set.</summary>
+    public const string DefaultHost = "tcp://localhost:2376";
+
+    /// <summary>For messages: where the files came from.</summary>
+    public string Describe() => $"TLS files from {Folder ?? "nowhere: no DOCKER_CERT_PATH, DOCKER_CONFIG or HOME"}{(Verify ? "" : ", the engine's certificate not checked: DOCKER_TLS")}";
 
     /// <summary>The TLS settings the environment asks for; null when it asks for none.</summary>
     public static EngineTls? From(IReadOnlyDictionary<string, string> environment)
@@ -27,7 +33,7 @@ internal sealed record EngineTls(string Folder, bool Verify)
         }
         string? folder = Value(environment, "DOCKER_CERT_PATH")
             ?? (Value(environment, "DOCKER_CONFIG") is { } config ? config : Value(environment, "HOME") is { } home ? Path.Combine(home, ".docker") : null);
-        return new EngineTls(folder ?? ".docker", verify);
+        return new EngineTls(folder, verify);
     }
 
     /// <summary>
@@ -37,19 +43,20 @@ internal sealed record EngineTls(string Folder, bool Verify)
     public SslClientAuthenticationOptions ClientOptions(string host)
     {
         var options = new SslClientAuthenticationOptions { TargetHost = host };
-        string cert = Path.Combine(Folder, "cert.pem"), key = Path.Combine(Folder, "key.pem"), ca = Path.Combine(Folder, "ca.pem");
-        if (File.Exists(cert) && File.Exists(key))
+        string folder = Folder ?? "";
+        string cert = Path.Combine(folder, "cert.pem"), key = Path.Combine(folder, "key.pem"), ca = Path.Combine(folder, "ca.pem");
+        if (Folder is not null && File.Exists(cert) && File.Exists(key))
         {
             options.ClientCertificates = [Load(() => ExportablePair(cert, key), "cert.pem and key.pem")];
         }
-        X509Certificate2Collection? roots = Verify && File.Exists(ca) ? Load(() => Roots(ca), "ca.pem") : null;
-        options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Check(certificate, errors, roots);
+        X509Certificate2Collection? roots = Verify && Folder is not null && File.Exists(ca) ? Load(() => Roots(ca), "ca.pem") : null;
+        options.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => Check(certificate, chain, errors, roots);
         return options;
     }
 
     // DOCKER_TLS alone: encrypted, unchecked, as the docker CLI does. Otherwise the engine's name must match and its chain
     // end at ca.pem (or at the system's roots when there is no ca.pem).
-    private bool Check(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection? roots)
+    private bool Check(X509Certificate? certificate, X509Chain? sent, SslPolicyErrors errors, X509Certificate2Collection? roots)
     {
         if (!Verify)
         {
@@ -62,6 +69,11 @@ internal sealed record EngineTls(string Folder, bool Verify)
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        // The intermediates the engine sent with its certificate.
+        if (sent is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(sent.ChainPolicy.ExtraStore);
+        }
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var server = new X509Certificate2(certificate);
         return chain.Build(server);

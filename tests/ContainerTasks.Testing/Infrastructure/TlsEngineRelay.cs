@@ -17,14 +17,16 @@ public sealed class TlsEngineRelay : IDisposable
     private readonly string _socket;
     private readonly X509Certificate2 _server;
     private readonly X509Certificate2 _ca;
+    private readonly X509Certificate2? _intermediate;
 
     /// <param name="socket">The engine's unix socket.</param>
     /// <param name="certFolder">Where the client's files are written (DOCKER_CERT_PATH).</param>
-    public TlsEngineRelay(string socket, string certFolder)
+    /// <param name="throughIntermediate">True to issue the relay's certificate from an intermediate CA, which the relay sends with it.</param>
+    public TlsEngineRelay(string socket, string certFolder, bool throughIntermediate = false)
     {
         _socket = socket;
         Directory.CreateDirectory(certFolder);
-        (_ca, _server) = WriteFiles(certFolder);
+        (_ca, _intermediate, _server) = WriteFiles(certFolder, throughIntermediate);
         _listener.Start();
         _ = Task.Run(AcceptAsync);
     }
@@ -39,11 +41,12 @@ public sealed class TlsEngineRelay : IDisposable
     {
         _listener.Stop();
         _server.Dispose();
+        _intermediate?.Dispose();
         _ca.Dispose();
     }
 
     // A CA, the relay's certificate (localhost, 127.0.0.1), and a client certificate with its key in PEM files.
-    private static (X509Certificate2 Ca, X509Certificate2 Server) WriteFiles(string folder)
+    private static (X509Certificate2 Ca, X509Certificate2? Intermediate, X509Certificate2 Server) WriteFiles(string folder, bool throughIntermediate)
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=ContainerTasks test engine CA", caKey, HashAlgorithmName.SHA256);
@@ -54,13 +57,25 @@ public sealed class TlsEngineRelay : IDisposable
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
         san.AddIpAddress(IPAddress.Loopback);
-        X509Certificate2 server = Issue(ca, "CN=localhost", "1.3.6.1.5.5.7.3.1", san.Build(), out _);
+        X509Certificate2? intermediate = throughIntermediate ? IssueCa(ca) : null;
+        X509Certificate2 server = Issue(intermediate ?? ca, "CN=localhost", "1.3.6.1.5.5.7.3.1", san.Build(), out _);
         using X509Certificate2 client = Issue(ca, "CN=builder", "1.3.6.1.5.5.7.3.2", null, out ECDsa clientKey);
         File.WriteAllText(Path.Combine(folder, "ca.pem"), ca.ExportCertificatePem());
         File.WriteAllText(Path.Combine(folder, "cert.pem"), client.ExportCertificatePem());
         File.WriteAllText(Path.Combine(folder, "key.pem"), clientKey.ExportPkcs8PrivateKeyPem());
         clientKey.Dispose();
-        return (ca, server);
+        return (ca, intermediate, server);
+    }
+
+    private static X509Certificate2 IssueCa(X509Certificate2 root)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=ContainerTasks test engine intermediate CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using X509Certificate2 issued = request.Create(root, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(8).AddHours(-1), RandomNumberGenerator.GetBytes(8));
+        using X509Certificate2 withKey = issued.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     private static X509Certificate2 Issue(X509Certificate2 ca, string subject, string usage, X509Extension? san, out ECDsa key)
@@ -102,7 +117,9 @@ public sealed class TlsEngineRelay : IDisposable
         {
             try
             {
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _server, ClientCertificateRequired = true });
+                // The intermediate goes with the relay's certificate, as a server configured with its chain sends it.
+                var context = SslStreamCertificateContext.Create(_server, _intermediate is null ? null : new X509Certificate2Collection(_intermediate), offline: true);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = context, ClientCertificateRequired = true });
                 await engine.ConnectAsync(new UnixDomainSocketEndPoint(_socket));
                 using var engineStream = new NetworkStream(engine, ownsSocket: false);
                 Task up = CopyThenCloseAsync(tls, engineStream, () => engine.Shutdown(SocketShutdown.Send));
