@@ -37,12 +37,13 @@ public sealed class EngineBaseImageTests : IDisposable
         return (File.ReadAllBytes(_dir["export.tar"]), image.Manifest.Config.Digest);
     }
 
-    private static Func<string, string, (int, byte[])> Podman(Digest id, byte[] archive) => (method, path) => (method, path) switch
+    private static Func<string, string, (int, byte[])> Podman(Digest id, byte[] archive, long? size = null) => (method, path) => (method, path) switch
     {
         ("GET", "/_ping") => (200, "OK"u8.ToArray()),
         ("GET", "/version") => (200, Encoding.UTF8.GetBytes(PodmanVersion)),
         // Podman resolves the short name to localhost/my-base:1.
-        ("GET", "/images/my-base:1/json") => (200, Encoding.UTF8.GetBytes($$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64"}""")),
+        ("GET", "/images/my-base:1/json") => (200, Encoding.UTF8.GetBytes(
+            $$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64"{{(size is { } s ? $",\"Size\":{s}" : "")}}}""")),
         ("GET", _) when path == $"/images/{id.Hex}/get" => (200, archive),
         ("POST", "/images/load?quiet=1") => (200, """{"stream":"Loaded image: docker.io/library/app:1\n"}"""u8.ToArray()),
         _ => (404, """{"message":"no such image"}"""u8.ToArray()),
@@ -167,6 +168,39 @@ public sealed class EngineBaseImageTests : IDisposable
             ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
         Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
         Assert.Contains("What podman exported of my-base:1", error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Fact]
+    public async Task An_export_from_Docker_before_25_with_a_repeated_layer_saved_as_a_symlink_is_read_through_the_link()
+    {
+        var (archive, id) = DockerArchiveLinkTests.ArchiveWithLinkedLayer(System.Formats.Tar.TarEntryType.SymbolicLink, "../aaa/layer.tar");
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive, size: 2048));
+        ContainerBuildResult result = await ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log);
+        using var config = JsonDocument.Parse(result.Config);
+        var diffIds = config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => d.GetString()).ToList();
+        // The two empty base layers, then the app's.
+        Assert.Equal(3, diffIds.Count);
+        Assert.Equal(Digest.Sha256(DockerArchiveLinkTests.EmptyLayer()).ToString(), diffIds[1]);
+    }
+
+    [Fact]
+    public async Task An_export_far_larger_than_the_size_the_engine_reported_is_stopped_as_CT4132_and_nothing_of_it_stays_in_the_cache()
+    {
+        var (_, id) = await EngineImageAsync();
+        // One "layer" of 70 MiB from an engine that said the image is 1 MiB: more than it plus 10 % and 64 MiB.
+        var output = new MemoryStream();
+        using (var tar = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            DockerArchiveLinkTests.Add(tar, "aaa/layer.tar", new byte[70 * 1024 * 1024]);
+        }
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, output.ToArray(), size: 1024 * 1024));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains("podman exported more than 68.3 MB of my-base:1", error.Message);
+        Assert.Contains("far more than the 1.0 MB it reported for the image; the export was stopped and nothing of it kept", error.Message);
+        Assert.DoesNotContain(DockerArchiveLinkTests.StoredFiles(_dir["cache"]), f => new FileInfo(f).Length > 1024 * 1024);
         Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
     }
 

@@ -116,8 +116,10 @@ internal sealed class EngineImageSource : IImageSource
         DockerArchiveSource? archive = null;
         try
         {
-            // An export is as large as the image it holds (uncompressed): no limit beyond the engine's own store.
-            await _engine.ExportAsync(_image, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(tar, label, long.MaxValue, _store, token)
+            // An export is as large as the image it holds (uncompressed), as the engine reported it at inspect: an engine that
+            // streams more (hostile or broken) is stopped there by the engine's stream, not when the disk is full; what it wrote is discarded.
+            long limit = _image.ExportLimit;
+            await _engine.ExportAsync(_image, limit, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(tar, label, long.MaxValue, _store, token)
                 .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             return await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
         }

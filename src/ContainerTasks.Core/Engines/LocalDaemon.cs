@@ -79,7 +79,7 @@ internal sealed class LocalDaemon : ILocalEngine
     }
 
     /// <inheritdoc />
-    public async Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    public async Task ExportAsync(EngineImage image, long maxLength, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
     {
         // An owner-only folder (mkdtemp, 0700), as for a load: the base's layers are nobody else's to read.
         string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
@@ -93,6 +93,10 @@ internal sealed class LocalDaemon : ILocalEngine
                 throw EngineApi.ExportFailed(Name, $"'{Name} save' of {image.Describe(Name)} failed (exit {exit}): {Registry.RegistryText.Clean(error + output)}", null);
             }
             await using FileStream stream = new(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
+            if (stream.Length > maxLength)
+            {
+                throw EngineApi.ExportTooLarge(Name, image, maxLength);
+            }
             await read(stream, cancellationToken).ConfigureAwait(false);
         }
         finally
