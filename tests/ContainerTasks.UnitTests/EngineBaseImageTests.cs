@@ -63,7 +63,7 @@ public sealed class EngineBaseImageTests : IDisposable
     };
 
     [Fact]
-    public async Task The_engine_image_is_exported_once_and_labels_and_results_name_it_by_its_image_id()
+    public async Task The_engine_image_is_exported_once_results_name_it_by_its_image_id_and_no_base_label_points_at_a_registry()
     {
         var (archive, id) = await EngineImageAsync();
         using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
@@ -73,9 +73,10 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Equal(id, first.BaseDigest);
         using (var config = JsonDocument.Parse(first.Config))
         {
-            JsonElement labels = config.RootElement.GetProperty("config").GetProperty("Labels");
-            Assert.Equal("my-base:1", labels.GetProperty("org.opencontainers.image.base.name").GetString());
-            Assert.Equal(id.ToString(), labels.GetProperty("org.opencontainers.image.base.digest").GetString());
+            // No base.* labels: they would name an image no registry has (docker.io/library/my-base:1, an image id as a manifest digest).
+            bool labelled = config.RootElement.GetProperty("config").TryGetProperty("Labels", out JsonElement labels) && labels.ValueKind == JsonValueKind.Object;
+            Assert.False(labelled && labels.TryGetProperty("org.opencontainers.image.base.name", out _));
+            Assert.False(labelled && labels.TryGetProperty("org.opencontainers.image.base.digest", out _));
             // The base's layer, then the app's.
             Assert.Equal(2, config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").GetArrayLength());
         }
@@ -202,6 +203,22 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Contains("far more than the 1.0 MB it reported for the image; the export was stopped and nothing of it kept", error.Message);
         Assert.DoesNotContain(DockerArchiveLinkTests.StoredFiles(_dir["cache"]), f => new FileInfo(f).Length > 1024 * 1024);
         Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Theory]
+    [InlineData("docker-daemon:a/../../containers/json")]
+    [InlineData("docker-daemon:./my-base:1")]
+    [InlineData("docker-daemon:team/./my-base")]
+    [InlineData("docker-daemon:my-base/..")]
+    public async Task A_name_with_a_dot_segment_is_CT4131_and_the_engine_is_never_asked(string baseImage)
+    {
+        var (archive, id) = await EngineImageAsync();
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request(baseImage, _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.InvalidBaseImageSource, error.Code);
+        Assert.Contains("is not the name of an image in a local engine", error.Message);
+        Assert.Empty(engine.Requests);
     }
 
     [Fact]

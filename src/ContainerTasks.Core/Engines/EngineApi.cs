@@ -71,7 +71,7 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
         (int Status, string Text) answer;
         try
         {
-            answer = await client.SendAsync(HttpMethod.Get, $"images/{name}/json", null, timeout.Token).ConfigureAwait(false);
+            answer = await client.SendAsync(HttpMethod.Get, $"images/{PathOf(name)}/json", null, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsBroken(e, cancellationToken))
         {
@@ -112,6 +112,11 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
             + "; the export was stopped and nothing of it kept", null);
 
     private ContainerTasksException ExportFailed(string what, Exception? inner) => ExportFailed(Name, what, inner);
+
+    // An image name as URL path segments: each escaped (':' and '@' are path characters, kept as the engines expect them);
+    // the '/' between them stays, as image names have it. Dot segments are refused before (CT4131): they would be normalised away.
+    internal static string PathOf(string name)
+        => string.Join('/', name.Split('/').Select(segment => Uri.EscapeDataString(segment).Replace("%3A", ":", StringComparison.Ordinal).Replace("%40", "@", StringComparison.Ordinal)));
 
     /// <summary>CT4132: what went wrong, and what to check.</summary>
     internal static ContainerTasksException ExportFailed(string engine, string what, Exception? inner)

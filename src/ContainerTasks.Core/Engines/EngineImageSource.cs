@@ -164,11 +164,13 @@ internal sealed class EngineImageSource : IImageSource
     }
 
     // The name goes into the engine's URL path, or the CLI's arguments: only the characters of image names, ids and
-    // digests, starting with a letter or digit (never an option such as --help).
+    // digests, starting with a letter or digit (never an option such as --help), and no "." or ".." segment (the URL
+    // a/../../containers/json would be another API call once its path is normalised).
     private static void CheckName(string name)
     {
         bool valid = name.Length is > 0 and <= 512 && char.IsAsciiLetterOrDigit(name[0]) && name[^1] != '/' && !name.Contains("//", StringComparison.Ordinal)
-            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '/' or '@');
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '/' or '@')
+            && !name.Split('/').Any(segment => segment is "." or "..");
         if (!valid)
         {
             throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
