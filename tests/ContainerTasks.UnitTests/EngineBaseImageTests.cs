@@ -29,9 +29,9 @@ public sealed class EngineBaseImageTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     // What `podman save` of a one-layer image gives, and the image id (its config's digest).
-    private async Task<(byte[] Archive, Digest Id)> EngineImageAsync()
+    private async Task<(byte[] Archive, Digest Id)> EngineImageAsync(Platform? platform = null)
     {
-        var image = await TestImage.BuildAsync(await new ScratchSource().GetImageAsync(Platform.LinuxAmd64), new ContentStore(_dir["engine-store"]),
+        var image = await TestImage.BuildAsync(await new ScratchSource().GetImageAsync(platform ?? Platform.LinuxAmd64), new ContentStore(_dir["engine-store"]),
             TestImage.CreateAppFolder(_dir["base-files"]));
         await ImageOutput.WriteAsync(OutputKind.DockerArchive, _dir["export.tar"], image, [ImageReference.Parse("localhost/my-base:1")], DateTimeOffset.UnixEpoch);
         return (File.ReadAllBytes(_dir["export.tar"]), image.Manifest.Config.Digest);
@@ -219,6 +219,35 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Equal(ErrorCodes.InvalidBaseImageSource, error.Code);
         Assert.Contains("is not the name of an image in a local engine", error.Message);
         Assert.Empty(engine.Requests);
+    }
+
+    [Fact]
+    public async Task An_export_of_another_image_than_the_id_asked_for_is_CT4132()
+    {
+        var (archive, id) = await EngineImageAsync();
+        Digest claimed = Digest.Sha256("another image's config"u8);
+        using var engine = new FakeEngine(_dir["engine.sock"], (method, path) => path == $"/images/{claimed.Hex}/get" ? (200, archive) : Podman(claimed, archive)(method, path));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains($"is another image: neither its config ({id}) nor its manifest", error.Message);
+        Assert.Contains($"is the image id {claimed}", error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Fact]
+    public async Task An_export_whose_config_is_for_another_platform_than_the_engine_described_is_CT1006()
+    {
+        // The engine says amd64 (and a terminal escape in the variant); what it exports is for arm64.
+        var (archive, id) = await EngineImageAsync(Platform.Parse("linux/arm64"));
+        using var engine = new FakeEngine(_dir["engine.sock"], (method, path) => path == "/images/my-base:1/json"
+            ? (200, Encoding.UTF8.GetBytes($$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64","Variant":"v1\u001b[31m"}"""))
+            : Podman(id, archive)(method, path));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.NoMatchingPlatform, error.Code);
+        Assert.Contains("is for linux/arm64 as podman exported it, not linux/amd64 (though the engine described it as linux/amd64/v1 [31m)", error.Message);
+        Assert.DoesNotContain("\u001b", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,8 +41,9 @@ internal sealed record EngineImage(string Name, Digest Id, IReadOnlyList<string>
             var tags = root.TryGetProperty("RepoTags", out JsonElement t) && t.ValueKind == JsonValueKind.Array
                 ? t.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
                 : [];
-            string variant = Text(root, "Variant");
-            var platform = new Platform(Or(Text(root, "Os"), "linux"), Or(Text(root, "Architecture"), "unknown"), variant.Length > 0 ? variant : null);
+            // The engine's words go into messages: cleaned (no terminal escapes or fake log lines), and short.
+            string variant = Clean(Text(root, "Variant"));
+            var platform = new Platform(Or(Clean(Text(root, "Os")), "linux"), Or(Clean(Text(root, "Architecture")), "unknown"), variant.Length > 0 ? variant : null);
             return new EngineImage(name, id, tags, platform, ReportedSize(root));
         }
         catch (JsonException)
@@ -77,6 +78,8 @@ internal sealed record EngineImage(string Name, Digest Id, IReadOnlyList<string>
         }
         return size;
     }
+
+    private static string Clean(string text) => Registry.RegistryText.Clean(text, 40);
 
     private static string Or(string value, string fallback) => value.Length > 0 ? value : fallback;
 

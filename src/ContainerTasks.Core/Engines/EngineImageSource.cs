@@ -45,7 +45,7 @@ internal sealed class EngineImageSource : IImageSource
     }
 
     /// <inheritdoc />
-    public Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
+    public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
         // The engine keeps one platform per name: a build for another one cannot use it (checked before anything is exported).
         if (platform is not null && !_image.Platform.Satisfies(platform))
@@ -54,10 +54,22 @@ internal sealed class EngineImageSource : IImageSource
                 $"The base image {_image.Describe(_engine.Name)} is for {_image.Platform}, not {platform}: a local engine holds one platform per image name. "
                 + $"Build or pull the base for {platform} under a name of its own ('{_engine.Name} build --platform {platform} -t NAME .'), publish that platform with it, or take a multi-platform base from a registry.");
         }
+        Task<SourceImage> resolving;
         lock (_gate)
         {
-            return _resolved ??= ResolveAsync(cancellationToken);
+            resolving = _resolved ??= ResolveAsync(cancellationToken);
         }
+        SourceImage image = await resolving.ConfigureAwait(false);
+        // The description is the engine's word; the exported config is what the image is: it must agree.
+        Platform exported = ImageConfig.Parse(image.ConfigBytes).Platform;
+        if (platform is not null && !exported.Satisfies(platform))
+        {
+            string said = Registry.RegistryText.Clean(exported.ToString(), 100);
+            throw new ContainerTasksException(ErrorCodes.NoMatchingPlatform,
+                $"The base image {_image.Describe(_engine.Name)} is for {said} as {_engine.Name} exported it, not {platform} (though the engine described it as {_image.Platform}). "
+                + $"Check the image with '{_engine.Name} image inspect {_image.Name}', rebuild it for {platform}, or take the base from a registry.");
+        }
+        return image;
     }
 
     private async Task<SourceImage> ResolveAsync(CancellationToken cancellationToken)
@@ -121,11 +133,25 @@ internal sealed class EngineImageSource : IImageSource
             long limit = _image.ExportLimit;
             await _engine.ExportAsync(_image, limit, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(tar, label, long.MaxValue, _store, token)
                 .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            return await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
+            SourceImage image = await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
+            CheckIdentity(image, archive.ListedAs);
+            return image;
         }
         catch (ContainerTasksException e) when (e.Code is ErrorCodes.InvalidSource or ErrorCodes.ImageNotInSource or ErrorCodes.InvalidManifest or ErrorCodes.DigestMismatch)
         {
             throw EngineApi.ExportFailed(_engine.Name, $"What {_engine.Name} exported of {_image.Describe(_engine.Name)} is not a readable image archive: {e.Message}", e);
+        }
+    }
+
+    // The engine's image id is the digest of its config (Podman, Docker's classic store) or of its manifest or index (Docker's
+    // containerd store): an export of anything else is not the image that was asked for, and is not taken as it.
+    private void CheckIdentity(SourceImage exported, Digest? listedAs)
+    {
+        Digest id = _image.Id;
+        if (exported.Manifest.Config.Digest != id && exported.ManifestDigest != id && listedAs != id)
+        {
+            throw EngineApi.ExportFailed(_engine.Name,
+                $"What {_engine.Name} exported as {_image.Describe(_engine.Name)} is another image: neither its config ({exported.Manifest.Config.Digest}) nor its manifest ({exported.ManifestDigest}) is the image id {id}", null);
         }
     }
 
