@@ -54,6 +54,21 @@ public sealed class DockerArchiveLinkTests : IDisposable
         => new[] { "blobs", "tmp" }.Select(f => Path.Combine(cache, f)).Where(Directory.Exists)
             .SelectMany(f => Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories));
 
+    /// <summary>A docker archive (as Docker 24 saves it) of one image of one layer file, whose config names <paramref name="diffId"/>.</summary>
+    internal static (byte[] Archive, Digest Id) ArchiveWithLayer(byte[] layer, Digest diffId)
+    {
+        byte[] config = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["{{{diffId}}}"]}}""");
+        Digest id = Digest.Sha256(config);
+        var output = new MemoryStream();
+        using (var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            Add(tar, "aaa/layer.tar", layer);
+            Add(tar, $"{id.Hex}.json", config);
+            Add(tar, "manifest.json", Encoding.UTF8.GetBytes($$"""[{"Config":"{{id.Hex}}.json","RepoTags":["localhost/my-base:1"],"Layers":["aaa/layer.tar"]}]"""));
+        }
+        return (output.ToArray(), id);
+    }
+
     internal static void Add(TarWriter tar, string name, byte[] content)
         => tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
 

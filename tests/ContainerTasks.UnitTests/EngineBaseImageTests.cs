@@ -250,6 +250,41 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.DoesNotContain("\u001b", error.Message, StringComparison.Ordinal);
     }
 
+    private static byte[] Gzip(byte[] content)
+    {
+        var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(content);
+        }
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task A_gzipped_layer_from_the_engine_is_checked_against_its_diff_id_once_and_one_that_does_not_match_is_CT4132()
+    {
+        byte[] layer = Gzip(DockerArchiveLinkTests.EmptyLayer());
+        Digest diffId = Digest.Sha256(DockerArchiveLinkTests.EmptyLayer());
+        var (good, goodId) = DockerArchiveLinkTests.ArchiveWithLayer(layer, diffId);
+        using (var engine = new FakeEngine(_dir["engine.sock"], Podman(goodId, good)))
+        {
+            ContainerBuildResult result = await ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log);
+            Assert.Equal(goodId, result.BaseDigest);
+            Assert.True(new ContentStore(_dir["cache"]).WasVerified(Digest.Sha256(layer), diffId), "the check is remembered");
+        }
+        File.Delete(_dir["engine.sock"]);
+
+        // The same blob, but the config names another diff_id: the engine's layer is not what its image says.
+        Digest wrong = Digest.Sha256("not the layer"u8);
+        var (bad, badId) = DockerArchiveLinkTests.ArchiveWithLayer(layer, wrong);
+        using var hostile = new FakeEngine(_dir["engine.sock"], Podman(badId, bad));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64, "bad.tar"), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains($"the layer {Digest.Sha256(layer)} does not inflate to the diff_id {wrong} its config names", error.Message);
+        Assert.False(File.Exists(Path.Combine(_dir["cache"], "engine-images", badId.Hex)));
+    }
+
     [Fact]
     public async Task No_engine_answering_is_CT4108_and_the_base_is_never_looked_for_in_a_registry()
     {

@@ -86,7 +86,7 @@ internal sealed class EngineImageSource : IImageSource
         int count = exported.Manifest.Layers.Count;
         _progress($"Exported the base image {_image.Describe(_engine.Name)} from {_engine.Name}: {count} {(count == 1 ? "layer" : "layers")} ({Sizes.Format(size)}) in {clock.Elapsed.TotalSeconds:0.0} s.");
         clock.Restart();
-        SourceImage compressed = await Task.Run(() => Compressed(exported, label, cancellationToken), cancellationToken).ConfigureAwait(false);
+        SourceImage compressed = await Task.Run(() => CompressedAsync(exported, label, cancellationToken), cancellationToken).ConfigureAwait(false);
         long compressedSize = compressed.Manifest.Layers.Sum(l => l.Size);
         if (compressedSize != size)
         {
@@ -97,9 +97,11 @@ internal sealed class EngineImageSource : IImageSource
         return compressed;
     }
 
-    // The engines export layers as plain tars: gzipped here once, a push sends a fraction of the bytes and an archive is as
-    // small as one of a pulled base. The config, and with it the diff_ids and the image id, is the engine's, unchanged.
-    private SourceImage Compressed(SourceImage exported, string label, CancellationToken cancellationToken)
+    // Podman and Docker's classic store export layers as plain tars: gzipped here once, a push sends a fraction of the bytes
+    // and an archive is as small as one of a pulled base. Docker's containerd store exports them as it holds them (gzipped):
+    // those are inflated once to check them against their diff_ids. The config, and with it the diff_ids and the image id,
+    // is the engine's, unchanged.
+    private async Task<SourceImage> CompressedAsync(SourceImage exported, string label, CancellationToken cancellationToken)
     {
         IReadOnlyList<ImageLayer> layers = exported.Layers;
         var descriptors = new List<Descriptor>();
@@ -107,6 +109,7 @@ internal sealed class EngineImageSource : IImageSource
         {
             if (!StoredLayerCompression.IsUncompressed(layer.Descriptor))
             {
+                await CheckCompressedAsync(layer, cancellationToken).ConfigureAwait(false);
                 descriptors.Add(layer.Descriptor);
                 continue;
             }
@@ -121,6 +124,28 @@ internal sealed class EngineImageSource : IImageSource
         byte[] manifestBytes = (exported.Manifest with { Layers = descriptors }).ToBytes();
         return new SourceImage(label, manifestBytes, ImageManifest.Parse(manifestBytes), exported.ConfigBytes,
             new StoreBlobReader(_store, label, descriptors.Select(d => d.Digest).ToHashSet())) { FromEngine = (_image.Name, _image.Id) };
+    }
+
+    // A gzipped layer inflates to its diff_id (once per blob and diff_id on this machine: the store remembers the check).
+    // Another compression (zstd) is taken as the engine gave it: nothing here inflates it.
+    private async Task CheckCompressedAsync(ImageLayer layer, CancellationToken cancellationToken)
+    {
+        Descriptor blob = layer.Descriptor;
+        if (blob.MediaType is not (MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip) || _store.WasVerified(blob.Digest, layer.DiffId))
+        {
+            return;
+        }
+        Digest? actual;
+        await using (Stream stream = _store.OpenRead(blob.Digest))
+        {
+            actual = await LayerContent.DiffIdOfAsync(stream, gzip: true, _image.ExportLimit, cancellationToken).ConfigureAwait(false);
+        }
+        if (actual != layer.DiffId)
+        {
+            throw EngineApi.ExportFailed(_engine.Name,
+                $"What {_engine.Name} exported of {_image.Describe(_engine.Name)} is inconsistent: the layer {blob.Digest} does not inflate to the diff_id {layer.DiffId} its config names", null);
+        }
+        _store.MarkVerified(blob.Digest, layer.DiffId);
     }
 
     private async Task<SourceImage> ExportAsync(string label, CancellationToken cancellationToken)
