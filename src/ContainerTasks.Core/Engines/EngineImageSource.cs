@@ -156,8 +156,10 @@ internal sealed class EngineImageSource : IImageSource
             // An export is as large as the image it holds (uncompressed), as the engine reported it at inspect: an engine that
             // streams more (hostile or broken) is stopped there by the engine's stream, not when the disk is full; what it wrote is discarded.
             long limit = _image.ExportLimit;
-            await _engine.ExportAsync(_image, limit, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(tar, label, long.MaxValue, _store, token)
-                .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            // Progress lines as a download has them (a large base takes a while): its size is the engine's, about the export's.
+            Registry.TransferProgress? progress = Registry.TransferProgress.Start($"Exporting the base image {_image.Describe(_engine.Name)} from {_engine.Name}", _image.Size, _progress);
+            await _engine.ExportAsync(_image, limit, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(
+                Registry.ProgressStream.Track(tar, progress), label, long.MaxValue, _store, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             SourceImage image = await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
             CheckIdentity(image, archive.ListedAs);
             return image;
