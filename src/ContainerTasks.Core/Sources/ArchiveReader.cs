@@ -138,10 +138,13 @@ internal sealed class ArchiveReader
         if (target.Length == 0 || target.StartsWith('/') || Resolve(folder, target) is not { } resolved)
         {
             throw new ContainerTasksException(ErrorCodes.InvalidSource,
-                $"'{_path}' holds the link '{Registry.RegistryText.Clean(name, 200)}' to '{Registry.RegistryText.Clean(target, 200)}', which is outside the archive; an image archive links only to its own files. Recreate the archive.");
+                $"'{_path}' holds the link '{Quoted(name)}' to '{Quoted(target)}', which is outside the archive; an image archive links only to its own files. Recreate the archive.");
         }
         _links[name] = resolved;
     }
+
+    // An entry's name or link target in a message: control characters escaped (no fake log lines), and short.
+    private static string Quoted(string text) => JsonEncodedText.Encode(text.Length > 200 ? text[..200] + "…" : text).ToString();
 
     // The target's path from the archive's root; null when it climbs above it.
     private static string? Resolve(string folder, string target)
@@ -176,7 +179,7 @@ internal sealed class ArchiveReader
                 if (hops >= MaxLinkHops)
                 {
                     throw new ContainerTasksException(ErrorCodes.InvalidSource,
-                        $"'{_path}' holds the link '{Registry.RegistryText.Clean(name, 200)}', which leads through more than {MaxLinkHops} links (or round in a circle). Recreate the archive.");
+                        $"'{_path}' holds the link '{Quoted(name)}', which leads through more than {MaxLinkHops} links (or round in a circle). Recreate the archive.");
                 }
                 target = next;
             }
