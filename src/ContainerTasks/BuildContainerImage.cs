@@ -292,6 +292,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             case "local" when baseImage.Length == 0:
                 throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
                     "ContainerBaseImageSource is local, but ContainerBaseImage is empty: a base from the local engine is never inferred. Set ContainerBaseImage to the image's name in Docker or Podman, e.g. -p:ContainerBaseImage=my-base:1.");
+            case "local" when Sources.ImageSources.IsEngineSource(baseImage):
+                throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
+                    $"ContainerBaseImageSource is local, and ContainerBaseImage '{baseImage}' names the engine too: give the image's name alone ({baseImage[Sources.ImageSources.EnginePrefix.Length..]}), or remove ContainerBaseImageSource and keep '{baseImage}'.");
             case "local" when Sources.ImageSources.IsOutsideRegistries(baseImage) || baseImage.Contains("://", StringComparison.Ordinal):
                 throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,
                     $"ContainerBaseImageSource is local, but ContainerBaseImage '{baseImage}' names no image of the local engine (a file, scratch or a URL). Give the image's name as 'docker image ls' or 'podman image ls' shows it (my-base:1), or remove ContainerBaseImageSource.");

@@ -29,20 +29,21 @@ public sealed class EngineBaseImageTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     // What `podman save` of a one-layer image gives, and the image id (its config's digest).
-    private async Task<(byte[] Archive, Digest Id)> EngineImageAsync()
+    private async Task<(byte[] Archive, Digest Id)> EngineImageAsync(Platform? platform = null)
     {
-        var image = await TestImage.BuildAsync(await new ScratchSource().GetImageAsync(Platform.LinuxAmd64), new ContentStore(_dir["engine-store"]),
+        var image = await TestImage.BuildAsync(await new ScratchSource().GetImageAsync(platform ?? Platform.LinuxAmd64), new ContentStore(_dir["engine-store"]),
             TestImage.CreateAppFolder(_dir["base-files"]));
         await ImageOutput.WriteAsync(OutputKind.DockerArchive, _dir["export.tar"], image, [ImageReference.Parse("localhost/my-base:1")], DateTimeOffset.UnixEpoch);
         return (File.ReadAllBytes(_dir["export.tar"]), image.Manifest.Config.Digest);
     }
 
-    private static Func<string, string, (int, byte[])> Podman(Digest id, byte[] archive) => (method, path) => (method, path) switch
+    private static Func<string, string, (int, byte[])> Podman(Digest id, byte[] archive, long? size = null) => (method, path) => (method, path) switch
     {
         ("GET", "/_ping") => (200, "OK"u8.ToArray()),
         ("GET", "/version") => (200, Encoding.UTF8.GetBytes(PodmanVersion)),
         // Podman resolves the short name to localhost/my-base:1.
-        ("GET", "/images/my-base:1/json") => (200, Encoding.UTF8.GetBytes($$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64"}""")),
+        ("GET", "/images/my-base:1/json") => (200, Encoding.UTF8.GetBytes(
+            $$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64"{{(size is { } s ? $",\"Size\":{s}" : "")}}}""")),
         ("GET", _) when path == $"/images/{id.Hex}/get" => (200, archive),
         ("POST", "/images/load?quiet=1") => (200, """{"stream":"Loaded image: docker.io/library/app:1\n"}"""u8.ToArray()),
         _ => (404, """{"message":"no such image"}"""u8.ToArray()),
@@ -62,7 +63,7 @@ public sealed class EngineBaseImageTests : IDisposable
     };
 
     [Fact]
-    public async Task The_engine_image_is_exported_once_and_labels_and_results_name_it_by_its_image_id()
+    public async Task The_engine_image_is_exported_once_results_name_it_by_its_image_id_and_no_base_label_points_at_a_registry()
     {
         var (archive, id) = await EngineImageAsync();
         using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
@@ -72,9 +73,10 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Equal(id, first.BaseDigest);
         using (var config = JsonDocument.Parse(first.Config))
         {
-            JsonElement labels = config.RootElement.GetProperty("config").GetProperty("Labels");
-            Assert.Equal("my-base:1", labels.GetProperty("org.opencontainers.image.base.name").GetString());
-            Assert.Equal(id.ToString(), labels.GetProperty("org.opencontainers.image.base.digest").GetString());
+            // No base.* labels: they would name an image no registry has (docker.io/library/my-base:1, an image id as a manifest digest).
+            bool labelled = config.RootElement.GetProperty("config").TryGetProperty("Labels", out JsonElement labels) && labels.ValueKind == JsonValueKind.Object;
+            Assert.False(labelled && labels.TryGetProperty("org.opencontainers.image.base.name", out _));
+            Assert.False(labelled && labels.TryGetProperty("org.opencontainers.image.base.digest", out _));
             // The base's layer, then the app's.
             Assert.Equal(2, config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").GetArrayLength());
         }
@@ -168,6 +170,119 @@ public sealed class EngineBaseImageTests : IDisposable
         Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
         Assert.Contains("What podman exported of my-base:1", error.Message);
         Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Fact]
+    public async Task An_export_from_Docker_before_25_with_a_repeated_layer_saved_as_a_symlink_is_read_through_the_link()
+    {
+        var (archive, id) = DockerArchiveLinkTests.ArchiveWithLinkedLayer(System.Formats.Tar.TarEntryType.SymbolicLink, "../aaa/layer.tar");
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive, size: 2048));
+        ContainerBuildResult result = await ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log);
+        using var config = JsonDocument.Parse(result.Config);
+        var diffIds = config.RootElement.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => d.GetString()).ToList();
+        // The two empty base layers, then the app's.
+        Assert.Equal(3, diffIds.Count);
+        Assert.Equal(Digest.Sha256(DockerArchiveLinkTests.EmptyLayer()).ToString(), diffIds[1]);
+    }
+
+    [Fact]
+    public async Task An_export_far_larger_than_the_size_the_engine_reported_is_stopped_as_CT4132_and_nothing_of_it_stays_in_the_cache()
+    {
+        var (_, id) = await EngineImageAsync();
+        // One "layer" of 70 MiB from an engine that said the image is 1 MiB: more than it plus 10 % and 64 MiB.
+        var output = new MemoryStream();
+        using (var tar = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            DockerArchiveLinkTests.Add(tar, "aaa/layer.tar", new byte[70 * 1024 * 1024]);
+        }
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, output.ToArray(), size: 1024 * 1024));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains("podman exported more than 68.3 MB of my-base:1", error.Message);
+        Assert.Contains("far more than the 1.0 MB it reported for the image; the export was stopped and nothing of it kept", error.Message);
+        Assert.DoesNotContain(DockerArchiveLinkTests.StoredFiles(_dir["cache"]), f => new FileInfo(f).Length > 1024 * 1024);
+        Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Theory]
+    [InlineData("docker-daemon:a/../../containers/json")]
+    [InlineData("docker-daemon:./my-base:1")]
+    [InlineData("docker-daemon:team/./my-base")]
+    [InlineData("docker-daemon:my-base/..")]
+    public async Task A_name_with_a_dot_segment_is_CT4131_and_the_engine_is_never_asked(string baseImage)
+    {
+        var (archive, id) = await EngineImageAsync();
+        using var engine = new FakeEngine(_dir["engine.sock"], Podman(id, archive));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request(baseImage, _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.InvalidBaseImageSource, error.Code);
+        Assert.Contains("is not the name of an image in a local engine", error.Message);
+        Assert.Empty(engine.Requests);
+    }
+
+    [Fact]
+    public async Task An_export_of_another_image_than_the_id_asked_for_is_CT4132()
+    {
+        var (archive, id) = await EngineImageAsync();
+        Digest claimed = Digest.Sha256("another image's config"u8);
+        using var engine = new FakeEngine(_dir["engine.sock"], (method, path) => path == $"/images/{claimed.Hex}/get" ? (200, archive) : Podman(claimed, archive)(method, path));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains($"is another image: neither its config ({id}) nor its manifest", error.Message);
+        Assert.Contains($"is the image id {claimed}", error.Message);
+        Assert.False(Directory.Exists(Path.Combine(_dir["cache"], "engine-images")));
+    }
+
+    [Fact]
+    public async Task An_export_whose_config_is_for_another_platform_than_the_engine_described_is_CT1006()
+    {
+        // The engine says amd64 (and a terminal escape in the variant); what it exports is for arm64.
+        var (archive, id) = await EngineImageAsync(Platform.Parse("linux/arm64"));
+        using var engine = new FakeEngine(_dir["engine.sock"], (method, path) => path == "/images/my-base:1/json"
+            ? (200, Encoding.UTF8.GetBytes($$"""{"Id":"{{id}}","RepoTags":["localhost/my-base:1"],"Os":"linux","Architecture":"amd64","Variant":"v1\u001b[31m"}"""))
+            : Podman(id, archive)(method, path));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log));
+        Assert.Equal(ErrorCodes.NoMatchingPlatform, error.Code);
+        Assert.Contains("is for linux/arm64 as podman exported it, not linux/amd64 (though the engine described it as linux/amd64/v1 [31m)", error.Message);
+        Assert.DoesNotContain("\u001b", error.Message, StringComparison.Ordinal);
+    }
+
+    private static byte[] Gzip(byte[] content)
+    {
+        var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(content);
+        }
+        return output.ToArray();
+    }
+
+    [Fact]
+    public async Task A_gzipped_layer_from_the_engine_is_checked_against_its_diff_id_once_and_one_that_does_not_match_is_CT4132()
+    {
+        byte[] layer = Gzip(DockerArchiveLinkTests.EmptyLayer());
+        Digest diffId = Digest.Sha256(DockerArchiveLinkTests.EmptyLayer());
+        var (good, goodId) = DockerArchiveLinkTests.ArchiveWithLayer(layer, diffId);
+        using (var engine = new FakeEngine(_dir["engine.sock"], Podman(goodId, good)))
+        {
+            ContainerBuildResult result = await ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64), _log);
+            Assert.Equal(goodId, result.BaseDigest);
+            Assert.True(new ContentStore(_dir["cache"]).WasVerified(Digest.Sha256(layer), diffId), "the check is remembered");
+        }
+        File.Delete(_dir["engine.sock"]);
+
+        // The same blob, but the config names another diff_id: the engine's layer is not what its image says.
+        Digest wrong = Digest.Sha256("not the layer"u8);
+        var (bad, badId) = DockerArchiveLinkTests.ArchiveWithLayer(layer, wrong);
+        using var hostile = new FakeEngine(_dir["engine.sock"], Podman(badId, bad));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() =>
+            ContainerBuilder.BuildAsync(Request("docker-daemon:my-base:1", _dir["engine.sock"], Platform.LinuxAmd64, "bad.tar"), _log));
+        Assert.Equal(ErrorCodes.EngineExportFailed, error.Code);
+        Assert.Contains($"the layer {Digest.Sha256(layer)} does not inflate to the diff_id {wrong} its config names", error.Message);
+        Assert.False(File.Exists(Path.Combine(_dir["cache"], "engine-images", badId.Hex)));
     }
 
     [Fact]

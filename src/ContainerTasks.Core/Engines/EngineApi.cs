@@ -14,8 +14,6 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     /// <summary>How long an engine may take to answer once it has the whole image (it stores it first).</summary>
     public static readonly TimeSpan AnswerLimit = TimeSpan.FromMinutes(10);
 
-    // A whole export of a large base may take a while; the engine writes as it goes, so a stall is caught by the read's own failure.
-    private static readonly TimeSpan ExportTimeout = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan InspectTimeout = TimeSpan.FromMinutes(1);
 
     /// <summary>Where it answered.</summary>
@@ -73,7 +71,7 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
         (int Status, string Text) answer;
         try
         {
-            answer = await client.SendAsync(HttpMethod.Get, $"images/{name}/json", null, timeout.Token).ConfigureAwait(false);
+            answer = await client.SendAsync(HttpMethod.Get, $"images/{PathOf(name)}/json", null, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (IsBroken(e, cancellationToken))
         {
@@ -88,19 +86,18 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     }
 
     /// <inheritdoc />
-    public async Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    public async Task ExportAsync(EngineImage image, long maxLength, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
     {
+        // An export of a large base may take long: it is never cut short while bytes arrive, only after EngineClient.SilenceLimit of none.
         using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ExportTimeout);
         (int Status, string Text) answer;
         try
         {
-            answer = await client.ReadAsync($"images/{image.Id.Hex}/get", read, timeout.Token).ConfigureAwait(false);
+            answer = await client.ReadAsync($"images/{image.Id.Hex}/get", maxLength, () => ExportTooLarge(Name, image, maxLength), read, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsBroken(e, cancellationToken))
         {
-            throw ExportFailed($"The export of {image.Describe(Name)} from {this} broke off: {Reason(e, ExportTimeout)}", e);
+            throw ExportFailed($"The export of {image.Describe(Name)} from {this} broke off: {Reason(e, EngineClient.SilenceLimit)}", e);
         }
         if (answer.Status != 200)
         {
@@ -108,7 +105,18 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
         }
     }
 
+    /// <summary>CT4132: an export larger than the image the engine described (or than any base image is).</summary>
+    internal static ContainerTasksException ExportTooLarge(string engine, EngineImage image, long maxLength)
+        => ExportFailed(engine, $"{engine} exported more than {Sizes.Format(maxLength)} of {image.Describe(engine)}, "
+            + (image.Size is { } size ? $"far more than the {Sizes.Format(size)} it reported for the image" : "more than any base image holds")
+            + "; the export was stopped and nothing of it kept", null);
+
     private ContainerTasksException ExportFailed(string what, Exception? inner) => ExportFailed(Name, what, inner);
+
+    // An image name as URL path segments: each escaped (':' and '@' are path characters, kept as the engines expect them);
+    // the '/' between them stays, as image names have it. Dot segments are refused before (CT4131): they would be normalised away.
+    internal static string PathOf(string name)
+        => string.Join('/', name.Split('/').Select(segment => Uri.EscapeDataString(segment).Replace("%3A", ":", StringComparison.Ordinal).Replace("%40", "@", StringComparison.Ordinal)));
 
     /// <summary>CT4132: what went wrong, and what to check.</summary>
     internal static ContainerTasksException ExportFailed(string engine, string what, Exception? inner)

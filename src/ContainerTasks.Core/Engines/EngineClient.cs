@@ -61,19 +61,34 @@ internal sealed class EngineClient : IDisposable
 
     /// <summary>
     /// Sends a GET and hands a 200 answer's body, as it arrives, to <paramref name="read"/>; returns the status, and for
-    /// any other status the answer's text (at most <see cref="MaxAnswer"/> bytes of it). A body that brings nothing for
-    /// <see cref="SilenceLimit"/> fails with an <see cref="IOException"/> rather than holding the build.
+    /// any other status the answer's text (at most <see cref="MaxAnswer"/> bytes of it). The answer's headers must come
+    /// within <see cref="SilenceLimit"/>, and a body that brings nothing for as long fails with an <see cref="IOException"/>
+    /// rather than holding the build; one that keeps bringing bytes is never cut short, up to <paramref name="maxLength"/>
+    /// bytes (more is <paramref name="tooLong"/>).
     /// </summary>
-    public async Task<(int Status, string Text)> ReadAsync(string path, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    public async Task<(int Status, string Text)> ReadAsync(string path, long maxLength, Func<Exception> tooLong, Func<Stream, CancellationToken, Task> read,
+        CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        using HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        headers.CancelAfter(SilenceLimit);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IOException($"No answer for {SilenceLimit.TotalMinutes:0} minutes.", e);
+        }
+        using HttpResponseMessage owned = response;
+        headers.CancelAfter(Timeout.InfiniteTimeSpan);
         await using Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.OK)
         {
             return ((int)response.StatusCode, await ReadTextAsync(stream, $"GET /{path}", cancellationToken).ConfigureAwait(false));
         }
-        await using var watched = new Registry.IdleTimeoutStream(stream, response, SilenceLimit, long.MaxValue, () => new IOException("unreachable"));
+        await using var watched = new Registry.IdleTimeoutStream(stream, response, SilenceLimit, maxLength, tooLong);
         await read(watched, cancellationToken).ConfigureAwait(false);
         return (200, "");
     }

@@ -45,7 +45,7 @@ internal sealed class EngineImageSource : IImageSource
     }
 
     /// <inheritdoc />
-    public Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
+    public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
         // The engine keeps one platform per name: a build for another one cannot use it (checked before anything is exported).
         if (platform is not null && !_image.Platform.Satisfies(platform))
@@ -54,10 +54,22 @@ internal sealed class EngineImageSource : IImageSource
                 $"The base image {_image.Describe(_engine.Name)} is for {_image.Platform}, not {platform}: a local engine holds one platform per image name. "
                 + $"Build or pull the base for {platform} under a name of its own ('{_engine.Name} build --platform {platform} -t NAME .'), publish that platform with it, or take a multi-platform base from a registry.");
         }
+        Task<SourceImage> resolving;
         lock (_gate)
         {
-            return _resolved ??= ResolveAsync(cancellationToken);
+            resolving = _resolved ??= ResolveAsync(cancellationToken);
         }
+        SourceImage image = await resolving.ConfigureAwait(false);
+        // The description is the engine's word; the exported config is what the image is: it must agree.
+        Platform exported = ImageConfig.Parse(image.ConfigBytes).Platform;
+        if (platform is not null && !exported.Satisfies(platform))
+        {
+            string said = Registry.RegistryText.Clean(exported.ToString(), 100);
+            throw new ContainerTasksException(ErrorCodes.NoMatchingPlatform,
+                $"The base image {_image.Describe(_engine.Name)} is for {said} as {_engine.Name} exported it, not {platform} (though the engine described it as {_image.Platform}). "
+                + $"Check the image with '{_engine.Name} image inspect {_image.Name}', rebuild it for {platform}, or take the base from a registry.");
+        }
+        return image;
     }
 
     private async Task<SourceImage> ResolveAsync(CancellationToken cancellationToken)
@@ -74,7 +86,7 @@ internal sealed class EngineImageSource : IImageSource
         int count = exported.Manifest.Layers.Count;
         _progress($"Exported the base image {_image.Describe(_engine.Name)} from {_engine.Name}: {count} {(count == 1 ? "layer" : "layers")} ({Sizes.Format(size)}) in {clock.Elapsed.TotalSeconds:0.0} s.");
         clock.Restart();
-        SourceImage compressed = await Task.Run(() => Compressed(exported, label, cancellationToken), cancellationToken).ConfigureAwait(false);
+        SourceImage compressed = await Task.Run(() => CompressedAsync(exported, label, cancellationToken), cancellationToken).ConfigureAwait(false);
         long compressedSize = compressed.Manifest.Layers.Sum(l => l.Size);
         if (compressedSize != size)
         {
@@ -85,9 +97,11 @@ internal sealed class EngineImageSource : IImageSource
         return compressed;
     }
 
-    // The engines export layers as plain tars: gzipped here once, a push sends a fraction of the bytes and an archive is as
-    // small as one of a pulled base. The config, and with it the diff_ids and the image id, is the engine's, unchanged.
-    private SourceImage Compressed(SourceImage exported, string label, CancellationToken cancellationToken)
+    // Podman and Docker's classic store export layers as plain tars: gzipped here once, a push sends a fraction of the bytes
+    // and an archive is as small as one of a pulled base. Docker's containerd store exports them as it holds them (gzipped):
+    // those are inflated once to check them against their diff_ids. The config, and with it the diff_ids and the image id,
+    // is the engine's, unchanged.
+    private async Task<SourceImage> CompressedAsync(SourceImage exported, string label, CancellationToken cancellationToken)
     {
         IReadOnlyList<ImageLayer> layers = exported.Layers;
         var descriptors = new List<Descriptor>();
@@ -95,6 +109,7 @@ internal sealed class EngineImageSource : IImageSource
         {
             if (!StoredLayerCompression.IsUncompressed(layer.Descriptor))
             {
+                await CheckCompressedAsync(layer, cancellationToken).ConfigureAwait(false);
                 descriptors.Add(layer.Descriptor);
                 continue;
             }
@@ -111,19 +126,59 @@ internal sealed class EngineImageSource : IImageSource
             new StoreBlobReader(_store, label, descriptors.Select(d => d.Digest).ToHashSet())) { FromEngine = (_image.Name, _image.Id) };
     }
 
+    // A gzipped layer inflates to its diff_id (once per blob and diff_id on this machine: the store remembers the check).
+    // Another compression (zstd) is taken as the engine gave it: nothing here inflates it.
+    private async Task CheckCompressedAsync(ImageLayer layer, CancellationToken cancellationToken)
+    {
+        Descriptor blob = layer.Descriptor;
+        if (blob.MediaType is not (MediaTypes.OciLayerGzip or MediaTypes.DockerLayerGzip) || _store.WasVerified(blob.Digest, layer.DiffId))
+        {
+            return;
+        }
+        Digest? actual;
+        await using (Stream stream = _store.OpenRead(blob.Digest))
+        {
+            actual = await LayerContent.DiffIdOfAsync(stream, gzip: true, _image.ExportLimit, cancellationToken).ConfigureAwait(false);
+        }
+        if (actual != layer.DiffId)
+        {
+            throw EngineApi.ExportFailed(_engine.Name,
+                $"What {_engine.Name} exported of {_image.Describe(_engine.Name)} is inconsistent: the layer {blob.Digest} does not inflate to the diff_id {layer.DiffId} its config names", null);
+        }
+        _store.MarkVerified(blob.Digest, layer.DiffId);
+    }
+
     private async Task<SourceImage> ExportAsync(string label, CancellationToken cancellationToken)
     {
         DockerArchiveSource? archive = null;
         try
         {
-            // An export is as large as the image it holds (uncompressed): no limit beyond the engine's own store.
-            await _engine.ExportAsync(_image, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(tar, label, long.MaxValue, _store, token)
-                .ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-            return await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
+            // An export is as large as the image it holds (uncompressed), as the engine reported it at inspect: an engine that
+            // streams more (hostile or broken) is stopped there by the engine's stream, not when the disk is full; what it wrote is discarded.
+            long limit = _image.ExportLimit;
+            // Progress lines as a download has them (a large base takes a while): its size is the engine's, about the export's.
+            Registry.TransferProgress? progress = Registry.TransferProgress.Start($"Exporting the base image {_image.Describe(_engine.Name)} from {_engine.Name}", _image.Size, _progress);
+            await _engine.ExportAsync(_image, limit, async (tar, token) => archive = await DockerArchiveSource.OpenAsync(
+                Registry.ProgressStream.Track(tar, progress), label, long.MaxValue, _store, token).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            SourceImage image = await archive!.GetImageAsync(null, cancellationToken).ConfigureAwait(false);
+            CheckIdentity(image, archive.ListedAs);
+            return image;
         }
         catch (ContainerTasksException e) when (e.Code is ErrorCodes.InvalidSource or ErrorCodes.ImageNotInSource or ErrorCodes.InvalidManifest or ErrorCodes.DigestMismatch)
         {
             throw EngineApi.ExportFailed(_engine.Name, $"What {_engine.Name} exported of {_image.Describe(_engine.Name)} is not a readable image archive: {e.Message}", e);
+        }
+    }
+
+    // The engine's image id is the digest of its config (Podman, Docker's classic store) or of its manifest or index (Docker's
+    // containerd store): an export of anything else is not the image that was asked for, and is not taken as it.
+    private void CheckIdentity(SourceImage exported, Digest? listedAs)
+    {
+        Digest id = _image.Id;
+        if (exported.Manifest.Config.Digest != id && exported.ManifestDigest != id && listedAs != id)
+        {
+            throw EngineApi.ExportFailed(_engine.Name,
+                $"What {_engine.Name} exported as {_image.Describe(_engine.Name)} is another image: neither its config ({exported.Manifest.Config.Digest}) nor its manifest ({exported.ManifestDigest}) is the image id {id}", null);
         }
     }
 
@@ -162,11 +217,13 @@ internal sealed class EngineImageSource : IImageSource
     }
 
     // The name goes into the engine's URL path, or the CLI's arguments: only the characters of image names, ids and
-    // digests, starting with a letter or digit (never an option such as --help).
+    // digests, starting with a letter or digit (never an option such as --help), and no "." or ".." segment (the URL
+    // a/../../containers/json would be another API call once its path is normalised).
     private static void CheckName(string name)
     {
         bool valid = name.Length is > 0 and <= 512 && char.IsAsciiLetterOrDigit(name[0]) && name[^1] != '/' && !name.Contains("//", StringComparison.Ordinal)
-            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '/' or '@');
+            && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '/' or '@')
+            && !name.Split('/').Any(segment => segment is "." or "..");
         if (!valid)
         {
             throw new ContainerTasksException(ErrorCodes.InvalidBaseImageSource,

@@ -14,6 +14,9 @@ internal interface ILocalEngine
     /// <summary>What the engine holds under <paramref name="name"/> (the engine resolves it: Podman's <c>localhost/</c> short names); null when it holds no such image. CT4132 when the engine cannot be asked.</summary>
     Task<EngineImage?> InspectAsync(string name, CancellationToken cancellationToken);
 
-    /// <summary>Exports the image (by its id) in <c>docker save</c>'s format, handing the tar to <paramref name="read"/> as it arrives; CT4132 when the engine fails.</summary>
-    Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken);
+    /// <summary>
+    /// Exports the image (by its id) in <c>docker save</c>'s format, handing the tar to <paramref name="read"/> as it arrives;
+    /// CT4132 when the engine fails, or brings more than <paramref name="maxLength"/> bytes.
+    /// </summary>
+    Task ExportAsync(EngineImage image, long maxLength, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken);
 }

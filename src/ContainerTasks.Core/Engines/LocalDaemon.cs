@@ -79,25 +79,57 @@ internal sealed class LocalDaemon : ILocalEngine
     }
 
     /// <inheritdoc />
-    public async Task ExportAsync(EngineImage image, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
+    public async Task ExportAsync(EngineImage image, long maxLength, Func<Stream, CancellationToken, Task> read, CancellationToken cancellationToken)
     {
         // An owner-only folder (mkdtemp, 0700), as for a load: the base's layers are nobody else's to read.
         string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
         try
         {
             string archive = Path.Combine(folder, "base.tar");
-            string[] format = Name == "podman" ? ["--format", "docker-archive"] : [];
-            var (exit, output, error) = RunTool(Name, ["save", .. format, "-o", archive, image.Id.Hex], _environment, null, TimeSpan.FromMinutes(30), cancellationToken);
+            var (exit, output, error) = Save(image, archive, maxLength, cancellationToken);
             if (exit != 0 || !File.Exists(archive))
             {
                 throw EngineApi.ExportFailed(Name, $"'{Name} save' of {image.Describe(Name)} failed (exit {exit}): {Registry.RegistryText.Clean(error + output)}", null);
             }
             await using FileStream stream = new(archive, FileMode.Open, FileAccess.Read, FileShare.Read, 128 * 1024, FileOptions.SequentialScan);
+            if (stream.Length > maxLength)
+            {
+                throw EngineApi.ExportTooLarge(Name, image, maxLength);
+            }
             await read(stream, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // `save` into the file, never cut short while it grows (only after EngineClient.SilenceLimit of no growth), and stopped
+    // once it is larger than the image can be: an engine does not fill the disk. The whole (private) folder is measured:
+    // the docker CLI writes a temporary file next to the archive and renames it at the end.
+    private (int Exit, string Output, string Error) Save(EngineImage image, string archive, long maxLength, CancellationToken cancellationToken)
+    {
+        string[] format = Name == "podman" ? ["--format", "docker-archive"] : [];
+        using var tooLarge = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var folder = new DirectoryInfo(Path.GetDirectoryName(archive)!);
+        long written = 0;
+        bool Grew()
+        {
+            long length = folder.EnumerateFiles().Sum(f => f.Exists ? f.Length : 0);
+            if (length > maxLength)
+            {
+                tooLarge.Cancel();
+            }
+            (bool grew, written) = (length > written, length);
+            return grew;
+        }
+        try
+        {
+            return RunTool(Name, ["save", .. format, "-o", archive, image.Id.Hex], _environment, null, EngineClient.SilenceLimit, tooLarge.Token, Grew);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw EngineApi.ExportTooLarge(Name, image, maxLength);
         }
     }
 
@@ -118,7 +150,7 @@ internal sealed class LocalDaemon : ILocalEngine
     }
 
     private static (int Exit, string Output, string Error) RunTool(string command, string[] arguments, IReadOnlyDictionary<string, string> environment, string? input, TimeSpan timeout,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<bool>? progressed = null)
     {
         // The build's PATH only: never a "docker" that happens to sit in the current folder.
         if (ExecutableLookup.Find(command, environment) is not { } executable)
@@ -127,8 +159,9 @@ internal sealed class LocalDaemon : ILocalEngine
         }
         try
         {
-            ToolResult result = ToolRunner.Run(executable, arguments, environment, input, timeout, cancellationToken);
-            return result.TimedOut ? (-1, "", $"{command} did not finish within {timeout.TotalSeconds:0} s") : (result.ExitCode, result.Output, result.Error);
+            ToolResult result = ToolRunner.Run(executable, arguments, environment, input, timeout, cancellationToken, progressed);
+            string late = progressed is null ? $"did not finish within {timeout.TotalSeconds:0} s" : $"wrote nothing for {timeout.TotalSeconds:0} s";
+            return result.TimedOut ? (-1, "", $"{command} {late}") : (result.ExitCode, result.Output, result.Error);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

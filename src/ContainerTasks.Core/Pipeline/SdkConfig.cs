@@ -63,10 +63,11 @@ internal static class SdkConfig
     private static List<KeyValuePair<string, string>> Labels(BuildRun run, SourceImage baseImage)
     {
         var labels = run.Request.Labels.ToList();
-        if (run.Request.BaseImageLabels && !baseImage.IsScratch)
+        // A local engine's image is left out: its name reads as a registry's (my-base:1 as docker.io/library/my-base:1) and its
+        // id is no manifest digest, so the labels would point at an image no registry has. The SBOM and provenance name it.
+        if (run.Request.BaseImageLabels && !baseImage.IsScratch && baseImage.FromEngine is null)
         {
-            // A local engine's image by the name it was asked by and the engine's image id: no registry knows it.
-            labels.Add(new("org.opencontainers.image.base.name", run.BaseReference?.ToString() ?? baseImage.FromEngine?.Name ?? run.Request.BaseImage));
+            labels.Add(new("org.opencontainers.image.base.name", run.BaseReference?.ToString() ?? run.Request.BaseImage));
             labels.Add(new("org.opencontainers.image.base.digest", baseImage.Identity.ToString()));
         }
         return labels;

@@ -8,11 +8,13 @@ internal static class ToolRunner
     /// <summary>
     /// Runs <paramref name="executable"/> (an absolute path, see <see cref="ExecutableLookup"/>) to the end. A tool that
     /// exits without reading <paramref name="input"/> is not an error here: its exit code and output still say what happened.
+    /// <paramref name="progressed"/>, when given, is asked between waits whether the tool got on (e.g. its output file grew):
+    /// each time it did, the tool has <paramref name="timeout"/> again, which then bounds its silence, not its whole run.
     /// </summary>
     /// <exception cref="System.ComponentModel.Win32Exception">The file cannot be started.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the tool is stopped).</exception>
     public static ToolResult Run(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, string? input,
-        TimeSpan timeout, CancellationToken cancellationToken = default)
+        TimeSpan timeout, CancellationToken cancellationToken = default, Func<bool>? progressed = null)
     {
         using Process process = Process.Start(StartInfo(executable, arguments, environment))!;
         Task<string> output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
@@ -22,6 +24,10 @@ internal static class ToolRunner
         var deadline = DateTime.UtcNow + timeout;
         while (!process.WaitForExit(200))
         {
+            if (progressed?.Invoke() == true)
+            {
+                deadline = DateTime.UtcNow + timeout;
+            }
             if (cancellationToken.IsCancellationRequested || DateTime.UtcNow > deadline)
             {
                 process.Kill(entireProcessTree: true);

@@ -56,6 +56,7 @@ internal sealed class ArchiveReader
             {
                 await result.AddAsync(entry, cancellationToken).ConfigureAwait(false);
             }
+            result.ResolveLinks();
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
@@ -91,6 +92,12 @@ internal sealed class ArchiveReader
         string name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
         // Every entry counts, its header too: a bomb of skipped entries costs time as well.
         _unpackedBytes += 512 + Math.Max(0, entry.Length);
+        if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
+        {
+            CheckUnpacked(name);
+            AddLink(name, entry.EntryType, entry.LinkName);
+            return;
+        }
         if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
         {
             CheckUnpacked(name);
@@ -116,6 +123,74 @@ internal sealed class ArchiveReader
         if (writtenNow)
         {
             _writtenNow.Add(digest);
+        }
+    }
+
+    // Docker before 25 saves a layer that an earlier one already holds (e.g. a repeated empty layer) as a symlink to it,
+    // "../<id>/layer.tar"; a hard link's target is named from the archive's root. Links are resolved once every entry is read
+    // (a target may come after its link), and only to a file inside the archive: never an absolute path or one that climbs out.
+    private const int MaxLinkHops = 8;
+    private readonly Dictionary<string, string> _links = new(StringComparer.Ordinal);
+
+    private void AddLink(string name, TarEntryType type, string target)
+    {
+        string folder = type == TarEntryType.SymbolicLink && name.LastIndexOf('/') is var slash and >= 0 ? name[..slash] : "";
+        if (target.Length == 0 || target.StartsWith('/') || Resolve(folder, target) is not { } resolved)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                $"'{_path}' holds the link '{Quoted(name)}' to '{Quoted(target)}', which is outside the archive; an image archive links only to its own files. Recreate the archive.");
+        }
+        _links[name] = resolved;
+    }
+
+    // An entry's name or link target in a message: control characters escaped (no fake log lines), and short.
+    private static string Quoted(string text) => JsonEncodedText.Encode(text.Length > 200 ? text[..200] + "…" : text).ToString();
+
+    // The target's path from the archive's root; null when it climbs above it.
+    private static string? Resolve(string folder, string target)
+    {
+        var parts = new List<string>(folder.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        foreach (string part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    return null;
+                }
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+        return parts.Count == 0 ? null : string.Join('/', parts);
+    }
+
+    // Each link becomes another name of the file it leads to (through at most MaxLinkHops links); a link to nothing in the archive names nothing.
+    private void ResolveLinks()
+    {
+        foreach ((string name, string first) in _links)
+        {
+            string target = first;
+            for (int hops = 1; _links.TryGetValue(target, out string? next); hops++)
+            {
+                if (hops >= MaxLinkHops)
+                {
+                    throw new ContainerTasksException(ErrorCodes.InvalidSource,
+                        $"'{_path}' holds the link '{Quoted(name)}', which leads through more than {MaxLinkHops} links (or round in a circle). Recreate the archive.");
+                }
+                target = next;
+            }
+            if (Files.TryGetValue(target, out var file))
+            {
+                Files[name] = file;
+            }
+            else if (Metadata.TryGetValue(target, out byte[]? bytes))
+            {
+                Metadata[name] = bytes;
+            }
         }
     }
 

@@ -68,6 +68,12 @@ internal sealed class DockerArchiveSource : IImageSource
         return referenced;
     }
 
+    /// <summary>
+    /// In a Docker 25+ archive, the digest <c>index.json</c> lists the image read last under: its manifest's, or an index's
+    /// over it (Docker's containerd store names an image by it); null when the image came from <c>manifest.json</c> alone.
+    /// </summary>
+    public Digest? ListedAs { get; private set; }
+
     /// <inheritdoc />
     public async Task<SourceImage> GetImageAsync(Platform? platform, CancellationToken cancellationToken = default)
     {
@@ -124,6 +130,7 @@ internal sealed class DockerArchiveSource : IImageSource
             SourceImage image = await new LayoutResolver(_name, blobs).ResolveAsync(new ImageIndex(MediaTypes.OciIndex, [entry]).ToBytes(), null, platform, cancellationToken).ConfigureAwait(false);
             if (image.Manifest.Config.Digest == configDigest)
             {
+                ListedAs = entry.Digest;
                 return image;
             }
         }

@@ -127,6 +127,8 @@ public sealed class BuildContainerImageTaskTests : IDisposable
     [InlineData("remote", "scratch", "ContainerBaseImageSource is 'remote'. Use registry")]
     [InlineData("local", "", "a base from the local engine is never inferred")]
     [InlineData("Local", "docker-archive:/tmp/base.tar", "names no image of the local engine")]
+    [InlineData("local", "docker-daemon:my-base:1", "names the engine too: give the image's name alone (my-base:1)")]
+    [InlineData("local", "a/../../containers/json", "is not the name of an image in a local engine")]
     [InlineData("LOCAL", "my base:1", "is not the name of an image in a local engine")]
     [InlineData("local", "--help", "is not the name of an image in a local engine")]
     public void ContainerBaseImageSource_unknown_or_local_without_an_engine_image_name_is_CT4131(string source, string baseImage, string said)
