@@ -10,7 +10,8 @@ public class ComposeFileTests
 {
     private static readonly DateTimeOffset Earlier = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
 
-    private static ComposeService Service(string name, string project, params string[] references) => new()
+    /// <summary>A pushed service publishing 8080, published at <see cref="Earlier"/>.</summary>
+    internal static ComposeService Service(string name, string project, params string[] references) => new()
     {
         Name = name,
         Project = project,

@@ -11,14 +11,7 @@ namespace ContainerTasks.Tests;
 /// </summary>
 public class ComposeRecordsTests
 {
-    private static ComposeService Service(string name, string project) => new()
-    {
-        Name = name,
-        Project = project,
-        Image = $"localhost:5000/apps/{name}@sha256:{new string('a', 64)}",
-        Published = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero),
-        Ports = [new ComposePort(8080, 8080, "tcp")],
-    };
+    private static ComposeService Service(string name, string project) => ComposeFileTests.Service(name, project);
 
     [Fact]
     public void A_link_planted_at_the_old_temporary_name_or_at_the_record_leaves_its_target_untouched()
