@@ -234,12 +234,15 @@ public class ComposeFileTests
     {
         string value = "a\uFFFEb\uFFFFc\uD800d\uDC00e\U0001F680f\u0080g";
         string quoted = ComposeYaml.Quote(value);
-        Assert.Equal("\"a\\uFFFEb\\uFFFFc\\uD800d\\uDC00e\U0001F680f\\u0080g\"", quoted);
-        var service = Service("api", "/src/Api\uFFFE/Api.csproj") with { Environment = [new("V", "x\uFFFFy")] };
+        // A lone surrogate cannot be in a UTF-8 file, and libyaml-based parsers (compose's) refuse its escape: U+FFFD.
+        Assert.Equal("\"a\\uFFFEb\\uFFFFc\\uFFFDd\\uFFFDe\U0001F680f\\u0080g\"", quoted);
+        var service = Service("api", "/src/Api\uFFFE\U0001F680/Api.csproj") with { Environment = [new("V", "x\uFFFFy"), new("W", "c\uD800d")] };
         string yaml = ComposeYaml.Write([service], "/src");
         _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(yaml);
-        Assert.DoesNotContain(yaml, c => c is '\uFFFE' or '\uFFFF');
+        Assert.DoesNotContain(yaml, c => c is '\uFFFE' or '\uFFFF');   // and no lone surrogate: the strict encoder above would throw
+        Assert.Contains("    # Api?\U0001F680/Api.csproj, image published", yaml);
         Assert.Equal("x\uFFFFy", ((YamlScalarNode)At(Parse(yaml), "services", "api", "environment", "V")).Value);
+        Assert.Equal("c\uFFFDd", ((YamlScalarNode)At(Parse(yaml), "services", "api", "environment", "W")).Value);
     }
 
     [Fact]

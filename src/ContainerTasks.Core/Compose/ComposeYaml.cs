@@ -118,8 +118,9 @@ public static class ComposeYaml
 
     /// <summary>
     /// A YAML double-quoted scalar that compose reads back as <paramref name="value"/>: backslash and quote escaped, every
-    /// character YAML does not allow in a file (controls, U+FFFE, U+FFFF, a lone surrogate) or that a reader may take for
-    /// a line end or a byte order mark written <c>\uXXXX</c>, and <c>$</c> written <c>$$</c> against interpolation.
+    /// character YAML does not allow in a file (controls, U+FFFE, U+FFFF) or that a reader may take for a line end or a
+    /// byte order mark written <c>\uXXXX</c>, and <c>$</c> written <c>$$</c> against interpolation. A lone surrogate, which
+    /// no UTF-8 file can hold and whose escape YAML parsers refuse, is written <c>\uFFFD</c> (what UTF-8 makes of it).
     /// </summary>
     public static string Quote(string value)
     {
@@ -127,9 +128,10 @@ public static class ComposeYaml
         for (int i = 0; i < value.Length; i++)
         {
             char c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            if (char.IsSurrogate(c))
             {
-                quoted.Append(c).Append(value[++i]);
+                bool pair = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
+                quoted.Append(pair ? value.Substring(i++, 2) : @"\uFFFD");
                 continue;
             }
             quoted.Append(c switch
@@ -153,5 +155,18 @@ public static class ComposeYaml
     // A comment ends at the line's end: a project path with a line break must not start a line of its own, and holds
     // only what YAML allows in a file.
     private static string Comment(string text)
-        => string.Concat(text.Select(c => !Printable(c) || char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' ? '?' : c));
+    {
+        var comment = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                comment.Append(c).Append(text[++i]);
+                continue;
+            }
+            comment.Append(!Printable(c) || char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' ? '?' : c);
+        }
+        return comment.ToString();
+    }
 }
