@@ -193,4 +193,18 @@ public class ComposeRecordsTests
         Assert.Equal(service.Published, read.Published);
         Assert.False(read.SameAs(service with { Digest = "sha256:" + new string('e', 64) }));
     }
+
+    [Fact]
+    public void A_record_written_before_digests_and_chosen_ports_were_kept_still_reads()
+    {
+        const string Earlier = """
+            {"name":"api","project":"/src/Api/Api.csproj","image":"api:1.0","byTag":true,"published":"2026-12-01T10:00:00.0000000Z",
+             "ports":["8080:8080/tcp"],"environment":{"A":"1"},"volumes":["/data"],"references":[]}
+            """;
+        ComposeService read = ComposeRecordJson.FromJson(Encoding.UTF8.GetBytes(Earlier));
+        Assert.Null(read.Digest);
+        Assert.False(read.PortsChosen);
+        Assert.Equal([new ComposePort(8080, 8080, "tcp")], read.Ports);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.Zero), read.Published);
+    }
 }
