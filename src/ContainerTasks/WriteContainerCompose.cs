@@ -28,7 +28,10 @@ public sealed class WriteContainerCompose : MSBuildTask, ICancelableTask
     [Required] public string Configuration { get; set; } = "";
     /// <summary><c>ContainerComposeService</c>: the service name; empty for the repository's last segment.</summary>
     public string? ServiceName { get; set; }
-    /// <summary><c>ContainerComposePorts</c>: <c>none</c>, or <c>HOST:CONTAINER[/udp]</c> entries; empty for each exposed port on the same host port.</summary>
+    /// <summary>
+    /// <c>ContainerComposePorts</c>: <c>none</c>, or <c>HOST:CONTAINER[/udp]</c> entries; empty for each exposed port on
+    /// the same host port, or the next free one when another service publishes it.
+    /// </summary>
     public string? Ports { get; set; }
     /// <summary><c>ContainerEnvironmentVariable</c> items: which of the image's variables the service lists.</summary>
     public ITaskItem[] EnvironmentVariables { get; set; } = [];
@@ -50,6 +53,14 @@ public sealed class WriteContainerCompose : MSBuildTask, ICancelableTask
             ComposeService service = Service();
             IReadOnlyCollection<string>? projects = InSolution ? SolutionProjects.Select(p => p.GetMetadata("FullPath")).Append(service.Project).ToList() : null;
             ComposeFileResult result = Compose.ComposeFile.Update(ComposeFile, service, projects, _cancellation.Token);
+            foreach (string skipped in result.Skipped)
+            {
+                log.Detail(skipped);
+            }
+            foreach (ComposeService placed in result.Services.Where(s => s.Notes.Count > 0))
+            {
+                log.Progress($"{Path.GetFileName(result.Path)}: service '{placed.Name}' publishes {string.Join("; ", placed.Notes)}.");
+            }
             string names = string.Join(", ", result.Services.Select(s => s.Name));
             log.Milestone($"{Path.GetFileNameWithoutExtension(ProjectPath)} -> {result.Path} ({result.Services.Count} service{(result.Services.Count == 1 ? "" : "s")}: {names}{(result.Written ? "" : "; unchanged")})");
             GeneratedComposeFile = result.Path;
@@ -77,8 +88,10 @@ public sealed class WriteContainerCompose : MSBuildTask, ICancelableTask
             // Pushed: by digest, what was pushed and nothing else. Loaded or archived: the tag, as a loaded image has no repository digest.
             Image = registry is null ? root.GetProperty("names")[0].GetString()! : $"{registry}/{repository}@{root.GetProperty("digest").GetString()}",
             ByTag = registry is null,
+            Digest = root.GetProperty("digest").GetString(),
             Published = DateTimeOffset.UtcNow,
             Ports = ComposePort.From(Ports, config.ExposedPorts),
+            PortsChosen = !string.IsNullOrWhiteSpace(Ports),
             Environment = Environment(config),
             Volumes = config.Volumes.Order(StringComparer.Ordinal).ToList(),
             References = ProjectReferences.Select(r => r.GetMetadata("FullPath")).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),

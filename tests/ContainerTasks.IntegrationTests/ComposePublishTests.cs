@@ -222,6 +222,40 @@ public sealed class ComposePublishTests(BaseImages bases, PackageFeed feed, Http
         Assert.False(File.Exists(dir["compose.yaml"]));
     }
 
+    [Fact]
+    public async Task Two_web_projects_on_default_ports_both_publish_the_later_on_8081_and_a_publish_with_no_change_leaves_the_file()
+    {
+        string aspnet = await RuntimeBases.GetAsync(http.Server, bases, "aspnet");
+        using var dir = new TempDirectory();
+        string file = dir["compose.yaml"];
+        ProcessResult Publish(string folder, string repository)
+            => feed.Dotnet(["publish", Path.Combine(dir[folder], "HelloWeb.csproj"), "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
+                $"-p:ContainerBaseImage={aspnet}", $"-p:ContainerArchiveOutputPath={dir["images"]}/{folder}/", $"-p:ContainerRepository={repository}",
+                $"-p:ContainerComposeFile={file}", "-v:n"]);
+        feed.CopySample("HelloWeb", dir["web"]);
+        feed.CopySample("HelloWeb", dir["api"]);
+        // Both images expose 8080 (ASP.NET's default) and neither chooses ports: the publish must not fail.
+        Publish("web", "shop/web").EnsureSuccess("dotnet publish of the first web project");
+        ProcessResult second = Publish("api", "shop/api").EnsureSuccess("dotnet publish of the second web project");
+        Assert.Contains("compose.yaml: service 'web' publishes host port 8081 for container port 8080/tcp, as 'api' publishes 8080", second.StandardOutput);
+        string yaml = File.ReadAllText(file);
+        Assert.Contains("""
+              "api":
+            """.ReplaceLineEndings("\n"), yaml);
+        Assert.Contains("""
+                # host port 8081 for container port 8080/tcp, as 'api' publishes 8080; set ContainerComposePorts in HelloWeb.csproj to choose
+                image: "shop/web:latest"
+                ports:
+                  - "8081:8080"
+
+            """.ReplaceLineEndings("\n"), yaml);
+        Assert.Contains("    image: \"shop/api:latest\"\n    ports:\n      - \"8080:8080\"\n", yaml);
+
+        ProcessResult again = Publish("web", "shop/web").EnsureSuccess("dotnet publish of the first web project, unchanged");
+        Assert.Contains($"HelloWeb -> {file} (2 services: api, web; unchanged)", again.StandardOutput);
+        Assert.Equal(yaml, File.ReadAllText(file));
+    }
+
     // A store and CNI network folder of the test's own (podman-compose creates a network even for --dry-run); the sandbox refuses the default rlimits.
     private static PrivatePodman Podman(string folder)
     {

@@ -10,7 +10,8 @@ public class ComposeFileTests
 {
     private static readonly DateTimeOffset Earlier = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
 
-    private static ComposeService Service(string name, string project, params string[] references) => new()
+    /// <summary>A pushed service publishing 8080, published at <see cref="Earlier"/>.</summary>
+    internal static ComposeService Service(string name, string project, params string[] references) => new()
     {
         Name = name,
         Project = project,
@@ -152,11 +153,11 @@ public class ComposeFileTests
     }
 
     [Fact]
-    public void Two_projects_with_one_service_name_or_one_host_port_fail_with_CT4135_naming_both()
+    public void Two_projects_with_one_service_name_or_one_chosen_host_port_fail_with_CT4135_naming_both_and_a_free_port()
     {
         using var dir = new TempDirectory();
         string file = dir["compose.yaml"];
-        string[] solution = [dir["A/Api.csproj"], dir["B/Api.csproj"], dir["C/Web.csproj"]];
+        string[] solution = [dir["A/Api.csproj"], dir["B/Api.csproj"], dir["C/Web.csproj"], dir["D/Admin.csproj"]];
         ComposeFile.Update(file, Service("api", solution[0]), solution, default);
         var name = Assert.Throws<ContainerTasksException>(() => ComposeFile.Update(file, Service("api", solution[1]) with { Ports = [] }, solution, default));
         Assert.Equal(ErrorCodes.ComposeServiceClash, name.Code);
@@ -165,11 +166,98 @@ public class ComposeFileTests
         Assert.Contains("ContainerComposeService", name.Message);
 
         using var other = new TempDirectory();
-        ComposeFile.Update(other["compose.yaml"], Service("api", solution[0]), solution, default);
-        var port = Assert.Throws<ContainerTasksException>(() => ComposeFile.Update(other["compose.yaml"], Service("web", solution[2]), solution, default));
+        ComposeFile.Update(other["compose.yaml"], Service("api", solution[0]) with { PortsChosen = true }, solution, default);
+        ComposeFile.Update(other["compose.yaml"], Service("admin", solution[3]) with { PortsChosen = true, Ports = [new ComposePort(8081, 80, "tcp")] }, solution, default);
+        var port = Assert.Throws<ContainerTasksException>(() => ComposeFile.Update(other["compose.yaml"], Service("web", solution[2]) with { PortsChosen = true }, solution, default));
         Assert.Equal(ErrorCodes.ComposeServiceClash, port.Code);
         Assert.Contains("host port 8080/tcp", port.Message);
-        Assert.Contains("<ContainerComposePorts>8081:8080</ContainerComposePorts>", port.Message);
+        // 8081 is admin's: the suggestion is a port no service of the file publishes.
+        Assert.Contains("<ContainerComposePorts>8082:8080</ContainerComposePorts> in Web.csproj (8082 is free in this file)", port.Message);
+    }
+
+    [Fact]
+    public void Two_web_projects_on_default_ports_get_the_next_free_host_port_in_name_order_said_in_the_file()
+    {
+        using var dir = new TempDirectory();
+        string file = dir["compose.yaml"];
+        ComposeService web = Service("web", dir["Web/Web.csproj"]);
+        ComposeService api = Service("api", dir["Api/Api.csproj"]);
+        ComposeService admin = Service("admin", dir["Admin/Admin.csproj"]) with { PortsChosen = true, Ports = [new ComposePort(8081, 80, "tcp")] };
+        string[] solution = [web.Project, api.Project, admin.Project];
+        ComposeFile.Update(file, web, solution, default);
+        ComposeFile.Update(file, admin, solution, default);
+        ComposeFileResult all = ComposeFile.Update(file, api, solution, default);
+
+        // admin chose 8081; api comes before web: api keeps 8080, web gets the next port nobody asks for.
+        Assert.Equal(["8081:80", "8080:8080", "8082:8080"], all.Services.Select(s => s.Ports.Single().ToString()));
+        ComposeService moved = all.Services.Single(s => s.Name == "web");
+        Assert.Equal("host port 8082 for container port 8080/tcp, as 'api' publishes 8080; set ContainerComposePorts in Web.csproj to choose", Assert.Single(moved.Notes));
+        string yaml = File.ReadAllText(file);
+        Assert.Contains("    # host port 8082 for container port 8080/tcp, as 'api' publishes 8080; set ContainerComposePorts in Web.csproj to choose\n    image:", yaml);
+        Assert.Equal(["8082:8080"], ((YamlSequenceNode)At(Parse(yaml), "services", "web", "ports")).Select(n => ((YamlScalarNode)n).Value));
+
+        // Published again, in another order: the same bytes, not written.
+        Assert.False(ComposeFile.Update(file, api, solution, default).Written);
+        Assert.False(ComposeFile.Update(file, web, solution, default).Written);
+        Assert.Equal(yaml, File.ReadAllText(file));
+        // The saved record keeps the port the image asks for, not the one it was given.
+        Assert.Equal(8080, new ComposeRecords(file).ReadAll().Single(s => s.Name == "web").Ports.Single().Host);
+    }
+
+    [Fact]
+    public void A_default_port_with_no_free_port_above_it_is_CT4135()
+    {
+        using var dir = new TempDirectory();
+        ComposeService a = Service("a", dir["A/A.csproj"]) with { Ports = [new ComposePort(65535, 80, "tcp")] };
+        ComposeService b = Service("b", dir["B/B.csproj"]) with { Ports = [new ComposePort(65535, 80, "tcp")] };
+        var e = Assert.Throws<ContainerTasksException>(() => HostPorts.Assign([a, b]));
+        Assert.Equal(ErrorCodes.ComposeServiceClash, e.Code);
+        Assert.Contains("No host port above 65535 is free", e.Message);
+    }
+
+    [Fact]
+    public void A_service_named_by_tag_moves_its_publish_time_when_the_image_digest_changes()
+    {
+        using var dir = new TempDirectory();
+        string file = dir["compose.yaml"];
+        ComposeService api = Service("api", dir["Api/Api.csproj"]) with { Image = "api:latest", ByTag = true, Digest = "sha256:" + new string('1', 64) };
+        ComposeFile.Update(file, api, null, default);
+        Assert.False(ComposeFile.Update(file, api with { Published = Earlier.AddDays(1) }, null, default).Written);
+        Assert.True(ComposeFile.Update(file, api with { Published = Earlier.AddDays(1), Digest = "sha256:" + new string('2', 64) }, null, default).Written);
+        string yaml = File.ReadAllText(file);
+        Assert.Contains("image published 2026-12-02 10:00:00 UTC (by tag", yaml);
+        Assert.DoesNotContain(new string('2', 64), yaml); // the digest is in the record only
+    }
+
+    [Fact]
+    public void Characters_YAML_does_not_allow_are_escaped_so_the_file_stays_valid_UTF8_YAML()
+    {
+        string value = "a\uFFFEb\uFFFFc\uD800d\uDC00e\U0001F680f\u0080g";
+        string quoted = ComposeYaml.Quote(value);
+        // A lone surrogate cannot be in a UTF-8 file, and libyaml-based parsers (compose's) refuse its escape: U+FFFD.
+        Assert.Equal("\"a\\uFFFEb\\uFFFFc\\uFFFDd\\uFFFDe\U0001F680f\\u0080g\"", quoted);
+        var service = Service("api", "/src/Api\uFFFE\U0001F680/Api.csproj") with { Environment = [new("V", "x\uFFFFy"), new("W", "c\uD800d")] };
+        string yaml = ComposeYaml.Write([service], "/src");
+        _ = new UTF8Encoding(false, throwOnInvalidBytes: true).GetBytes(yaml);
+        Assert.DoesNotContain(yaml, c => c is '\uFFFE' or '\uFFFF');   // and no lone surrogate: the strict encoder above would throw
+        Assert.Contains("    # Api?\U0001F680/Api.csproj, image published", yaml);
+        Assert.Equal("x\uFFFFy", ((YamlScalarNode)At(Parse(yaml), "services", "api", "environment", "V")).Value);
+        Assert.Equal("c\uFFFDd", ((YamlScalarNode)At(Parse(yaml), "services", "api", "environment", "W")).Value);
+    }
+
+    [Fact]
+    public void Volume_paths_that_would_share_a_name_each_get_a_short_hash_the_same_every_time()
+    {
+        var service = Service("svc", "/src/Svc/Svc.csproj") with { Volumes = ["/a-b", "/a/b", "/data"] };
+        var other = Service("svc-a", "/src/Other/Other.csproj") with { Volumes = ["/b", "/c"], Ports = [] };
+        string yaml = ComposeYaml.Write([service, other], "/src");
+        Assert.Equal(yaml, ComposeYaml.Write([other, service], "/src"));
+        var names = ((YamlMappingNode)At(Parse(yaml), "volumes")).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
+        // svc's /a-b and /a/b, and svc-a's /b, would all be svc-a-b; the others keep their plain names.
+        Assert.Equal(5, names.Count);
+        Assert.Contains("svc-data", names);
+        Assert.Contains("svc-a-c", names);
+        Assert.Equal(3, names.Count(n => System.Text.RegularExpressions.Regex.IsMatch(n, "^svc-a-b-[0-9a-f]{8}$")));
     }
 
     [Fact]

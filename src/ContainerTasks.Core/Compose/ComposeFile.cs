@@ -5,8 +5,9 @@ namespace ContainerTasks.Compose;
 /// <summary>What <see cref="ComposeFile.Update"/> did.</summary>
 /// <param name="Path">The compose file.</param>
 /// <param name="Written">False when the file already had these bytes (it is then not touched).</param>
-/// <param name="Services">The services in the file, sorted by name.</param>
-public sealed record ComposeFileResult(string Path, bool Written, IReadOnlyList<ComposeService> Services);
+/// <param name="Services">The services in the file, sorted by name, with their host ports (a moved one in <see cref="ComposeService.Notes"/>).</param>
+/// <param name="Skipped">The records that could not be read, each in a sentence.</param>
+public sealed record ComposeFileResult(string Path, bool Written, IReadOnlyList<ComposeService> Services, IReadOnlyList<string> Skipped);
 
 /// <summary>
 /// A compose file that several projects, published at once, keep up to date: each saves its own service, then writes
@@ -18,7 +19,7 @@ public static class ComposeFile
     /// <summary>
     /// Saves <paramref name="service"/> and writes <paramref name="path"/> from the saved services of
     /// <paramref name="projects"/> (the solution's project files), or, for a project published alone (null), of every
-    /// saved project whose file still exists. Throws CT4135 when two services clash.
+    /// saved project whose file still exists. Throws CT4135 when two services clash, CT4136 when the file or its records cannot be written.
     /// </summary>
     public static ComposeFileResult Update(string path, ComposeService service, IReadOnlyCollection<string>? projects, CancellationToken cancellationToken)
     {
@@ -31,19 +32,21 @@ public static class ComposeFile
         try
         {
             using IDisposable held = records.Lock(cancellationToken);
-            ComposeService saved = records.Save(service);
+            ComposeService saved = records.Save(service, cancellationToken);
             var members = projects is null ? null : new HashSet<string>(projects.Select(System.IO.Path.GetFullPath), StringComparer.Ordinal);
-            var services = records.ReadAll()
+            var skipped = new List<string>();
+            var services = records.ReadAll(skipped)
                 .Where(s => s.Project != saved.Project && (members?.Contains(s.Project) ?? File.Exists(s.Project)))
                 .Append(saved).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
             ThrowOnClash(services);
-            byte[] bytes = Encoding.UTF8.GetBytes(ComposeYaml.Write(services, System.IO.Path.GetDirectoryName(path)!));
-            bool same = File.Exists(path) && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes);
+            IReadOnlyList<ComposeService> placed = HostPorts.Assign(services);
+            byte[] bytes = Encoding.UTF8.GetBytes(ComposeYaml.Write(placed, System.IO.Path.GetDirectoryName(path)!));
+            bool same = Holds(path, bytes);
             if (!same)
             {
                 Outputs.AtomicFile.WriteAsync(path, s => s.WriteAsync(bytes, cancellationToken).AsTask(), cancellationToken).GetAwaiter().GetResult();
             }
-            return new ComposeFileResult(path, !same, services);
+            return new ComposeFileResult(path, !same, placed, skipped);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -52,7 +55,7 @@ public static class ComposeFile
         }
     }
 
-    /// <summary>CT4135 when two projects would be one service, or publish one host port.</summary>
+    /// <summary>CT4135 when two projects would be one service (host ports are <see cref="HostPorts.Assign"/>'s).</summary>
     public static void ThrowOnClash(IReadOnlyList<ComposeService> services)
     {
         foreach (var group in services.GroupBy(s => s.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -62,14 +65,24 @@ public static class ComposeFile
                 $"Projects '{two[0].Project}' and '{two[1].Project}' would both be the service '{group.Key}' of the compose file (the last segment of their repositories). "
                 + "Give one of them its own service name with ContainerComposeService (or its own ContainerRepository).");
         }
-        var hostPorts = services.SelectMany(s => s.Ports.Select(p => (Service: s, Port: p)))
-            .GroupBy(x => (x.Port.Host, x.Port.Protocol)).FirstOrDefault(g => g.Select(x => x.Service.Name).Distinct().Count() > 1);
-        if (hostPorts is not null)
+    }
+
+    // Compared only when the file is a regular file, not a link, of the new length, read with that bound: a compose.yaml
+    // linked to /dev/zero or to a huge file is replaced (the link, not its target), never read.
+    private static bool Holds(string path, byte[] bytes)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists || file.LinkTarget is not null || file.Length != bytes.Length)
         {
-            var two = hostPorts.Select(x => x.Service).Distinct().Take(2).ToList();
-            throw new ContainerTasksException(ErrorCodes.ComposeServiceClash,
-                $"Services '{two[0].Name}' ({two[0].Project}) and '{two[1].Name}' ({two[1].Project}) would both publish host port {hostPorts.Key.Host}/{hostPorts.Key.Protocol}: the second could not start. "
-                + $"Give one of them other host ports, e.g. <ContainerComposePorts>{hostPorts.Key.Host + 1}:{two[1].Ports.First(p => p.Host == hostPorts.Key.Host).Container}</ContainerComposePorts> in its project, or 'none' to publish none.");
+            return false;
+        }
+        try
+        {
+            return FileSystem.RegularFile.TryReadAll(path, bytes.Length) is { } existing && existing.AsSpan().SequenceEqual(bytes);
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -7,12 +6,17 @@ namespace ContainerTasks.Compose;
 
 /// <summary>
 /// The services of one compose file, one JSON record per project, in <c>.containertasks/&lt;file name&gt;.d/</c> next to
-/// the file, and the lock every project writing the file takes (MSBuild's <c>-m</c> nodes are processes).
+/// the file, and the lock every project writing the file takes (MSBuild's <c>-m</c> nodes are processes). Those folders
+/// and the lock are never links, records are read only as small regular files, and written through a new file of a
+/// random name: nothing planted there makes a publish write elsewhere or read without end.
 /// </summary>
 public sealed class ComposeRecords
 {
     /// <summary>How long a project waits for another one writing the same compose file.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The largest record read; ours are a few KiB.</summary>
+    public const int MaxRecordBytes = 1024 * 1024;
 
     /// <summary>The records of <paramref name="composeFile"/> (a full path).</summary>
     public ComposeRecords(string composeFile)
@@ -33,8 +37,9 @@ public sealed class ComposeRecords
     /// <summary>Takes the file's lock: waits while another project holds it. Dispose to release.</summary>
     public IDisposable Lock(CancellationToken cancellationToken)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        CreateFolders();
         string path = Path.Combine(Directory, "lock");
+        RefuseLink(path);
         var waited = System.Diagnostics.Stopwatch.StartNew();
         int delay = 10;
         while (true)
@@ -49,7 +54,8 @@ public sealed class ComposeRecords
                 if (waited.Elapsed > LockTimeout)
                 {
                     throw new ContainerTasksException(ErrorCodes.ComposeFileFailed,
-                        $"Waited {LockTimeout.TotalMinutes:0} minutes for the lock '{path}' of the compose file, held by another build: {e.Message}. Stop the other build, or delete the lock file.", e);
+                        $"Waited {LockTimeout.TotalMinutes:0} minutes for the lock '{path}' of the compose file, held by another build: {e.Message}. "
+                        + "Stop the other build (its lock is released when it exits), then publish again.", e);
                 }
                 Task.Delay(delay, cancellationToken).GetAwaiter().GetResult();
                 delay = Math.Min(delay * 2, 200);
@@ -61,91 +67,99 @@ public sealed class ComposeRecords
     /// Saves <paramref name="service"/> as its project's record, keeping the earlier record's publish time when nothing
     /// else changed (so a publish with no change leaves the compose file as it was). Returns the record as saved.
     /// </summary>
-    public ComposeService Save(ComposeService service)
+    public ComposeService Save(ComposeService service, CancellationToken cancellationToken = default)
     {
         string path = PathOf(service.Project);
-        ComposeService? earlier = File.Exists(path) ? TryRead(path) : null;
+        ComposeService? earlier = TryRead(path, out _);
         if (earlier is not null && earlier.SameAs(service))
         {
             return earlier;
         }
-        File.WriteAllBytes(path + ".tmp", ToJson(service));
-        File.Move(path + ".tmp", path, overwrite: true);
-        return service;
+        byte[] json = ComposeRecordJson.ToJson(service);
+        // A new file of a random name (never one planted in advance), renamed over the record (a link there is replaced, not followed).
+        Outputs.AtomicFile.WriteAsync(path, s => s.WriteAsync(json, cancellationToken).AsTask(), cancellationToken).GetAwaiter().GetResult();
+        return service with { Notes = [] };
     }
 
-    /// <summary>Every readable record, by project; a record that cannot be read is skipped (its project writes it again).</summary>
-    public IReadOnlyList<ComposeService> ReadAll()
-        => System.IO.Directory.Exists(Directory)
-            ? System.IO.Directory.EnumerateFiles(Directory, "*.json").Order(StringComparer.Ordinal).Select(TryRead).OfType<ComposeService>().ToList()
-            : [];
-
-    private static ComposeService? TryRead(string path)
+    /// <summary>
+    /// Every readable record, one per project; a record that cannot be read — not a small regular file, not a record,
+    /// or not under its project's own file name (<see cref="PathOf"/>) — is skipped and said in <paramref name="skipped"/>
+    /// (its project writes it again).
+    /// </summary>
+    public IReadOnlyList<ComposeService> ReadAll(ICollection<string>? skipped = null)
     {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+        RefuseLinkedFolders();
+        var services = new List<ComposeService>();
+        foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "*.json").Order(StringComparer.Ordinal))
+        {
+            ComposeService? service = TryRead(file, out string? problem);
+            if (service is not null && !string.Equals(file, PathOf(service.Project), StringComparison.Ordinal))
+            {
+                // A planted record cannot add a service: it must be the very record of the project it names.
+                problem = $"it names the project '{service.Project}', whose record is '{Path.GetFileName(PathOf(service.Project))}'";
+                service = null;
+            }
+            if (service is null)
+            {
+                skipped?.Add($"Skipped the compose record '{file}': {problem}. Its project writes it again when it is published.");
+            }
+            else
+            {
+                services.Add(service);
+            }
+        }
+        return services;
+    }
+
+    private static ComposeService? TryRead(string path, out string? problem)
+    {
+        problem = null;
         try
         {
-            return FromJson(File.ReadAllBytes(path));
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                problem = "it is a symbolic link";
+                return null;
+            }
+            byte[]? json = FileSystem.RegularFile.TryReadAll(path, MaxRecordBytes);
+            if (json is null)
+            {
+                problem = $"it is not a regular file of at most {MaxRecordBytes / (1024 * 1024)} MiB";
+                return null;
+            }
+            return ComposeRecordJson.FromJson(json);
         }
-        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
         {
+            problem = e.Message;
             return null;
         }
     }
 
-    internal static byte[] ToJson(ComposeService service)
+    private void CreateFolders()
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("name", service.Name);
-            writer.WriteString("project", service.Project);
-            writer.WriteString("image", service.Image);
-            writer.WriteBoolean("byTag", service.ByTag);
-            writer.WriteString("published", service.Published.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
-            WriteStrings(writer, "ports", service.Ports.Select(p => $"{p.Host}:{p.Container}/{p.Protocol}"));
-            writer.WriteStartObject("environment");
-            foreach (var (name, value) in service.Environment)
-            {
-                writer.WriteString(name, value);
-            }
-            writer.WriteEndObject();
-            WriteStrings(writer, "volumes", service.Volumes);
-            WriteStrings(writer, "references", service.References);
-            writer.WriteEndObject();
-        }
-        return buffer.ToArray();
+        RefuseLinkedFolders();
+        System.IO.Directory.CreateDirectory(Directory);
+        RefuseLinkedFolders(); // one made a link meanwhile
     }
 
-    private static void WriteStrings(Utf8JsonWriter writer, string name, IEnumerable<string> values)
+    private void RefuseLinkedFolders()
     {
-        writer.WriteStartArray(name);
-        foreach (string value in values)
-        {
-            writer.WriteStringValue(value);
-        }
-        writer.WriteEndArray();
+        RefuseLink(Path.GetDirectoryName(Directory)!);
+        RefuseLink(Directory);
     }
 
-    internal static ComposeService FromJson(byte[] json)
+    private static void RefuseLink(string path)
     {
-        using var document = JsonDocument.Parse(json);
-        JsonElement root = document.RootElement;
-        static List<string> Strings(JsonElement e) => e.EnumerateArray().Select(v => v.GetString() ?? "").ToList();
-        static string Required(JsonElement root, string name)
-            => root.GetProperty(name).GetString() is { Length: > 0 } value ? value : throw new JsonException($"The record has no {name}.");
-        return new ComposeService
+        if (new FileInfo(path).LinkTarget is { } target)
         {
-            Name = Required(root, "name"),
-            Project = Required(root, "project"),
-            Image = Required(root, "image"),
-            ByTag = root.GetProperty("byTag").GetBoolean(),
-            Published = DateTimeOffset.Parse(root.GetProperty("published").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            Ports = Strings(root.GetProperty("ports")).Select(p => p.Split(':', '/'))
-                .Select(p => new ComposePort(int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture), p[2])).ToList(),
-            Environment = root.GetProperty("environment").EnumerateObject().Select(p => new KeyValuePair<string, string>(p.Name, p.Value.GetString() ?? "")).ToList(),
-            Volumes = Strings(root.GetProperty("volumes")),
-            References = Strings(root.GetProperty("references")),
-        };
+            throw new ContainerTasksException(ErrorCodes.ComposeFileFailed,
+                $"'{path}' is a symbolic link (to '{target}'). The compose file's records and lock are kept only in a real folder, never where a link points. "
+                + $"Remove the link ({(OperatingSystem.IsWindows() ? "rmdir" : "rm")} \"{path}\"): the next publish writes the records again.");
+        }
     }
 }

@@ -18,11 +18,26 @@ public sealed record ComposeService
     /// <summary>True when <see cref="Image"/> is a tag (a local engine or an archive), not a digest.</summary>
     public bool ByTag { get; init; }
 
+    /// <summary>
+    /// The image's digest, kept in the record (not in the file) so that a service named by tag notices a rebuilt image:
+    /// the tag stays, the digest moves, and so does the publish time.
+    /// </summary>
+    public string? Digest { get; init; }
+
     /// <summary>When this project first delivered this very service (image, ports, …): a publish with no change keeps it.</summary>
     public DateTimeOffset Published { get; init; }
 
     /// <summary>The published ports.</summary>
     public IReadOnlyList<ComposePort> Ports { get; init; } = [];
+
+    /// <summary>
+    /// True when the project chose its ports (<c>ContainerComposePorts</c>): a clash is then an error. False for the
+    /// default (each exposed port on the same host port), which moves to a free host port on a clash.
+    /// </summary>
+    public bool PortsChosen { get; init; }
+
+    /// <summary>What the file writer changed for this service (a default host port moved), for its comment; not saved.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
 
     /// <summary>The project's environment variables (<c>ContainerEnvironmentVariable</c>), by name.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
@@ -39,6 +54,7 @@ public sealed record ComposeService
     /// <summary>True when both describe the same service, whenever each was published.</summary>
     public bool SameAs(ComposeService other)
         => Name == other.Name && Project == other.Project && Image == other.Image && ByTag == other.ByTag
+            && Digest == other.Digest && PortsChosen == other.PortsChosen
             && Ports.SequenceEqual(other.Ports) && Environment.SequenceEqual(other.Environment)
             && Volumes.SequenceEqual(other.Volumes) && References.SequenceEqual(other.References);
 }

@@ -13,20 +13,20 @@ public static class ComposeYaml
     /// <summary>The file for <paramref name="services"/>; paths in comments are relative to <paramref name="composeDirectory"/>.</summary>
     public static string Write(IReadOnlyList<ComposeService> services, string composeDirectory)
     {
-        var byProject = services.ToDictionary(s => s.Project, s => s.Name, StringComparer.Ordinal);
+        var byProject = services.GroupBy(s => s.Project, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        Dictionary<(string Service, string Path), string> volumeNames = VolumeNames(services);
         var text = new StringBuilder();
         text.Append("# Written by ContainerTasks (dotnet publish with ContainerGenerateCompose=true): one service per containerised project.\n");
         text.Append("# Each publish writes it again: put your own changes in a second file (-f compose.yaml -f compose.override.yaml).\n");
         text.Append("services:\n");
-        var volumes = new List<string>();
         foreach (ComposeService service in services.OrderBy(s => s.Name, StringComparer.Ordinal))
         {
-            AppendService(text, service, composeDirectory, byProject, volumes);
+            AppendService(text, service, composeDirectory, byProject, volumeNames);
         }
-        if (volumes.Count > 0)
+        if (volumeNames.Count > 0)
         {
             text.Append("volumes:\n");
-            foreach (string volume in volumes.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            foreach (string volume in volumeNames.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             {
                 text.Append("  ").Append(Quote(volume)).Append(": {}\n");
             }
@@ -34,13 +34,17 @@ public static class ComposeYaml
         return text.ToString();
     }
 
-    private static void AppendService(StringBuilder text, ComposeService service, string composeDirectory, Dictionary<string, string> byProject, List<string> volumes)
+    private static void AppendService(StringBuilder text, ComposeService service, string composeDirectory, Dictionary<string, string> byProject, Dictionary<(string Service, string Path), string> volumeNames)
     {
         string project = Path.GetRelativePath(composeDirectory, service.Project).Replace('\\', '/');
         string published = service.Published.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
         text.Append("  ").Append(Quote(service.Name)).Append(":\n");
         text.Append("    # ").Append(Comment(project)).Append(", image published ").Append(published)
             .Append(service.ByTag ? " (by tag: an image loaded into an engine or written to an archive has no registry digest)" : "").Append('\n');
+        foreach (string note in service.Notes)
+        {
+            text.Append("    # ").Append(Comment(note)).Append('\n');
+        }
         text.Append("    image: ").Append(Quote(service.Image)).Append('\n');
         if (service.Ports.Count > 0)
         {
@@ -63,8 +67,7 @@ public static class ComposeYaml
             text.Append("    volumes:\n");
             foreach (string path in service.Volumes.Order(StringComparer.Ordinal))
             {
-                string name = VolumeName(service.Name, path);
-                volumes.Add(name);
+                string name = volumeNames[(service.Name, path)];
                 text.Append("      - ").Append(Quote($"{name}:{path}")).Append('\n');
             }
         }
@@ -78,6 +81,24 @@ public static class ComposeYaml
                 text.Append("      - ").Append(Quote(name)).Append('\n');
             }
         }
+    }
+
+    // Each service's volume paths and their names; names that two paths would share (/a-b and /a/b both give svc-a-b,
+    // and service a-b's /c is service a's /b-c) each get a short hash of service and path, so none is shared by accident.
+    private static Dictionary<(string Service, string Path), string> VolumeNames(IReadOnlyList<ComposeService> services)
+    {
+        var paths = services.SelectMany(s => s.Volumes.Select(v => (Service: s.Name, Path: v))).Distinct().ToList();
+        var counts = paths.GroupBy(p => VolumeName(p.Service, p.Path), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return paths.ToDictionary(p => p, p =>
+        {
+            string name = VolumeName(p.Service, p.Path);
+            if (counts[name] == 1)
+            {
+                return name;
+            }
+            byte[] hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(p.Service + "\n" + p.Path));
+            return name + "-" + Convert.ToHexString(hash)[..8].ToLowerInvariant();
+        });
     }
 
     /// <summary>The named volume of a service's volume path: <c>api</c> and <c>/var/lib/data</c> give <c>api-var-lib-data</c>.</summary>
@@ -96,14 +117,23 @@ public static class ComposeYaml
     }
 
     /// <summary>
-    /// A YAML double-quoted scalar that compose reads back as <paramref name="value"/>: backslash, quote and control
-    /// characters escaped, line and paragraph separators too, and <c>$</c> written <c>$$</c> against interpolation.
+    /// A YAML double-quoted scalar that compose reads back as <paramref name="value"/>: backslash and quote escaped, every
+    /// character YAML does not allow in a file (controls, U+FFFE, U+FFFF) or that a reader may take for a line end or a
+    /// byte order mark written <c>\uXXXX</c>, and <c>$</c> written <c>$$</c> against interpolation. A lone surrogate, which
+    /// no UTF-8 file can hold and whose escape YAML parsers refuse, is written <c>\uFFFD</c> (what UTF-8 makes of it).
     /// </summary>
     public static string Quote(string value)
     {
         var quoted = new StringBuilder(value.Length + 2).Append('"');
-        foreach (char c in value)
+        for (int i = 0; i < value.Length; i++)
         {
+            char c = value[i];
+            if (char.IsSurrogate(c))
+            {
+                bool pair = char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]);
+                quoted.Append(pair ? value.Substring(i++, 2) : @"\uFFFD");
+                continue;
+            }
             quoted.Append(c switch
             {
                 '\\' => @"\\",
@@ -112,13 +142,31 @@ public static class ComposeYaml
                 '\r' => @"\r",
                 '\t' => @"\t",
                 '$' => "$$",
-                _ when char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' => $"\\u{(int)c:X4}",
+                _ when !Printable(c) || c is '\u0085' or '\u2028' or '\u2029' or '\uFEFF' => $"\\u{(int)c:X4}",
                 _ => c.ToString(),
             });
         }
         return quoted.Append('"').ToString();
     }
 
-    // A comment ends at the line's end: a project path with a line break must not start a line of its own.
-    private static string Comment(string text) => string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? '?' : c));
+    // YAML 1.2's printable characters, of one UTF-16 unit (a surrogate is printable only as part of a pair).
+    private static bool Printable(char c) => c is '\t' or '\n' or '\r' or (>= ' ' and <= '~') or '\u0085' or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD');
+
+    // A comment ends at the line's end: a project path with a line break must not start a line of its own, and holds
+    // only what YAML allows in a file.
+    private static string Comment(string text)
+    {
+        var comment = new StringBuilder(text.Length);
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                comment.Append(c).Append(text[++i]);
+                continue;
+            }
+            comment.Append(!Printable(c) || char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' ? '?' : c);
+        }
+        return comment.ToString();
+    }
 }

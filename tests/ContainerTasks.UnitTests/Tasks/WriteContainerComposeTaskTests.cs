@@ -75,4 +75,36 @@ public sealed class WriteContainerComposeTaskTests
         Assert.Equal("CT9999", Assert.Single(brokenEngine.Errors).Code);
         Assert.False(File.Exists(dir["compose.yaml"]));
     }
+
+    [Fact]
+    public void Two_web_projects_exposing_8080_by_default_both_publish_the_second_on_8081_said_at_normal_importance()
+    {
+        using var dir = new TempDirectory();
+        var (api, _) = Task(dir, "registry.example");
+        Assert.True(api.Execute());
+        Directory.CreateDirectory(dir["Web/obj"]);
+        File.WriteAllText(dir["Web/obj/image.json"], $$"""{"registry":"registry.example","repository":"team/web","names":["team/web:1.0"],"digest":"sha256:{{new string('d', 64)}}"}""");
+        var (web, engine) = Task(dir, "registry.example");
+        web.ProjectPath = dir["Web/Web.csproj"];
+        web.ResultFile = dir["Web/obj/image.json"];
+        web.ProjectReferences = [];
+        Assert.True(web.Execute());
+        Assert.Empty(engine.Errors);
+        Assert.Contains(engine.MessagesAt(MessageImportance.Normal),
+            m => m == "compose.yaml: service 'web' publishes host port 8081 for container port 8080/tcp, as 'api' publishes 8080; set ContainerComposePorts in Web.csproj to choose.");
+        string yaml = File.ReadAllText(dir["compose.yaml"]);
+        Assert.Contains("  \"web\":\n", yaml);
+        Assert.Contains("    ports:\n      - \"8081:8080\"\n", yaml);
+
+        // Chosen ports that clash stay an error.
+        var (chosen, chosenEngine) = Task(dir, "registry.example");
+        chosen.ProjectPath = dir["Web/Web.csproj"];
+        chosen.ResultFile = dir["Web/obj/image.json"];
+        chosen.Ports = "8080:8080";
+        var (apiChosen, _) = Task(dir, "registry.example");
+        apiChosen.Ports = "8080:8080";
+        Assert.True(apiChosen.Execute());
+        Assert.False(chosen.Execute());
+        Assert.Equal("CT4135", Assert.Single(chosenEngine.Errors).Code);
+    }
 }
