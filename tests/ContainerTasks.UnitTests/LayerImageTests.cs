@@ -179,15 +179,61 @@ public class LayerImageTests
         await using var registry = new ScriptedRegistry(r => r.Method == "HEAD"
             ? new ScriptedResponse(200, "", ("Content-Type", MediaTypes.OciIndex), ("Docker-Content-Digest", indexDigest))
             : new ScriptedResponse(200, index, ("Content-Type", MediaTypes.OciIndex), ("Docker-Content-Digest", indexDigest)));
+        var error = await ResolveFailsAsync(registry, "CT1010");
+        Assert.Contains($"ContainerLayerImage '{registry.Host}/otel/agent:1' has no image for linux/arm64", error.Message);
+        Assert.Contains("it offers linux/amd64, windows/amd64", error.Message);
+    }
+
+    [Fact]
+    public async Task An_index_entry_whose_image_is_for_another_platform_than_it_says_is_CT1010()
+    {
+        // The index says arm64; the image's own config says amd64: its files would not run on arm64.
+        byte[] config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}""");
+        var manifest = new ImageManifest(MediaTypes.OciManifest, new Descriptor(MediaTypes.OciConfig, Digest.Sha256(config), config.Length), []);
+        byte[] child = manifest.ToBytes();
+        string childDigest = Digest.Sha256(child).ToString();
+        string index = $$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{{childDigest}}}","size":{{{child.Length}}},"platform":{"os":"linux","architecture":"arm64"}}]}""";
+        string indexDigest = Digest.Sha256(Encoding.UTF8.GetBytes(index)).ToString();
+        await using var registry = new ScriptedRegistry(r => r.Target switch
+        {
+            var t when t.EndsWith("/manifests/" + childDigest, StringComparison.Ordinal)
+                => new ScriptedResponse(200, Encoding.UTF8.GetString(child), ("Content-Type", MediaTypes.OciManifest), ("Docker-Content-Digest", childDigest)),
+            var t when t.Contains("/blobs/", StringComparison.Ordinal) => new ScriptedResponse(200, Encoding.UTF8.GetString(config)),
+            _ => new ScriptedResponse(200, r.Method == "HEAD" ? "" : index, ("Content-Type", MediaTypes.OciIndex), ("Docker-Content-Digest", indexDigest)),
+        });
+        var error = await ResolveFailsAsync(registry, "CT1010");
+        Assert.Contains("lists an image for linux/arm64, but that image's config says it is for linux/amd64", error.Message);
+    }
+
+    [Fact]
+    public void An_image_of_more_layers_than_an_agent_has_is_CT4134()
+    {
+        SourceImage image = Image("agent", [], 'b');
+        var manifest = image.Manifest with { Layers = Enumerable.Repeat(image.Manifest.Layers[0], LayerImages.MaxLayers + 1).ToList() };
+        var error = Assert.Throws<ContainerTasksException>(() => LayerImages.CheckLayers(ImageReference.Parse("reg.example/agent:1"), image with { Manifest = manifest }));
+        Assert.Equal("CT4134", error.Code);
+        Assert.Contains($"{LayerImages.MaxLayers + 1} layers", error.Message);
+    }
+
+    [Fact]
+    public void An_environment_entry_without_an_equals_sign_sets_nothing_and_leaves_the_name_to_a_later_image()
+    {
+        ImageConfig config = ImageConfig.Parse(Image("base", ["PATH=/usr/bin"], 'a').ConfigBytes);
+        Assert.Equal(["X"], config.AddMissingEnvironment(["NOEQ", "X=1"]));
+        Assert.Equal(["NOEQ"], config.AddMissingEnvironment(["NOEQ=2", "X=3"]));
+        Assert.Equal(["PATH=/usr/bin", "X=1", "NOEQ=2"], config.Env);
+    }
+
+    // Resolves registry/otel/agent:1 for linux/arm64, which fails with `code`.
+    private static async Task<ContainerTasksException> ResolveFailsAsync(ScriptedRegistry registry, string code)
+    {
         using var kit = new RegistryTestKit();
         using var session = kit.Session(kit.Environment(), registry.Host, null);
         var images = LayerImages.Open([new LayerImageInput($"{registry.Host}/otel/agent:1")],
             r => session.Client(r.Registry, r.Repository, Registry.Auth.RegistryRole.Pull), kit.Store);
-
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => images.ResolveAsync(new Platform("linux", "arm64"), Image("base", [], 'a'), new NullLog(), default));
-        Assert.Equal("CT1010", error.Code);
-        Assert.Contains($"ContainerLayerImage '{registry.Host}/otel/agent:1' has no image for linux/arm64", error.Message);
-        Assert.Contains("it offers linux/amd64, windows/amd64", error.Message);
+        Assert.Equal(code, error.Code);
+        return error;
     }
 
     private sealed class NullLog : IContainerBuildLog

@@ -128,6 +128,42 @@ public sealed class ReferrerAttacherTests
         Assert.DoesNotContain(registry.Requests, r => r.Target.Contains("sha256-", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_manifest_refused_once_for_a_blob_the_registry_just_confirmed_is_put_again_after_a_pause()
+    {
+        // The Distribution registry, while another build uploads the same blob, reads the repository's link to it empty.
+        int manifestPuts = 0, tagPuts = 0;
+        await using var registry = new ScriptedRegistry(r => (r.Method, r.Target) switch
+        {
+            ("PUT", var t) when t.EndsWith(Expected.Descriptor.Digest.ToString(), StringComparison.Ordinal) && ++manifestPuts == 1
+                => ScriptedResponse.Json(400, "{\"errors\":[{\"code\":\"DIGEST_INVALID\"},{\"code\":\"MANIFEST_BLOB_UNKNOWN\",\"detail\":\"" + ArtifactManifest.EmptyDescriptor.Digest + "\"}]}"),
+            _ => Answer(r, Index(tagPuts == 0 ? ReferrersTagIndex.Empty : ReferrersTagIndex.With(ReferrersTagIndex.Empty, Expected.ReferrerEntry)!, null),
+                () => { tagPuts++; return new ScriptedResponse(201, ""); }),
+        });
+
+        AttachedReferrer attached = await AttachAsync(registry);
+
+        Assert.True(attached.Changed);
+        Assert.Equal(2, manifestPuts);
+    }
+
+    [Fact]
+    public async Task A_manifest_whose_blob_stays_unknown_is_CT3018_after_the_last_attempt()
+    {
+        int manifestPuts = 0;
+        await using var registry = new ScriptedRegistry(r => (r.Method, r.Target) switch
+        {
+            ("PUT", var t) when t.EndsWith(Expected.Descriptor.Digest.ToString(), StringComparison.Ordinal) && ++manifestPuts > 0
+                => ScriptedResponse.Json(400, "{\"errors\":[{\"code\":\"MANIFEST_BLOB_UNKNOWN\"}]}"),
+            _ => Answer(r, Index(ReferrersTagIndex.Empty, null), () => new ScriptedResponse(201, "")),
+        });
+
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => AttachAsync(registry));
+
+        Assert.Equal(ErrorCodes.ReferrerRefused, error.Code);
+        Assert.Equal(ReferrerAttacher.MaxPutAttempts, manifestPuts);
+    }
+
     private static async Task<AttachedReferrer> AttachAsync(ScriptedRegistry registry)
     {
         using var kit = new RegistryTestKit();

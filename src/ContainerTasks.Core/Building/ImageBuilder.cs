@@ -95,10 +95,7 @@ internal sealed class ImageBuilder
         DateTimeOffset created = _changes.Created ?? Timestamps.Default;
         config.AddMissingEnvironment(_addedEnvironment);
         config.Apply(_changes with { Created = created });
-        foreach (var (layer, createdBy, comment) in _layers)
-        {
-            config.AppendLayer(layer.DiffId, new HistoryEntry(createdBy, created) { Comment = comment });
-        }
+        config.AppendLayers(_layers.Select(l => (l.Layer.DiffId, new HistoryEntry(l.CreatedBy, created) { Comment = l.Comment })).ToList());
         byte[] configBytes = config.ToBytes();
 
         bool docker = _format switch

@@ -183,10 +183,11 @@ public sealed class ImageConfig
         var missing = new List<KeyValuePair<string, string>>();
         foreach (string entry in entries)
         {
+            // An entry without '=' sets nothing in a container: it is no reason to keep a later image from setting the name.
             string name = EnvName(entry);
-            if (name.Length > 0 && names.Add(name))
+            if (name.Length > 0 && name.Length < entry.Length && names.Add(name))
             {
-                missing.Add(new(name, entry.Length > name.Length ? entry[(name.Length + 1)..] : ""));
+                missing.Add(new(name, entry[(name.Length + 1)..]));
             }
         }
         if (missing.Count > 0)
@@ -196,19 +197,28 @@ public sealed class ImageConfig
         return missing.Select(m => m.Key).ToList();
     }
 
-    /// <summary>Appends a layer: its diff_id to <c>rootfs.diff_ids</c> and an entry to <c>history</c>.</summary>
-    internal void AppendLayer(Digest diffId, HistoryEntry history)
+    /// <summary>Appends layers: their diff_ids to <c>rootfs.diff_ids</c> and an entry each to <c>history</c>, in one rewrite of each.</summary>
+    internal void AppendLayers(IReadOnlyList<(Digest DiffId, HistoryEntry History)> layers)
     {
+        if (layers.Count == 0)
+        {
+            return;
+        }
         RawJsonObject rootfs = _root.GetOrAddObject("rootfs", "image config's rootfs");
         if (!rootfs.Contains("type"))
         {
             rootfs.SetRaw("type", JsonFormat.String("layers"));
         }
         var ids = rootfs.GetRaw("diff_ids") is { } rawIds ? RawJsonArray.Split(rawIds, "rootfs.diff_ids") : [];
-        ids.Add(JsonFormat.String(diffId.ToString()));
+        ids.AddRange(layers.Select(l => (ReadOnlyMemory<byte>)JsonFormat.String(l.DiffId.ToString())));
         rootfs.SetRaw("diff_ids", RawJsonArray.Join(ids));
-        AppendHistory(history);
+        var entries = _root.GetRaw("history") is { } raw ? RawJsonArray.Split(raw, "config history") : [];
+        entries.AddRange(layers.Select(l => (ReadOnlyMemory<byte>)JsonFormat.Write(l.History.Write)));
+        _root.SetRaw("history", RawJsonArray.Join(entries));
     }
+
+    /// <summary>Appends a layer: its diff_id to <c>rootfs.diff_ids</c> and an entry to <c>history</c>.</summary>
+    internal void AppendLayer(Digest diffId, HistoryEntry history) => AppendLayers([(diffId, history)]);
 
     /// <summary>Appends a history entry (use <see cref="HistoryEntry.EmptyLayer"/> for a config-only step).</summary>
     internal void AppendHistory(HistoryEntry history)
@@ -249,7 +259,12 @@ public sealed class ImageConfig
     private static void SetEnvironment(RawJsonObject section, IReadOnlyList<KeyValuePair<string, string>> environment)
     {
         var entries = section.GetRaw("Env") is { } raw ? RawJsonArray.Split(raw, "config Env") : [];
-        var names = entries.Select(e => EnvName(RawJsonArray.ReadString(e) ?? "")).ToList();
+        // The last entry of each name is the one a container gets, and the one replaced.
+        var last = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < entries.Count; i++)
+        {
+            last[EnvName(RawJsonArray.ReadString(entries[i]) ?? "")] = i;
+        }
         foreach (var variable in environment)
         {
             if (string.IsNullOrEmpty(variable.Key) || variable.Key.Contains('='))
@@ -258,15 +273,14 @@ public sealed class ImageConfig
                     $"'{variable.Key}' is not an environment variable name. Names are non-empty and contain no '='.");
             }
             byte[] encoded = JsonFormat.String($"{variable.Key}={variable.Value}");
-            int existing = names.LastIndexOf(variable.Key);
-            if (existing >= 0)
+            if (last.TryGetValue(variable.Key, out int existing))
             {
                 entries[existing] = encoded;
             }
             else
             {
+                last[variable.Key] = entries.Count;
                 entries.Add(encoded);
-                names.Add(variable.Key);
             }
         }
         section.SetRaw("Env", RawJsonArray.Join(entries));

@@ -94,7 +94,7 @@ internal sealed class LayerImages
         catch (ContainerTasksException e) when (e.Code == ErrorCodes.NoMatchingPlatform)
         {
             IReadOnlyList<Platform> offered = await item.Source.PlatformsAsync(cancellationToken).ConfigureAwait(false);
-            string list = string.Join(", ", offered.Select(p => p.ToString()).Distinct());
+            string list = RegistryText.Clean(string.Join(", ", offered.Select(p => p.ToString()).Distinct()), 300);
             throw new ContainerTasksException(ErrorCodes.LayerImagePlatformMissing,
                 $"ContainerLayerImage '{item.Reference}' has no image for {platform}, the platform of the image being built; it offers {(list.Length == 0 ? "none" : list)}. "
                 + $"Name an image (or a multi-platform index) that has {platform}, or build only for the platforms it offers.", e);
@@ -103,8 +103,40 @@ internal sealed class LayerImages
         {
             item.OneAtATime.Release();
         }
+        CheckPlatform(item.Reference, image, platform);
         CheckLayers(item.Reference, image);
+        CheckConfig(item, image);
         return image;
+    }
+
+    /// <summary>The most layers one layer image may add: runtimes mount about 128 layers in all, and an agent has a few.</summary>
+    internal const int MaxLayers = 100;
+
+    /// <summary>The largest config of a layer image (its environment is read from it): real ones are a few kilobytes.</summary>
+    internal const int MaxConfigBytes = 1024 * 1024;
+
+    /// <summary>The most environment entries a layer image may bring.</summary>
+    internal const int MaxEnvironment = 1024;
+
+    // An index entry says its platform; the image's own config must say the same, or an arm64 image would get amd64 files.
+    private static void CheckPlatform(ImageReference reference, SourceImage image, Platform platform)
+    {
+        if (!image.Platform.Satisfies(platform))
+        {
+            throw new ContainerTasksException(ErrorCodes.LayerImagePlatformMissing,
+                $"ContainerLayerImage '{reference}' lists an image for {platform}, but that image's config says it is for {RegistryText.Clean(image.Platform.ToString(), 100)}. "
+                + "Its publisher labelled it wrongly: name an image whose config is for the platform being built.");
+        }
+    }
+
+    private static void CheckConfig(Item item, SourceImage image)
+    {
+        if (image.ConfigBytes.Length > MaxConfigBytes || (item.MergeEnvironment && ImageConfig.Parse(image.ConfigBytes).Env.Count > MaxEnvironment))
+        {
+            throw new ContainerTasksException(ErrorCodes.UnusableLayerImage,
+                $"ContainerLayerImage '{item.Reference}' has a config of {image.ConfigBytes.Length:N0} bytes{(item.MergeEnvironment ? $" with {ImageConfig.Parse(image.ConfigBytes).Env.Count:N0} environment entries" : "")}: "
+                + $"more than an agent's image has (at most {MaxConfigBytes / 1024:N0} KiB and {MaxEnvironment} entries are taken). Name the agent's own image.");
+        }
     }
 
     // Only a container image's filesystem layers can go into another image: a foreign layer is never copied, and an
@@ -114,19 +146,24 @@ internal sealed class LayerImages
         if (image.Manifest.Config.MediaType is not (MediaTypes.OciConfig or MediaTypes.DockerConfig))
         {
             throw new ContainerTasksException(ErrorCodes.UnusableLayerImage,
-                $"ContainerLayerImage '{reference}' is not a container image: its config is '{image.Manifest.Config.MediaType}'. Name an image built for containers, whose layers are folders and files.");
+                $"ContainerLayerImage '{reference}' is not a container image: its config is '{RegistryText.Clean(image.Manifest.Config.MediaType, 100)}'. Name an image built for containers, whose layers are folders and files.");
+        }
+        if (image.Manifest.Layers.Count > MaxLayers)
+        {
+            throw new ContainerTasksException(ErrorCodes.UnusableLayerImage,
+                $"ContainerLayerImage '{reference}' has {image.Manifest.Layers.Count} layers; at most {MaxLayers} are added (a runtime mounts about 128 in all). Name an image of a few layers, as agents' images are.");
         }
         foreach (Descriptor layer in image.Manifest.Layers)
         {
             if (MediaTypes.IsNonDistributable(layer.MediaType))
             {
                 throw new ContainerTasksException(ErrorCodes.UnusableLayerImage,
-                    $"ContainerLayerImage '{reference}' has a foreign (non-distributable) layer {layer.Digest} ('{layer.MediaType}'), which may not be copied into another image (Windows base layers are such). Name a Linux image whose layers are ordinary ones.");
+                    $"ContainerLayerImage '{reference}' has a foreign (non-distributable) layer {layer.Digest} ('{RegistryText.Clean(layer.MediaType, 100)}'), which may not be copied into another image (Windows base layers are such). Name a Linux image whose layers are ordinary ones.");
             }
             if (layer.MediaType is not (MediaTypes.OciLayer or MediaTypes.OciLayerGzip or MediaTypes.OciLayerZstd or MediaTypes.DockerLayer or MediaTypes.DockerLayerGzip))
             {
                 throw new ContainerTasksException(ErrorCodes.UnusableLayerImage,
-                    $"ContainerLayerImage '{reference}' has a layer {layer.Digest} of type '{layer.MediaType}', which is not a filesystem layer (tar, tar+gzip or tar+zstd). Name an image built for containers.");
+                    $"ContainerLayerImage '{reference}' has a layer {layer.Digest} of type '{RegistryText.Clean(layer.MediaType, 100)}', which is not a filesystem layer (tar, tar+gzip or tar+zstd). Name an image built for containers.");
             }
         }
     }

@@ -16,8 +16,9 @@ internal sealed record AttachedReferrer(Descriptor Manifest, bool ThroughReferre
 /// <param name="InTag">Those of <paramref name="Listed"/> the tag's index lists.</param>
 /// <param name="HasApi">True when the registry answered the referrers API.</param>
 /// <param name="TagIndex">The tag's index as read (null when absent, or not read: a registry with the API).</param>
+/// <param name="Contents">Each artifact's content, in the order of <paramref name="Manifests"/> (sent again when the registry lost it).</param>
 internal sealed record AttachPlan(string Repository, string Tag, IReadOnlyList<ArtifactManifest> Manifests, IReadOnlySet<Digest> Listed, IReadOnlySet<Digest> InTag,
-    bool HasApi, FetchedManifest? TagIndex);
+    bool HasApi, FetchedManifest? TagIndex, IReadOnlyList<byte[]> Contents);
 
 /// <summary>
 /// Attaches artifacts to an image pushed to a registry, as OCI 1.1 referrers: the blobs, then each artifact manifest by
@@ -59,14 +60,16 @@ internal sealed class ReferrerAttacher(RegistryClient client)
             var blobs = missing.Select(m => (m.Manifest.Blob, m.Content)).Prepend((ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig)).DistinctBy(b => b.Item1.Digest);
             await Task.WhenAll(blobs.Select(b => UploadIfAbsentAsync(repository, b.Item1, b.Item2, cancellationToken))).ConfigureAwait(false);
         }
-        return new AttachPlan(repository, tag, manifests, listed, inTag, api is not null, tagIndex);
+        return new AttachPlan(repository, tag, manifests, listed, inTag, api is not null, tagIndex, artifacts.Select(a => a.Content).ToList());
     }
 
     /// <summary>Puts the artifact manifests the plan found missing (side by side), then adds those the registry does not list itself to the tag's index at once.</summary>
     public async Task<IReadOnlyList<AttachedReferrer>> CompleteAsync(AttachPlan plan, CancellationToken cancellationToken)
     {
         var missing = plan.Manifests.Where(m => !plan.Listed.Contains(m.Descriptor.Digest)).ToList();
-        ManifestPutResult[] puts = await Task.WhenAll(missing.Select(m => PutArtifactManifestAsync(plan.Repository, m, cancellationToken))).ConfigureAwait(false);
+        var contents = plan.Manifests.Zip(plan.Contents).DistinctBy(p => p.First.Descriptor.Digest).ToDictionary(p => p.First.Descriptor.Digest, p => p.Second);
+        ManifestPutResult[] puts = await Task.WhenAll(missing.Select(m => PutArtifactManifestAsync(plan.Repository, m, contents[m.Descriptor.Digest], cancellationToken)))
+            .ConfigureAwait(false);
         var needTag = missing.Where((_, i) => puts[i].Subject is null).Select(m => m.ReferrerEntry).ToList();
         if (needTag.Count > 0)
         {
@@ -92,16 +95,31 @@ internal sealed class ReferrerAttacher(RegistryClient client)
         }
     }
 
-    private async Task<ManifestPutResult> PutArtifactManifestAsync(string repository, ArtifactManifest manifest, CancellationToken cancellationToken)
+    /// <summary>Times a manifest is put when the registry says one of its blobs is unknown.</summary>
+    internal const int MaxPutAttempts = 3;
+
+    private async Task<ManifestPutResult> PutArtifactManifestAsync(string repository, ArtifactManifest manifest, byte[] content, CancellationToken cancellationToken)
     {
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            return await client.PutManifestAsync(repository, manifest.Descriptor.Digest.ToString(), manifest.Bytes, MediaTypes.OciManifest, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryError)
-        {
-            throw new ContainerTasksException(ErrorCodes.ReferrerRefused,
-                $"{client.Registry}/{repository} refused the {manifest.Manifest.ArtifactType} artifact attached to {manifest.Manifest.Subject!.Digest} (an OCI 1.1 manifest with a subject): {e.Message}", e);
+            try
+            {
+                return await client.PutManifestAsync(repository, manifest.Descriptor.Digest.ToString(), manifest.Bytes, MediaTypes.OciManifest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryError && attempt < MaxPutAttempts && e.Message.Contains("MANIFEST_BLOB_UNKNOWN", StringComparison.Ordinal))
+            {
+                // Another build uploading the same small blob at once makes the Distribution registry rewrite the blob's
+                // link in the repository while this manifest is checked, which then reads it empty; an eventually
+                // consistent store loses a blob for a moment. After a pause, the blobs are sent if absent, and the manifest again.
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt + Random.Shared.Next(100)), cancellationToken).ConfigureAwait(false);
+                await UploadIfAbsentAsync(repository, ArtifactManifest.EmptyDescriptor, ArtifactManifest.EmptyConfig, cancellationToken).ConfigureAwait(false);
+                await UploadIfAbsentAsync(repository, manifest.Blob, content, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryError)
+            {
+                throw new ContainerTasksException(ErrorCodes.ReferrerRefused,
+                    $"{client.Registry}/{repository} refused the {manifest.Manifest.ArtifactType} artifact attached to {manifest.Manifest.Subject!.Digest} (an OCI 1.1 manifest with a subject): {e.Message}", e);
+            }
         }
     }
 
