@@ -73,9 +73,7 @@ internal sealed class ReferrerAttacher(RegistryClient client)
         var needTag = missing.Where((_, i) => puts[i].Subject is null).Select(m => m.ReferrerEntry).ToList();
         if (needTag.Count > 0)
         {
-            // A registry with the API that still did not answer with OCI-Subject: its tag's index was not read yet.
-            FetchedManifest? tagIndex = plan.HasApi ? await client.TryGetManifestAsync(plan.Repository, plan.Tag, cancellationToken).ConfigureAwait(false) : plan.TagIndex;
-            await AddToTagIndexAsync(plan.Repository, plan.Tag, tagIndex, needTag, cancellationToken).ConfigureAwait(false);
+            await AddToTagIndexAsync(plan.Repository, plan.Tag, needTag, cancellationToken).ConfigureAwait(false);
         }
         return plan.Manifests.Select(m => missing.IndexOf(m) is var i and >= 0
             ? new AttachedReferrer(m.Descriptor, ThroughReferrersApi: puts[i].Subject is not null, Changed: true)
@@ -123,16 +121,15 @@ internal sealed class ReferrerAttacher(RegistryClient client)
         }
     }
 
-    /// <summary>Adds the entries to the tag's index, starting from <paramref name="fetched"/> (read before the manifests were put).</summary>
-    private async Task AddToTagIndexAsync(string repository, string tag, FetchedManifest? fetched, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
+    /// <summary>Adds the entries to the tag's index, read again just before each write.</summary>
+    private async Task AddToTagIndexAsync(string repository, string tag, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
     {
         string where = Where(repository, tag);
         for (int attempt = 1; attempt <= MaxIndexAttempts; attempt++)
         {
-            if (attempt > 1)
-            {
-                fetched = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-            }
+            // Read just before the write, every time: what was read before the manifests were put (blob uploads, a
+            // retried manifest) is old by then, and a write on it would drop what another build added meanwhile.
+            FetchedManifest? fetched = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
             ImageIndex current = fetched is null ? ReferrersTagIndex.Empty : ReferrersTagIndex.Parse(fetched, where);
             if (ReferrersTagIndex.With(current, entries) is not { } updated)
             {
@@ -153,10 +150,19 @@ internal sealed class ReferrerAttacher(RegistryClient client)
             $"{where} could not be updated: after {MaxIndexAttempts} read-modify-write attempts it still did not list {string.Join(", ", entries.Select(e => e.Digest))} (other builds kept replacing it). Publish again.");
     }
 
+    // Read twice after a pause each: a build that read before our write may write a little later still, and the
+    // Distribution registry, which writes a tag's link in place, may answer a read made meanwhile as if there were no tag.
     private async Task<bool> SettledTagListsAsync(string repository, string tag, string where, IReadOnlyList<Descriptor> entries, CancellationToken cancellationToken)
     {
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(50, 100)), cancellationToken).ConfigureAwait(false);
-        FetchedManifest? reread = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
-        return reread is not null && entries.All(e => ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), e.Digest));
+        foreach (var (from, to) in new[] { (50, 100), (150, 250) })
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(from, to)), cancellationToken).ConfigureAwait(false);
+            FetchedManifest? reread = await client.TryGetManifestAsync(repository, tag, cancellationToken).ConfigureAwait(false);
+            if (reread is null || !entries.All(e => ReferrersTagIndex.Contains(ReferrersTagIndex.Parse(reread, where), e.Digest)))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 }
