@@ -170,6 +170,95 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         Assert.Contains("diffid", (unpack.StandardError + unpack.StandardOutput).ToLowerInvariant().Replace("_", "").Replace(" ", ""));
     }
 
+    [Fact]
+    public async Task A_layer_image_that_claims_an_app_layers_diff_id_is_not_taken_for_that_layer_by_the_next_build_of_this_machine()
+    {
+        RegistryServer server = http.Server;
+        string baseImage = await RuntimeBases.GetAsync(server, bases, "dotnet");
+        using var dir = new TempDirectory();
+        string origin = Origin(dir, p => p.Replace("</Project>", """
+            <ItemGroup Condition="'$(AgentImage)' != ''"><ContainerLayerImage Include="$(AgentImage)" /></ItemGroup>
+            </Project>
+            """, StringComparison.Ordinal));
+        // What the app's top layer will be: its blob and diff_id, from a build elsewhere.
+        string honest = RegistryServer.NewRepository("honest");
+        Runner(dir, origin, "honest", server, baseImage, honest);
+        (string appBlob, string appDiffId) = await TopLayerAsync(server, honest + ":latest");
+        string agent = await ForgeAgentAsync(server, appDiffId);
+        string repository = RegistryServer.NewRepository("laundered");
+        var machine = new Dictionary<string, string?> { ["CONTAINERTASKS_CACHE"] = dir["cache-machine"] };
+        Runner(dir, origin, "with-agent", server, baseImage, repository, machine, $"-p:AgentImage={agent}");
+
+        // The agent is removed: its layer (in the pushed image, below the app's) must not stand in for the app layer.
+        Runner(dir, origin, "without-agent", server, baseImage, repository, machine);
+        Assert.Equal(appBlob, (await TopLayerAsync(server, repository + ":latest")).Blob);
+        Assert.Equal(Greeting, TestImage.RunImage(Pull(server, repository + ":latest", dir["pulled-reuse"]))[0]);
+
+        // Nor when the app layer is looked up by content (no layer cache) in the image with the agent, with ContainerCacheVerify.
+        Runner(dir, origin, "agent-again", server, baseImage, repository, machine, $"-p:AgentImage={agent}");
+        Directory.Delete(Path.Combine(dir["cache-machine"], "layers"), recursive: true);
+        var lookedUp = Runner(dir, origin, "looked-up", server, baseImage, repository, machine, "-p:ContainerCacheVerify=true");
+        Assert.Equal(appBlob, (await TopLayerAsync(server, repository + ":latest")).Blob);
+        Assert.Equal(Greeting, TestImage.RunImage(Pull(server, repository + ":latest", dir["pulled-lookup"]))[0]);
+        Assert.DoesNotContain("CT3016", lookedUp.Output);
+    }
+
+    // The top layer of an image: its blob digest and the diff_id its config claims.
+    private static async Task<(string Blob, string DiffId)> TopLayerAsync(RegistryServer server, string repositoryAndTag)
+    {
+        using HttpClient client = server.CreateHttpClient();
+        string[] parts = repositoryAndTag.Split(':');
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server.BaseUri, $"v2/{parts[0]}/manifests/{parts[1]}"));
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        request.Headers.Accept.ParseAdd("application/vnd.docker.distribution.manifest.v2+json");
+        using HttpResponseMessage got = await client.SendAsync(request);
+        got.EnsureSuccessStatusCode();
+        JsonNode manifest = JsonNode.Parse(await got.Content.ReadAsStringAsync())!;
+        string configDigest = manifest["config"]!["digest"]!.GetValue<string>();
+        JsonNode config = JsonNode.Parse(await client.GetStringAsync(new Uri(server.BaseUri, $"v2/{parts[0]}/blobs/{configDigest}")))!;
+        return (manifest["layers"]!.AsArray()[^1]!["digest"]!.GetValue<string>(), config["rootfs"]!["diff_ids"]!.AsArray()[^1]!.GetValue<string>());
+    }
+
+    // An "agent" image of one layer (evil.txt) whose config claims the diff_id of the app's layer for it.
+    private static async Task<string> ForgeAgentAsync(RegistryServer server, string diffId)
+    {
+        using HttpClient client = server.CreateHttpClient();
+        string repository = RegistryServer.NewRepository("agent");
+        byte[] layer = EvilLayer();
+        byte[] config = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["architecture"] = "amd64",
+            ["os"] = "linux",
+            ["config"] = new JsonObject(),
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(diffId) },
+        }.ToJsonString());
+        string layerDigest = await UploadAsync(client, server, repository, layer);
+        string configDigest = await UploadAsync(client, server, repository, config);
+        var manifest = new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
+            ["config"] = new JsonObject { ["mediaType"] = "application/vnd.oci.image.config.v1+json", ["digest"] = configDigest, ["size"] = config.Length },
+            ["layers"] = new JsonArray(new JsonObject { ["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip", ["digest"] = layerDigest, ["size"] = layer.Length }),
+        };
+        var body = new ByteArrayContent(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        body.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.oci.image.manifest.v1+json");
+        using var put = await client.PutAsync(new Uri(server.BaseUri, $"v2/{repository}/manifests/1.9"), body);
+        put.EnsureSuccessStatusCode();
+        return $"{server.Host}/{repository}:1.9";
+    }
+
+    private static async Task<string> UploadAsync(HttpClient client, RegistryServer server, string repository, byte[] blob)
+    {
+        string digest = "sha256:" + Convert.ToHexString(SHA256.HashData(blob)).ToLowerInvariant();
+        using var start = await client.PostAsync(new Uri(server.BaseUri, $"v2/{repository}/blobs/uploads/"), null);
+        Uri location = new(server.BaseUri, start.Headers.Location!);
+        string separator = location.Query.Length > 0 ? "&" : "?";
+        using var put = await client.PutAsync(new Uri(location + separator + "digest=" + digest), new ByteArrayContent(blob));
+        put.EnsureSuccessStatusCode();
+        return digest;
+    }
+
     private sealed record RunnerResult(string Project, string Output)
     {
         public string ImageDigest() => PackageFeed.ImageJson(Project).GetProperty("digest").GetString()!;
@@ -191,7 +280,7 @@ public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpR
         // ContinuousIntegrationBuild maps source paths, so a clone elsewhere compiles to the same bytes (as CI builds do).
         var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
             $"-p:ContainerRegistry={server.Host}", $"-p:ContainerBaseImage={baseImage}", $"-p:ContainerRepository={repository}", "-p:ContinuousIntegrationBuild=true",
-            "-v:d", .. extra], new Dictionary<string, string?>(environment) { ["CONTAINERTASKS_CACHE"] = dir[$"cache-{name}"] }).EnsureSuccess($"publish on runner {name}");
+            "-v:d", .. extra], new Dictionary<string, string?>(environment) { ["CONTAINERTASKS_CACHE"] = environment.GetValueOrDefault("CONTAINERTASKS_CACHE") ?? dir[$"cache-{name}"] }).EnsureSuccess($"publish on runner {name}");
         return new RunnerResult(project, result.StandardOutput);
     }
 

@@ -27,7 +27,10 @@ internal sealed class LayerFinder
         _images.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
-    /// <summary>One image read for the platform: where its layers are, and whether its claims need no check.</summary>
+    /// <summary>
+    /// One image read for the platform: where its layers are, and whether its claims need no check (the base's only: an
+    /// image this machine pushed also carries claims nobody here checked; its own layers' pairs are in the verified record).
+    /// </summary>
     private sealed record Candidate(LayerOrigin Origin, IReadOnlyList<ImageLayer> Layers, bool Trusted, RegistryClient? Client = null);
 
     /// <summary>
@@ -38,8 +41,7 @@ internal sealed class LayerFinder
     {
         foreach (Candidate image in await _images.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
-            ImageLayer? match = image.Layers.FirstOrDefault(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression)
-                && l.Descriptor.Size <= LargestBlob(tarSize, compression));
+            ImageLayer? match = Match(image, diffId, tarSize, compression);
             if (match is null || (!image.Trusted && _known.Verify && !await CheckAsync(match, tarSize, image.Origin, cancellationToken).ConfigureAwait(false))
                 || !await IsThereAsync(match.Descriptor, image, cancellationToken).ConfigureAwait(false))
             {
@@ -48,6 +50,15 @@ internal sealed class LayerFinder
             return new FoundLayer(new Descriptor(compression.MediaType, match.Descriptor.Digest, match.Descriptor.Size), image.Origin);
         }
         return null;
+    }
+
+    // The image's layer with this content and compression: one whose pair this machine wrote or checked first (an image
+    // may carry another image's claim of the same diff_id below it, e.g. a layer image's), else the first.
+    private ImageLayer? Match(Candidate image, Digest diffId, long tarSize, LayerCompression compression)
+    {
+        var matches = image.Layers.Where(l => l.DiffId == diffId && SameCompression(l.Descriptor.MediaType, compression)
+            && l.Descriptor.Size <= LargestBlob(tarSize, compression)).ToList();
+        return matches.FirstOrDefault(l => _known.Store.WasVerified(l.Descriptor.Digest, l.DiffId)) ?? matches.FirstOrDefault();
     }
 
     // A blob of this content cannot be larger (gzip adds at most a few bytes per 16 KiB block and per piece): a claim of
@@ -94,9 +105,8 @@ internal sealed class LayerFinder
             SourceImage image = await new RegistryImageSource(candidate.Reference, candidate.Client, _known.Store).GetImageAsync(platform, deadline.Token).ConfigureAwait(false);
             IReadOnlyList<ImageLayer> layers = image.Layers;
             _log.Detail($"Layers of {candidate.Reference} ({candidate.Source}, {platform}) may be reused by content: {layers.Count}.");
-            // What this machine pushed is what it built: no need to check it again.
-            bool trusted = candidate.Reference.Digest is { } digest && _known.Store.WasPushedHere(digest);
-            return new Candidate(new LayerOrigin(candidate.Reference, new DirectBlobReader(candidate.Client, candidate.Reference.Repository), candidate.Source), layers, trusted,
+            // Even an image this machine pushed is not trusted whole: the layers it built are known as verified pairs.
+            return new Candidate(new LayerOrigin(candidate.Reference, new DirectBlobReader(candidate.Client, candidate.Reference.Repository), candidate.Source), layers, Trusted: false,
                 candidate.Client);
         }
         catch (ContainerTasksException e) when (e.Code is ErrorCodes.ImageNotFound or ErrorCodes.NoMatchingPlatform || candidate.Source != LayerSources.CacheFrom)

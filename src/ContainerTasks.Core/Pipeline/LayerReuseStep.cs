@@ -23,7 +23,7 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
         IReadOnlyDictionary<string, Descriptor?> current = await currentTags(cancellationToken).ConfigureAwait(false);
         LayersReused = 0;
         // Only when no tag has this build's image yet (else it would move that tag), and only from an image this
-        // machine pushed: a blob someone else put under a diff_id is never taken on trust.
+        // machine pushed: a blob someone else put under a diff_id is never taken on trust (see Candidates).
         if (current.Values.Any(d => d is not null && d.Digest == images.Root.Digest)
             || current.Values.FirstOrDefault(d => d is not null && !d.Digest.IsEmpty) is not { } previous || !store.WasPushedHere(previous.Digest))
         {
@@ -56,7 +56,7 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
             log.Progress($"The image {client.Registry}/{repository}@{previous.Digest} has nothing to compare with {image.Platform} ({e.Message}); no layers reused for it.");
             return image;
         }
-        var candidates = Candidates(image, earlier);
+        var candidates = Candidates(image, earlier, store);
         // Only blobs the repository still has (checked at once, as many as the registry takes).
         var present = new bool[candidates.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count),
@@ -75,11 +75,13 @@ internal sealed class LayerReuseStep(RegistryClient client, string repository, F
         return replacements.Count > 0 ? image.WithReusedLayers(replacements) : image;
     }
 
-    // This build's gzip layers whose content the earlier image has under another gzip blob.
-    private static List<(Digest Ours, Digest DiffId, Descriptor Earlier)> Candidates(BuiltImage image, SourceImage earlier)
+    // This build's gzip layers whose content the earlier image has under another gzip blob. Of the earlier image, only
+    // the layers a build on this machine wrote or checked (the pairs RememberPushedStep and ContainerCacheVerify record):
+    // the image also carries its base's, its layer images' and its cache images' claims, which nobody here checked.
+    private static List<(Digest Ours, Digest DiffId, Descriptor Earlier)> Candidates(BuiltImage image, SourceImage earlier, ContentStore store)
     {
         var earlierByDiffId = new Dictionary<Digest, Descriptor>();
-        foreach (ImageLayer layer in earlier.Layers.Where(l => IsGzip(l.Descriptor)))
+        foreach (ImageLayer layer in earlier.Layers.Where(l => IsGzip(l.Descriptor) && store.WasVerified(l.Descriptor.Digest, l.DiffId)))
         {
             earlierByDiffId.TryAdd(layer.DiffId, layer.Descriptor);
         }
