@@ -154,7 +154,7 @@ internal sealed class ImagePusher
         (byte[] Bytes, string MediaType) root;
         if (images.Index is { } index)
         {
-            await ForEachAsync(images.Images, (image, ct) => new ValueTask(_client.PutManifestAsync(repository, image.ManifestDigest.ToString(),
+            await ForEachAsync(images.Images, (image, ct) => new ValueTask(PutManifestAsync(repository, image.ManifestDigest.ToString(),
                 image.ManifestBytes, image.Manifest.MediaType, ct)), cancellationToken).ConfigureAwait(false);
             root = (index.Bytes, index.Index.MediaType);
         }
@@ -162,8 +162,31 @@ internal sealed class ImagePusher
         {
             root = (images.Images[0].ManifestBytes, images.Images[0].Manifest.MediaType);
         }
-        await ForEachAsync(tags, (tag, ct) => new ValueTask(_client.PutManifestAsync(repository, tag, root.Bytes, root.MediaType, ct)),
+        await ForEachAsync(tags, (tag, ct) => new ValueTask(PutManifestAsync(repository, tag, root.Bytes, root.MediaType, ct)),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Times a manifest is put when the registry says a blob it has just confirmed is unknown.</summary>
+    internal const int MaxManifestAttempts = 3;
+
+    // Another build uploading one of the same blobs at once makes the Distribution registry rewrite the repository's link
+    // to it in place, and a manifest checked meanwhile reads it empty; an eventually consistent store loses a blob for a
+    // moment. Such a refusal is tried again after a pause; a blob that stays unknown fails as before.
+    private async Task PutManifestAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _client.PutManifestAsync(repository, reference, manifest, mediaType, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (ContainerTasksException e) when (attempt < MaxManifestAttempts && RegistryErrors.IsBlobUnknown(e))
+            {
+                _log?.Invoke($"{_client.Registry}/{repository} did not find a blob of manifest {reference} it had confirmed; trying again ({attempt}/{MaxManifestAttempts - 1}).");
+                await Task.Delay(TimeSpan.FromMilliseconds(150 * attempt + Random.Shared.Next(100)), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private Task ForEachAsync<T>(IEnumerable<T> items, Func<T, CancellationToken, ValueTask> body, CancellationToken cancellationToken, int? parallel = null)

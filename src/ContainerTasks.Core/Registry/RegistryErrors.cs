@@ -6,6 +6,10 @@ namespace ContainerTasks.Registry;
 /// <summary>Turns a registry's error response into a coded error naming registry, repository, operation, status and the registry's own error codes.</summary>
 internal static class RegistryErrors
 {
+    /// <summary>True for a manifest refused because the registry does not know one of its blobs (<c>MANIFEST_BLOB_UNKNOWN</c>).</summary>
+    public static bool IsBlobUnknown(ContainerTasksException error)
+        => error.Code == ErrorCodes.RegistryError && error.Message.Contains("MANIFEST_BLOB_UNKNOWN", StringComparison.Ordinal);
+
     /// <summary>Throws the coded error for <paramref name="response"/> unless it is a success.</summary>
     public static async Task EnsureSuccessAsync(HttpResponseMessage response, string registry, string repository, string operation, Auth.RegistryCredential? credential, CancellationToken cancellationToken)
     {

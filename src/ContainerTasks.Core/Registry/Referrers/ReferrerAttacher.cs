@@ -104,7 +104,7 @@ internal sealed class ReferrerAttacher(RegistryClient client)
             {
                 return await client.PutManifestAsync(repository, manifest.Descriptor.Digest.ToString(), manifest.Bytes, MediaTypes.OciManifest, cancellationToken).ConfigureAwait(false);
             }
-            catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryError && attempt < MaxPutAttempts && e.Message.Contains("MANIFEST_BLOB_UNKNOWN", StringComparison.Ordinal))
+            catch (ContainerTasksException e) when (attempt < MaxPutAttempts && RegistryErrors.IsBlobUnknown(e))
             {
                 // Another build uploading the same small blob at once makes the Distribution registry rewrite the blob's
                 // link in the repository while this manifest is checked, which then reads it empty; an eventually
