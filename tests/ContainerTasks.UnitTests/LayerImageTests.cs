@@ -206,6 +206,38 @@ public class LayerImageTests
     }
 
     [Fact]
+    public async Task The_log_names_the_variables_an_agent_brings_and_never_their_values()
+    {
+        byte[] config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","config":{"Env":["LD_PRELOAD=/agent/hook.so","SECRETISH=s3cr3t","NOEQ"]},"rootfs":{"type":"layers","diff_ids":[]}}""");
+        var manifest = new ImageManifest(MediaTypes.OciManifest, new Descriptor(MediaTypes.OciConfig, Digest.Sha256(config), config.Length), []);
+        byte[] bytes = manifest.ToBytes();
+        string digest = Digest.Sha256(bytes).ToString();
+        await using var registry = new ScriptedRegistry(r => r.Target.Contains("/blobs/", StringComparison.Ordinal)
+            ? new ScriptedResponse(200, Encoding.UTF8.GetString(config))
+            : new ScriptedResponse(200, r.Method == "HEAD" ? "" : Encoding.UTF8.GetString(bytes), ("Content-Type", MediaTypes.OciManifest), ("Docker-Content-Digest", digest)));
+        using var kit = new RegistryTestKit();
+        using var session = kit.Session(kit.Environment(), registry.Host, null);
+        var images = LayerImages.Open([new LayerImageInput($"{registry.Host}/otel/agent:1", MergeEnvironment: true)],
+            r => session.Client(r.Registry, r.Repository, Registry.Auth.RegistryRole.Pull), kit.Store);
+        var log = new RecordingLog();
+
+        await images.ResolveAsync(Platform.LinuxAmd64, Image("base", [], 'a'), log, default);
+
+        string line = Assert.Single(log.Lines);
+        Assert.Contains("its environment merged where the base and the project do not set a name (LD_PRELOAD, SECRETISH)", line);
+        Assert.DoesNotContain("s3cr3t", line);
+        Assert.DoesNotContain("hook.so", line);
+    }
+
+    private sealed class RecordingLog : IContainerBuildLog
+    {
+        public List<string> Lines { get; } = [];
+        public void Progress(string message) => Lines.Add(message);
+        public void Detail(string message) { }
+        public void Warning(string code, string message) => Lines.Add(message);
+    }
+
+    [Fact]
     public void An_image_of_more_layers_than_an_agent_has_is_CT4134()
     {
         SourceImage image = Image("agent", [], 'b');

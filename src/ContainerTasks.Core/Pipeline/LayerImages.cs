@@ -78,9 +78,17 @@ internal sealed class LayerImages
             added.Add(new AddedImage(images[i], new LayerOrigin(pinned, images[i].Blobs, LayerSources.LayerImage), layers.Skip(shared).ToList(), _items[i].MergeEnvironment));
             log.Progress($"Layer image {pinned} ({platform}): {layers.Count - shared} layer{(layers.Count - shared == 1 ? "" : "s")} added above the base"
                 + (shared > 0 ? $" ({shared} it shares with the base left out)" : "")
-                + (_items[i].MergeEnvironment ? ", its environment merged" : "") + ".");
+                + (_items[i].MergeEnvironment ? $", its environment merged where the base and the project do not set a name ({EnvironmentNames(images[i])})" : "") + ".");
         }
         return added;
+    }
+
+    // The names an image's environment brings (never the values: they may be secrets), for the log.
+    private static string EnvironmentNames(SourceImage image)
+    {
+        var names = ImageConfig.Parse(image.ConfigBytes).Env.Where(e => e.IndexOf('=') > 0).Select(e => RegistryText.Clean(e[..e.IndexOf('=')], 100)).ToList();
+        const int shown = 20;
+        return names.Count == 0 ? "none" : string.Join(", ", names.Take(shown)) + (names.Count > shown ? $" and {names.Count - shown} more" : "");
     }
 
     private static async Task<SourceImage> ResolveAsync(Item item, Platform platform, CancellationToken cancellationToken)
