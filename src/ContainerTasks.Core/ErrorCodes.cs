@@ -78,6 +78,12 @@ public static class ErrorCodes
     public const string ReferrersIndexUnusable = "CT3019";
     /// <summary>A registry or token service answered with more than such an answer can be (a manifest over 4 MiB, a token answer over 1 MiB).</summary>
     public const string RegistryResponseTooLarge = "CT3020";
+    /// <summary>A cloud registry (ACR, ECR, Google) and no credential configured: the build's cloud identity was not found.</summary>
+    public const string CloudIdentityNotFound = "CT3021";
+    /// <summary>A cloud's token service (Entra ID, ACR's exchange, STS, ECR's API, Google's token endpoint or metadata server) failed, refused the identity, or cannot be reached.</summary>
+    public const string CloudTokenServiceError = "CT3022";
+    /// <summary>The cloud identity libraries shipped with the package (the folder cloud/ next to the tasks) are missing or cannot be loaded.</summary>
+    public const string CloudLibrariesMissing = "CT3023";
 
     // 4xxx: project settings.
     /// <summary>ContainerRepository (or the AssemblyName it defaults to) was changed to a valid repository name (warning).</summary>

@@ -105,6 +105,9 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     public string? CacheDirectory { get; set; }
     /// <summary><c>ContainerCacheMaxSize</c> in MiB; 0 for the default (5 GiB or <c>CONTAINERTASKS_CACHE_MAX_MB</c>).</summary>
     public long CacheMaxSizeMegabytes { get; set; }
+    /// <summary><c>ContainerCloudCredentials</c>: false turns off credentials from the build's cloud identity (ACR, ECR, Google); default true.</summary>
+    public string? CloudCredentials { get; set; }
+
     /// <summary><c>ContainerCredentialFileCheck</c>: Warning (default), Error or None, for published files that look like credential stores.</summary>
     public string? CredentialFileCheck { get; set; }
     /// <summary><c>ContainerCacheFrom</c> items: images whose layers a push may reuse by content, in order.</summary>
@@ -177,7 +180,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     private bool ExecuteCore(TaskBuildLog log)
     {
         // The environment is read once, here: MSBuild nodes are reused across builds, so nothing is kept in statics.
-        IReadOnlyDictionary<string, string> environment = ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment();
+        IReadOnlyDictionary<string, string> environment = WithCloudSwitch(ContainerTasks.Registry.RegistrySettings.SnapshotEnvironment());
         Platform platform = Platform.FromRuntimeIdentifier(ContainerRuntimeIdentifier);
         string baseImage = BaseImageSpec();
         string where = Sources.ImageSources.IsEngineSource(baseImage) ? " in the local engine" : "";
@@ -512,6 +515,20 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
             : "";
         throw new ContainerTasksException(ErrorCodes.RegistryWithScheme,
             $"ContainerRegistry is '{registry}', a URL. Give the registry host without the scheme: ContainerRegistry={host}.{insecure}");
+    }
+
+    // ContainerCloudCredentials, when set, wins over CONTAINERTASKS_CLOUD_CREDENTIALS (RegistrySettings checks the value).
+    private IReadOnlyDictionary<string, string> WithCloudSwitch(IReadOnlyDictionary<string, string> environment)
+    {
+        if (string.IsNullOrWhiteSpace(CloudCredentials))
+        {
+            return environment;
+        }
+        var changed = new Dictionary<string, string>(environment, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+        {
+            ["CONTAINERTASKS_CLOUD_CREDENTIALS"] = CloudCredentials.Trim(),
+        };
+        return changed;
     }
 
     private static CredentialFileCheck ParseCredentialFileCheck(string? check) => (check ?? "").Trim().ToLowerInvariant() switch

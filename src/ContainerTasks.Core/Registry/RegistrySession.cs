@@ -1,4 +1,5 @@
 using ContainerTasks.Registry.Auth;
+using ContainerTasks.Registry.Auth.Cloud;
 
 namespace ContainerTasks.Registry;
 
@@ -25,7 +26,8 @@ internal sealed class RegistrySession : IDisposable
         Notice = notice ?? log;
         Settings = RegistrySettings.FromEnvironment(environment);
         Transport = new RegistryTransport(Settings, stateDirectory, notice ?? log);
-        Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log);
+        Credentials = new CredentialStore(environment, baseRegistry, outputRegistry, log,
+            new CloudCredentialSources(new CloudContext(environment, Transport, Notice, log)));
         Log = log;
     }
 

@@ -52,6 +52,12 @@ public sealed record RegistrySettings
     /// <summary>Upload every blob in chunks (PATCH) instead of one PUT.</summary>
     public bool ForceChunkedUpload { get; init; }
 
+    /// <summary>
+    /// Credentials from the build's cloud identity for Azure Container Registry, Amazon ECR and Google registries that have no
+    /// other credential (<c>CONTAINERTASKS_CLOUD_CREDENTIALS</c>, which <c>ContainerCloudCredentials</c> sets; default true).
+    /// </summary>
+    public bool CloudCredentials { get; init; } = true;
+
     /// <summary>Reads the settings from an environment snapshot; invalid values are CT3012.</summary>
     public static RegistrySettings FromEnvironment(IReadOnlyDictionary<string, string> environment)
     {
@@ -68,6 +74,7 @@ public sealed record RegistrySettings
             InsecureRegistries = insecure,
             Proxy = ProxySettings.FromEnvironment(environment),
             CertificateDirectories = CertificateDirectoriesFrom(environment),
+            CloudCredentials = Get("CONTAINERTASKS_CLOUD_CREDENTIALS") is not { } cloud || Bool(cloud, "CONTAINERTASKS_CLOUD_CREDENTIALS"),
         };
         return WithUploads(WithTimeouts(settings, Get), Get);
     }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ContainerTasks.Model;
 using ContainerTasks.Processes;
+using ContainerTasks.Registry.Auth.Cloud;
 
 namespace ContainerTasks.Registry.Auth;
 
@@ -14,6 +15,8 @@ namespace ContainerTasks.Registry.Auth;
 /// only for the base registry, which gets the generic pair too only when it is also the output registry.</item>
 /// <item>Auth files: <c>REGISTRY_AUTH_FILE</c>, <c>$XDG_RUNTIME_DIR/containers/auth.json</c>, <c>$DOCKER_CONFIG/config.json</c>
 /// or <c>~/.docker/config.json</c>, each with <c>credHelpers</c>, <c>credsStore</c> and <c>auths</c> (per-repository keys: most specific wins).</item>
+/// <item>For the registries of Azure, AWS and Google only: the build's cloud identity (<see cref="CloudCredentialSources"/>),
+/// obtained when the registry first asks.</item>
 /// </list>
 /// No credentials is a normal answer: the registry then gets anonymous requests.
 /// </summary>
@@ -23,6 +26,7 @@ internal sealed class CredentialStore
     private readonly string? _baseRegistry;
     private readonly string? _outputRegistry;
     private readonly Action<string>? _log;
+    private readonly CloudCredentialSources? _cloud;
     private readonly Dictionary<(string, string, RegistryRole), RegistryCredential?> _cache = new();
     private readonly object _gate = new();
 
@@ -31,8 +35,11 @@ internal sealed class CredentialStore
     /// <param name="baseRegistry">The registry the base image comes from, if any.</param>
     /// <param name="outputRegistry">The registry the image is pushed to, if any.</param>
     /// <param name="log">Receives one line per registry naming where its credentials came from (never the secret).</param>
-    public CredentialStore(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null)
+    /// <param name="cloud">Credentials from the build's cloud identity, for the clouds' registries; none when null.</param>
+    public CredentialStore(IReadOnlyDictionary<string, string> environment, string? baseRegistry, string? outputRegistry, Action<string>? log = null,
+        CloudCredentialSources? cloud = null)
     {
+        _cloud = cloud;
         _environment = environment;
         _baseRegistry = baseRegistry;
         _outputRegistry = outputRegistry;
@@ -47,7 +54,7 @@ internal sealed class CredentialStore
             var key = (registry, repository, role);
             if (!_cache.TryGetValue(key, out RegistryCredential? credential))
             {
-                credential = FromEnvironment(registry, role) ?? FromAuthFiles(registry, repository);
+                credential = FromEnvironment(registry, role) ?? FromAuthFiles(registry, repository) ?? FromCloud(registry);
                 _cache[key] = credential;
                 _log?.Invoke(credential is null
                     ? $"No credentials for {registry}: requests are anonymous."
@@ -84,6 +91,8 @@ internal sealed class CredentialStore
         }
         return null;
     }
+
+    private RegistryCredential? FromCloud(string registry) => _cloud?.For(registry) is { } source ? RegistryCredential.FromSource(source) : null;
 
     private static bool Same(string registry, string? other) => other is not null && NormalizeKey(other) == NormalizeKey(registry);
 

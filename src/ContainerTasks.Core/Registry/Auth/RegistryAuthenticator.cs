@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ContainerTasks.Registry.Auth.Cloud;
 using ContainerTasks.Registry.Http;
 
 namespace ContainerTasks.Registry.Auth;
@@ -16,7 +17,8 @@ namespace ContainerTasks.Registry.Auth;
 internal sealed class RegistryAuthenticator
 {
     private readonly string _registry;
-    private readonly RegistryCredential? _credential;
+    private readonly RegistryCredential? _given;
+    private readonly CredentialRenewal? _renewal;
     private readonly RegistryTransport _transport;
     private readonly Dictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -24,18 +26,20 @@ internal sealed class RegistryAuthenticator
     private AuthChallenge? _challenge;
 
     /// <param name="registry">The registry name, for messages.</param>
-    /// <param name="credential">The credentials, if any.</param>
+    /// <param name="credential">The credentials, if any; one with a <see cref="RegistryCredential.Renewal"/> is obtained when first needed.</param>
     /// <param name="transport">The build's shared transport.</param>
     /// <param name="notice">Where retries of token requests are shown (normal verbosity).</param>
     public RegistryAuthenticator(string registry, RegistryCredential? credential, RegistryTransport transport, Action<string>? notice = null)
     {
         _registry = registry;
-        _credential = credential;
+        _given = credential;
+        _renewal = credential?.Renewal is { } source ? new CredentialRenewal(source) : null;
         _transport = transport;
         _notice = notice;
     }
 
-    public RegistryCredential? Credential => _credential;
+    /// <summary>The credentials as given (for messages: a renewable one describes its identity).</summary>
+    public RegistryCredential? Credential => _given;
 
     /// <summary>The Authorization header for a request needing <paramref name="scopes"/>, when a challenge is known.</summary>
     public async Task<AuthenticationHeaderValue?> GetHeaderAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
@@ -45,21 +49,23 @@ internal sealed class RegistryAuthenticator
         {
             return null;
         }
+        RegistryCredential? credential = await CurrentAsync(cancellationToken).ConfigureAwait(false);
         if (challenge.IsBasic)
         {
-            return BasicHeader();
+            return BasicHeader(credential);
         }
-        if (_credential?.BearerToken is { } bearer)
+        if (credential?.BearerToken is { } bearer)
         {
             return new AuthenticationHeaderValue("Bearer", bearer);
         }
-        string token = await GetTokenAsync(challenge, scopes, forceRefresh: false, cancellationToken).ConfigureAwait(false);
+        string token = await GetTokenAsync(challenge, credential, scopes, forceRefresh: false, cancellationToken).ConfigureAwait(false);
         return new AuthenticationHeaderValue("Bearer", token);
     }
 
     /// <summary>
     /// Learns from a 401 response; returns true when the request should be sent again with a new header.
-    /// <paramref name="forceRefresh"/> drops a cached token that the registry has just refused.
+    /// <paramref name="forceRefresh"/> drops a cached token that the registry has just refused; a refused renewable
+    /// credential sent as it is (Basic, bearer) is obtained again.
     /// </summary>
     public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
     {
@@ -71,37 +77,48 @@ internal sealed class RegistryAuthenticator
             return false;
         }
         _challenge = challenge;
+        RegistryCredential? credential = await CurrentAsync(cancellationToken).ConfigureAwait(false);
+        bool sentAsIs = challenge.IsBasic || credential?.BearerToken is not null;
+        bool renewed = forceRefresh && sentAsIs && _renewal is not null;
+        if (renewed)
+        {
+            credential = await _renewal!.RenewAsync(credential, cancellationToken).ConfigureAwait(false);
+        }
         if (challenge.IsBasic)
         {
-            return _credential is { Username: not null, Password: not null } && !forceRefresh;
+            return credential is { Username: not null, Password: not null } && (!forceRefresh || renewed);
         }
-        if (_credential?.BearerToken is not null)
+        if (credential?.BearerToken is not null)
         {
-            return !forceRefresh;
+            return !forceRefresh || renewed;
         }
-        await GetTokenAsync(challenge, scopes.Concat(challenge.Scopes).ToList(), forceRefresh, cancellationToken).ConfigureAwait(false);
+        await GetTokenAsync(challenge, credential, scopes.Concat(challenge.Scopes).ToList(), forceRefresh, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private AuthenticationHeaderValue? BasicHeader()
-        => _credential is { Username: { } user, Password: { } password }
+    private async Task<RegistryCredential?> CurrentAsync(CancellationToken cancellationToken)
+        => _renewal is null ? _given : await _renewal.CurrentAsync(cancellationToken).ConfigureAwait(false);
+
+    private static AuthenticationHeaderValue? BasicHeader(RegistryCredential? credential)
+        => credential is { Username: { } user, Password: { } password }
             ? new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")))
             : null;
 
-    private async Task<string> GetTokenAsync(AuthChallenge challenge, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
+    private async Task<string> GetTokenAsync(AuthChallenge challenge, RegistryCredential? credential, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
     {
         string realm = challenge.Realm ?? throw new ContainerTasksException(ErrorCodes.TokenServiceError,
             $"The registry {_registry} asked for a bearer token but named no realm (token service) in its challenge.");
         List<string> merged = MergeScopes(scopes);
-        string key = $"{realm}|{challenge.Service}|{string.Join(' ', merged)}";
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Tokens are kept per credential: a renewed one never gets a token the former one was given.
+            string key = $"{credential?.Serial}|{realm}|{challenge.Service}|{string.Join(' ', merged)}";
             if (!forceRefresh && _tokens.TryGetValue(key, out var cached) && cached.Expires > DateTimeOffset.UtcNow)
             {
                 return cached.Token;
             }
-            var (token, lifetime) = await RequestTokenAsync(realm, challenge.Service, merged, cancellationToken).ConfigureAwait(false);
+            var (token, lifetime) = await RequestTokenWithRenewalAsync(realm, challenge.Service, credential, merged, cancellationToken).ConfigureAwait(false);
             // Renew a little early so a token does not expire in the middle of a request.
             TimeSpan margin = lifetime > TimeSpan.FromSeconds(20) ? TimeSpan.FromSeconds(10) : lifetime / 4;
             _tokens[key] = (token, DateTimeOffset.UtcNow + lifetime - margin);
@@ -113,16 +130,30 @@ internal sealed class RegistryAuthenticator
         }
     }
 
-    private async Task<(string Token, TimeSpan Lifetime)> RequestTokenAsync(string realm, string? service, List<string> scopes, CancellationToken cancellationToken)
+    // A renewable credential the token service refuses (an expired refresh token) is obtained again, once.
+    private async Task<(string Token, TimeSpan Lifetime)> RequestTokenWithRenewalAsync(string realm, string? service, RegistryCredential? credential, List<string> scopes, CancellationToken cancellationToken)
     {
-        Uri realmUri = CheckRealm(realm);
-        using HttpResponseMessage response = await AskForTokenAsync(realmUri, service, scopes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RequestTokenAsync(realm, service, credential, scopes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.RegistryUnauthorized && _renewal is not null)
+        {
+            RegistryCredential renewed = await _renewal.RenewAsync(credential, cancellationToken).ConfigureAwait(false);
+            return await RequestTokenAsync(realm, service, renewed, scopes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(string Token, TimeSpan Lifetime)> RequestTokenAsync(string realm, string? service, RegistryCredential? credential, List<string> scopes, CancellationToken cancellationToken)
+    {
+        Uri realmUri = CheckRealm(realm, credential);
+        using HttpResponseMessage response = await AskForTokenAsync(realmUri, service, credential, scopes, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new ContainerTasksException(ErrorCodes.RegistryUnauthorized,
-                _credential is null
+                credential is null
                     ? $"The token service of {_registry} refused an anonymous token ({(int)response.StatusCode}). The registry needs credentials: log in (docker login {_registry}) or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD."
-                    : $"The token service of {_registry} refused the credentials ({_credential}) with {(int)response.StatusCode}. Check the user name and password or token, or log in again.");
+                    : $"The token service of {_registry} refused the credentials ({credential}) with {(int)response.StatusCode}. Check the user name and password or token, or log in again.");
         }
         if (!response.IsSuccessStatusCode)
         {
@@ -133,27 +164,27 @@ internal sealed class RegistryAuthenticator
     }
 
     // The realm as a URL that may be sent what we have: credentials never go to a plain HTTP realm unless it is insecure.
-    private Uri CheckRealm(string realm)
+    private Uri CheckRealm(string realm, RegistryCredential? credential)
     {
         if (!Uri.TryCreate(realm, UriKind.Absolute, out Uri? realmUri) || (realmUri.Scheme != "https" && realmUri.Scheme != "http"))
         {
             throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
         }
-        bool sendsSecret = _credential is not null;
+        bool sendsSecret = credential is not null;
         // The realm's own host decides, not the registry's: a loopback or insecure registry may name a token service anywhere.
         if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure(realmUri.Authority) && !_transport.Settings.IsInsecure(realmUri.Host))
         {
             throw new ContainerTasksException(ErrorCodes.InsecureCredentials,
-                $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({_credential}) were not sent. "
+                $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)} over plain HTTP; credentials ({credential}) were not sent. "
                 + $"If that is intended (a test token service), list {realmUri.Authority} in DOTNET_CONTAINER_INSECURE_REGISTRIES.");
         }
         return realmUri;
     }
 
     // An identity token is exchanged by POST; else a GET with Basic credentials, or the password grant for OAuth2-only services.
-    private async Task<HttpResponseMessage> AskForTokenAsync(Uri realmUri, string? service, List<string> scopes, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> AskForTokenAsync(Uri realmUri, string? service, RegistryCredential? credential, List<string> scopes, CancellationToken cancellationToken)
     {
-        if (_credential?.IdentityToken is { } identityToken)
+        if (credential?.IdentityToken is { } identityToken)
         {
             return await PostFormAsync(realmUri, Grant("refresh_token", ("refresh_token", identityToken)), cancellationToken).ConfigureAwait(false);
         }
@@ -170,10 +201,10 @@ internal sealed class RegistryAuthenticator
         HttpResponseMessage response = await SendTokenRequestAsync(() =>
         {
             var request = new HttpRequestMessage(HttpMethod.Get, builder.Uri);
-            request.Headers.Authorization = BasicHeader();
+            request.Headers.Authorization = BasicHeader(credential);
             return request;
         }, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && _credential is { Username: { } u, Password: { } p })
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed && credential is { Username: { } u, Password: { } p })
         {
             // OAuth2-only token services: the password grant.
             response.Dispose();
@@ -220,48 +251,10 @@ internal sealed class RegistryAuthenticator
     private Task<HttpResponseMessage> PostFormAsync(Uri realm, Dictionary<string, string> form, CancellationToken cancellationToken)
         => SendTokenRequestAsync(() => new HttpRequestMessage(HttpMethod.Post, realm) { Content = new FormUrlEncodedContent(form) }, cancellationToken);
 
-    // Token requests are idempotent: retried like registry requests (the one RetryClassification, within the same
-    // time bounds); the answer is read only up to a small limit.
-    private async Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
-    {
-        var policy = new RetryPolicy(_transport.Settings);
-        var retry = new RequestRetry(policy, enabled: true, (cause, delay) => _notice?.Invoke(RequestRetry.Line($"getting a token for {_registry}", cause, delay, policy.Attempts + 1)));
-        while (true)
-        {
-            using HttpRequestMessage request = create();
-            Uri uri = request.RequestUri!;
-            bool heard = _transport.HasAnswered(uri.Authority);
-            try
-            {
-                HttpResponseMessage response = await ReceiveTokenAnswerAsync(request, policy.AttemptTimeout(heard), cancellationToken).ConfigureAwait(false);
-                if (!await retry.AfterAnswerAsync(response, cancellationToken).ConfigureAwait(false))
-                {
-                    return response;
-                }
-                response.Dispose();
-            }
-            catch (Exception e) when (RetryClassification.IsNetworkFailure(e, cancellationToken))
-            {
-                if (await retry.AfterNetworkFailureAsync(e, uri, heard, cancellationToken).ConfigureAwait(false) is { } failure)
-                {
-                    throw new ContainerTasksException(failure.TimedOut ? ErrorCodes.RegistryTimeout : ErrorCodes.RegistryUnreachable,
-                        $"The token service of {_registry} ({uri.GetLeftPart(UriPartial.Authority)}) {(failure.TimedOut ? "did not answer in time" : "cannot be reached")}: {failure.Cause} ({policy.Attempts} attempts in {policy.Elapsed.TotalSeconds:0} s). The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).", e);
-                }
-            }
-        }
-    }
-
-    private async Task<HttpResponseMessage> ReceiveTokenAnswerAsync(HttpRequestMessage request, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var (response, complete) = await AttemptSender.SendAsync(_transport, request, timeout, ResponseBody.SmallLimit, cancellationToken).ConfigureAwait(false);
-        if (!complete && response.IsSuccessStatusCode)
-        {
-            response.Dispose();
-            throw new ContainerTasksException(ErrorCodes.RegistryResponseTooLarge,
-                $"The token service of {_registry} ({request.RequestUri!.GetLeftPart(UriPartial.Authority)}) answered with more than {ResponseBody.Describe(ResponseBody.SmallLimit)}; a token answer is a few kilobytes, so it was not read. Check the registry's status, and any proxy in between.");
-        }
-        return response;
-    }
+    private Task<HttpResponseMessage> SendTokenRequestAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
+        => new TokenServiceRequest(_transport, $"getting a token for {_registry}", $"the token service of {_registry}",
+            "The registry names this token service in its login challenge: check the registry's status, and the network and proxy settings (HTTPS_PROXY, NO_PROXY).",
+            _notice).SendAsync(create, cancellationToken);
 
     /// <summary>Merges scopes per resource: <c>repository:a:pull</c> + <c>repository:a:push</c> = <c>repository:a:pull,push</c>.</summary>
     internal static List<string> MergeScopes(IEnumerable<string> scopes)

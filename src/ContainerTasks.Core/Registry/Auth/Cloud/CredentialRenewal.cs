@@ -1,0 +1,51 @@
+namespace ContainerTasks.Registry.Auth.Cloud;
+
+/// <summary>
+/// The current credential of one <see cref="ICredentialSource"/>: obtained when first asked for, again shortly before it
+/// expires (a quarter of its lifetime, at most 5 minutes, ahead), and again when it was refused. Concurrent requests
+/// share one renewal: a request that found a credential refused renews it only if no other request already did.
+/// </summary>
+internal sealed class CredentialRenewal
+{
+    private static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(5);
+    private readonly ICredentialSource _source;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private RegistryCredential? _current;
+    private long _renewAtTicks;
+
+    public CredentialRenewal(ICredentialSource source) => _source = source;
+
+    /// <summary>The credential to use now.</summary>
+    public async Task<RegistryCredential> CurrentAsync(CancellationToken cancellationToken)
+    {
+        RegistryCredential? current = Volatile.Read(ref _current);
+        return current is not null && !Due() ? current : await RenewAsync(current, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A credential other than <paramref name="refused"/>: the one another request obtained since, or a new one.</summary>
+    public async Task<RegistryCredential> RenewAsync(RegistryCredential? refused, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_current is not null && !ReferenceEquals(_current, refused) && !Due())
+            {
+                return _current;
+            }
+            DateTimeOffset asked = DateTimeOffset.UtcNow;
+            RegistryCredential obtained = await _source.ObtainAsync(cancellationToken).ConfigureAwait(false);
+            DateTimeOffset renewAt = obtained.ExpiresAt is { } expires ? expires - Margin(expires - asked) : DateTimeOffset.MaxValue;
+            Interlocked.Exchange(ref _renewAtTicks, renewAt.UtcTicks);
+            Volatile.Write(ref _current, obtained);
+            return obtained;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private bool Due() => DateTimeOffset.UtcNow.UtcTicks >= Interlocked.Read(ref _renewAtTicks);
+
+    private static TimeSpan Margin(TimeSpan lifetime) => lifetime <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(MaxMargin.Ticks, lifetime.Ticks / 4));
+}
