@@ -25,7 +25,7 @@ public sealed class ForwardProxy : IAsyncDisposable
     private readonly Dictionary<string, string> _hosts;
     private readonly Recorded<ForwardProxyRequest> _requests = new();
 
-    /// <summary>Starts a proxy; <paramref name="hostMap"/> maps host names to addresses (default: registry.test → 127.0.0.1).</summary>
+    /// <summary>Starts a proxy; <paramref name="hostMap"/> maps host names to addresses (default: registry.test → 127.0.0.1), or to <c>address:port</c>, which replaces the port too.</summary>
     public ForwardProxy(IReadOnlyDictionary<string, string>? hostMap = null, RegistryCredential? requiredCredential = null)
     {
         _hosts = new Dictionary<string, string>(hostMap ?? new Dictionary<string, string> { [TestHostName] = "127.0.0.1" },
@@ -103,6 +103,11 @@ public sealed class ForwardProxy : IAsyncDisposable
                 }
 
                 string address = _hosts.TryGetValue(host, out string? mapped) ? mapped : host;
+                if (mapped is not null && !mapped.Contains(']') && mapped.Count(c => c == ':') == 1)
+                {
+                    // A mapped address with a port (127.0.0.1:5000) replaces the port too: a name's port 443 served by a loopback fake.
+                    (address, port) = SplitHostPort(mapped, port);
+                }
                 string connectedTo = $"{address}:{port}";
                 if (origin is null || originTarget != connectedTo)
                 {
