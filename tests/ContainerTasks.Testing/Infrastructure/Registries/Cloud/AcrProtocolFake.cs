@@ -73,6 +73,9 @@ public sealed class AcrProtocolFake : IAsyncDisposable
     /// <summary>The requests to the fake's own endpoints so far.</summary>
     public IReadOnlyList<AcrRequest> Requests => _requests.Snapshot();
 
+    /// <summary>Unexpected failures while serving (for diagnostics).</summary>
+    public IReadOnlyList<string> Failures => _server.Failures.Snapshot();
+
     /// <summary>How many exchanges succeeded.</summary>
     public int Exchanges => Requests.Count(r => r.Endpoint == "exchange" && r.Status == 200);
 
@@ -199,15 +202,12 @@ public sealed class AcrProtocolFake : IAsyncDisposable
             response.Remove("WWW-Authenticate");
             response.Headers.Add(new("WWW-Authenticate", challenge.Replace(_registry.TokenServer!.Realm.ToString(), $"https://{Name}/oauth2/token", StringComparison.Ordinal)));
         }
+        // One connection per forwarded request, both sides: the client opens a new one for the next.
         response.Remove("Connection");
-        bool keep = framing != BodyFraming.UntilClose;
-        if (!keep)
-        {
-            response.Headers.Add(new("Connection", "close"));
-        }
+        response.Headers.Add(new("Connection", "close"));
         await client.WriteAsync(response.ToBytes(), cancellation);
         await HttpBody.CopyAsync(originReader, response, framing, client, cancellation);
         await client.FlushAsync(cancellation);
-        return keep;
+        return false;
     }
 }

@@ -14,6 +14,9 @@ internal sealed class HttpsLoopbackServer(X509Certificate2 certificate, Func<Htt
 {
     private LoopbackListener? _listener;
 
+    /// <summary>Unexpected failures while serving (for diagnostics).</summary>
+    public Recorded<string> Failures { get; } = new();
+
     /// <summary>The port on 127.0.0.1.</summary>
     public int Port => Listener.Port;
 
@@ -64,6 +67,11 @@ internal sealed class HttpsLoopbackServer(X509Certificate2 certificate, Func<Htt
         catch (IOException)
         {
             // The client went away.
+        }
+        catch (Exception e)
+        {
+            Failures.Add(e.ToString());
+            throw;
         }
     }
 }
