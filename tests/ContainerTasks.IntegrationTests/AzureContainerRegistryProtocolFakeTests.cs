@@ -50,6 +50,28 @@ public class AzureContainerRegistryProtocolFakeTests(AzureProtocolFakesFixture f
     }
 
     [Fact]
+    public void ProtocolFake_ctimage_pushes_with_a_GitHub_Actions_OIDC_token_and_no_azure_login()
+    {
+        var (result, _) = Push(Fakes.GitHubActions());
+        result.EnsureSuccess("ctimage push with GitHub Actions OIDC");
+        Assert.Contains($"credentials from Azure workload identity {PushClient} (tenant {Tenant}, GitHub Actions OIDC token)", result.StandardError);
+        Assert.Contains(Fakes.CiOidc.Requests, r => r.StartsWith("GET /github/token?api-version=2.0&audience=api%3A%2F%2FAzureADTokenExchange", StringComparison.Ordinal) && r.EndsWith(" 200", StringComparison.Ordinal));
+        NoSecrets(result);
+        Assert.DoesNotContain(CiOidcProtocolFake.GitHubRequestToken, result.StandardError + result.StandardOutput);
+    }
+
+    [Fact]
+    public void ProtocolFake_ctimage_pushes_with_an_Azure_Pipelines_service_connection()
+    {
+        var (result, _) = Push(Fakes.AzurePipelines());
+        result.EnsureSuccess("ctimage push with an Azure Pipelines service connection");
+        Assert.Contains($"credentials from Azure Pipelines service connection {CiOidcProtocolFake.ServiceConnection} (client {PushClient}", result.StandardError);
+        Assert.Contains(Fakes.CiOidc.Requests, r => r.StartsWith("POST /pipelines/oidctoken?", StringComparison.Ordinal) && r.EndsWith(" 200", StringComparison.Ordinal));
+        NoSecrets(result);
+        Assert.DoesNotContain(CiOidcProtocolFake.PipelinesAccessToken, result.StandardError + result.StandardOutput);
+    }
+
+    [Fact]
     public void ProtocolFake_no_Azure_identity_is_CT3021_listing_what_was_tried_without_waiting_for_IMDS()
     {
         var clock = Stopwatch.StartNew();

@@ -53,8 +53,9 @@ public sealed class AzureRegistryProtocolFakes : IAsyncDisposable
     private readonly Socket _closedPort;
     private readonly int _closedPortNumber;
 
-    private AzureRegistryProtocolFakes(TempDirectory directory, RegistryServer registry, EntraIdProtocolFake entra, AcrProtocolFake acr, ForwardProxy proxy)
+    private AzureRegistryProtocolFakes(TempDirectory directory, RegistryServer registry, EntraIdProtocolFake entra, AcrProtocolFake acr, ForwardProxy proxy, CiOidcProtocolFake ci)
     {
+        CiOidc = ci;
         _directory = directory;
         Registry = registry;
         Entra = entra;
@@ -73,6 +74,9 @@ public sealed class AzureRegistryProtocolFakes : IAsyncDisposable
 
     /// <summary>The ACR fake.</summary>
     public AcrProtocolFake Acr { get; }
+
+    /// <summary>GitHub Actions' and Azure Pipelines' OIDC token services.</summary>
+    public CiOidcProtocolFake CiOidc { get; }
 
     /// <summary>The proxy that routes <see cref="RegistryName"/> to the fake.</summary>
     public ForwardProxy Proxy { get; }
@@ -100,7 +104,8 @@ public sealed class AzureRegistryProtocolFakes : IAsyncDisposable
         var acr = new AcrProtocolFake(RegistryName, certificate.Certificate, registry, entra, acrOptions);
         var proxy = new ForwardProxy(new Dictionary<string, string> { [RegistryName] = acr.Address });
         File.WriteAllText(directory["ca-bundle.crt"], File.ReadAllText(registry.CaBundlePath!).TrimEnd() + "\n" + certificate.CaPem);
-        return new AzureRegistryProtocolFakes(directory, registry, entra, acr, proxy);
+        var ci = new CiOidcProtocolFake(certificate.Certificate, FederatedToken).Start();
+        return new AzureRegistryProtocolFakes(directory, registry, entra, acr, proxy, ci);
     }
 
     /// <summary>
@@ -124,7 +129,7 @@ public sealed class AzureRegistryProtocolFakes : IAsyncDisposable
         {
             "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
             "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "MSI_SECRET", "ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-            "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "DOTNET_CONTAINER_REGISTRY_UNAME",
+            "SYSTEM_OIDCREQUESTURI", "SYSTEM_ACCESSTOKEN", "AZURESUBSCRIPTION_SERVICE_CONNECTION_ID", "AZURESUBSCRIPTION_CLIENT_ID", "AZURESUBSCRIPTION_TENANT_ID", "AZURE_SERVICE_CONNECTION_ID", "DOTNET_CONTAINER_REGISTRY_UNAME",
             "DOTNET_CONTAINER_REGISTRY_PWORD", "DOTNET_CONTAINER_PUSH_REGISTRY_UNAME", "DOTNET_CONTAINER_PUSH_REGISTRY_PWORD",
             "CONTAINERTASKS_CLOUD_CREDENTIALS", "HTTP_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
         })
@@ -146,9 +151,27 @@ public sealed class AzureRegistryProtocolFakes : IAsyncDisposable
     public Dictionary<string, string?> WorkloadIdentity()
         => new() { ["AZURE_TENANT_ID"] = Tenant, ["AZURE_CLIENT_ID"] = PushClient, ["AZURE_FEDERATED_TOKEN_FILE"] = FederatedTokenFile };
 
+    /// <summary>A GitHub Actions job with <c>permissions: id-token: write</c> and the push application's ids.</summary>
+    public Dictionary<string, string?> GitHubActions()
+        => new()
+        {
+            ["AZURE_TENANT_ID"] = Tenant, ["AZURE_CLIENT_ID"] = PushClient,
+            ["ACTIONS_ID_TOKEN_REQUEST_URL"] = CiOidc.GitHubRequestUrl, ["ACTIONS_ID_TOKEN_REQUEST_TOKEN"] = CiOidcProtocolFake.GitHubRequestToken,
+        };
+
+    /// <summary>An Azure Pipelines step with a workload identity service connection, as the AzureCLI@2 task exports it, and System.AccessToken mapped.</summary>
+    public Dictionary<string, string?> AzurePipelines()
+        => new()
+        {
+            ["SYSTEM_OIDCREQUESTURI"] = CiOidc.PipelinesRequestUri, ["SYSTEM_ACCESSTOKEN"] = CiOidcProtocolFake.PipelinesAccessToken,
+            ["AZURESUBSCRIPTION_SERVICE_CONNECTION_ID"] = CiOidcProtocolFake.ServiceConnection,
+            ["AZURESUBSCRIPTION_CLIENT_ID"] = PushClient, ["AZURESUBSCRIPTION_TENANT_ID"] = Tenant,
+        };
+
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        await CiOidc.DisposeAsync();
         _closedPort.Dispose();
         await Proxy.DisposeAsync();
         await Acr.DisposeAsync();
