@@ -37,7 +37,7 @@ internal sealed class AzureIdentity : IAzureIdentity
                     continue;
                 }
                 request.Context.Log?.Invoke($"{request.Registry}: asking Entra ID for a token of {source.Description}.");
-                TokenCredential credential = source.CreateCredential();
+                TokenCredential credential = Create(source, request);
                 try
                 {
                     AzureAccessToken token = await GetAsync(credential, source, request, cancellationToken).ConfigureAwait(false);
@@ -54,6 +54,20 @@ internal sealed class AzureIdentity : IAzureIdentity
         finally
         {
             _gate.Release();
+        }
+    }
+
+    // A value the library refuses (a tenant id of the wrong shape, a certificate it cannot read) is a setting to fix.
+    private static TokenCredential Create(AzureIdentitySource source, AzureTokenRequest request)
+    {
+        try
+        {
+            return source.CreateCredential();
+        }
+        catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudIdentityNotFound,
+                $"{source.Description} cannot be used for {request.Registry}: {Scrub(FirstLine(e.Message), source)}. Check the variables of {source.Name}.", e);
         }
     }
 
