@@ -4,22 +4,28 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(docker-registry skopeo umoci runc crun oci-image-tool busybox-static jq
-          apache2-utils openssl python3 pigz file util-linux curl time podman podman-compose
-          golang-github-containernetworking-plugin-dnsname nodejs npm)
-tools=(docker-registry skopeo umoci runc crun oci-image-tool busybox jq htpasswd openssl python3 pigz file unshare curl taskset /usr/bin/time podman podman-compose /usr/lib/cni/dnsname node npm)
+# Each tool and the Debian package that brings it; only the packages of missing tools are installed (a machine whose
+# node/npm come from elsewhere must not get Debian's nodejs, which conflicts with them).
+tools=(docker-registry:docker-registry skopeo:skopeo umoci:umoci runc:runc crun:crun oci-image-tool:oci-image-tool
+       busybox:busybox-static jq:jq htpasswd:apache2-utils openssl:openssl python3:python3 pigz:pigz file:file
+       unshare:util-linux curl:curl taskset:util-linux /usr/bin/time:time podman:podman podman-compose:podman-compose
+       /usr/lib/cni/dnsname:golang-github-containernetworking-plugin-dnsname node:nodejs npm:npm)
 
 missing=()
-for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+packages=()
+for entry in "${tools[@]}"; do
+  t=${entry%%:*}
+  command -v "$t" >/dev/null 2>&1 || { missing+=("$t"); packages+=("${entry#*:}"); }
+done
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "bootstrap: all tools present"
 else
-  echo "bootstrap: missing ${missing[*]}; installing packages"
+  echo "bootstrap: missing ${missing[*]}; installing ${packages[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-  for t in "${tools[@]}"; do
+  $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${packages[@]}" | sort -u) >/dev/null
+  for t in "${missing[@]}"; do
     command -v "$t" >/dev/null 2>&1 || { echo "bootstrap: $t still missing after install" >&2; exit 1; }
   done
   echo "bootstrap: done"

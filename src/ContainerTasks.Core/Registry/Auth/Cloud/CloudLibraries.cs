@@ -23,9 +23,11 @@ internal static class CloudLibraries
     public static bool IsLoaded => _loaded is not null;
 
     /// <summary>A new instance of <paramref name="typeName"/> (a type of <c>ContainerTasks.Cloud</c> with a public parameterless constructor) as <typeparamref name="T"/>.</summary>
-    public static T Create<T>(string typeName) where T : class
+    /// <param name="typeName">The type's full name.</param>
+    /// <param name="log">Told where the libraries were loaded from and how long that took, the first time.</param>
+    public static T Create<T>(string typeName, Action<string>? log = null) where T : class
     {
-        Assembly assembly = Load();
+        Assembly assembly = Load(log);
         Type type = assembly.GetType(typeName, throwOnError: false)
             ?? throw Missing($"'{assembly.Location}' has no type {typeName}: it is of another version than the tasks");
         return Activator.CreateInstance(type) as T
@@ -46,7 +48,7 @@ internal static class CloudLibraries
         return null;
     }
 
-    private static Assembly Load()
+    private static Assembly Load(Action<string>? log)
     {
         lock (Gate)
         {
@@ -57,8 +59,10 @@ internal static class CloudLibraries
             string folder = Folder() ?? throw Missing($"the folder cloud/ with {AssemblyName}.dll is not next to '{typeof(CloudLibraries).Assembly.Location}'");
             try
             {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var context = new CloudLoadContext(folder, typeof(CloudLibraries).Assembly);
                 _loaded = context.LoadFromAssemblyPath(Path.Combine(folder, AssemblyName + ".dll"));
+                log?.Invoke($"Loaded the cloud identity libraries from '{folder}' ({System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms).");
                 return _loaded;
             }
             catch (Exception e) when (e is IOException or BadImageFormatException or FileLoadException or UnauthorizedAccessException)

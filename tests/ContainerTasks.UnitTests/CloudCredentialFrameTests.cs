@@ -1,0 +1,201 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using ContainerTasks.Registry;
+using ContainerTasks.Registry.Auth;
+using ContainerTasks.Registry.Auth.Cloud;
+using ContainerTasks.Registry.Http;
+
+namespace ContainerTasks.Tests;
+
+/// <summary>What every cloud's credentials share: the hosts recognised, renewal, and loading the cloud libraries.</summary>
+public sealed class CloudCredentialFrameTests
+{
+    private const string Host = "myregistry.azurecr.io";
+
+    private static readonly RegistrySettings Fast = new()
+    {
+        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(5),
+    };
+
+    [Theory]
+    [InlineData("myregistry.azurecr.io", "Azure", "myregistry", null, false)]
+    [InlineData("MyRegistry.AzureCR.io", "Azure", "myregistry", null, false)]
+    [InlineData("contoso01.azurecr.cn", "Azure", "contoso01", null, false)]
+    [InlineData("contoso01.azurecr.us", "Azure", "contoso01", null, false)]
+    [InlineData("123456789012.dkr.ecr.us-east-1.amazonaws.com", "Aws", "123456789012", "us-east-1", false)]
+    [InlineData("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "Aws", "123456789012", "us-gov-west-1", true)]
+    [InlineData("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "Aws", "123456789012", "cn-north-1", false)]
+    [InlineData("us-docker.pkg.dev", "Google", null, "us", false)]
+    [InlineData("europe-west4-docker.pkg.dev", "Google", null, "europe-west4", false)]
+    [InlineData("gcr.io", "Google", null, null, false)]
+    [InlineData("eu.gcr.io", "Google", null, null, false)]
+    public void A_cloud_registry_is_recognised_by_its_host(string registry, string kind, string? account, string? region, bool fips)
+    {
+        CloudRegistryHost host = Assert.IsType<CloudRegistryHost>(CloudRegistryHost.Recognize(registry));
+        Assert.Equal((kind, account, region, fips, registry.ToLowerInvariant()), (host.Kind.ToString(), host.Account, host.Region, host.Fips, host.Host));
+    }
+
+    [Theory]
+    [InlineData("azurecr.io")]
+    [InlineData("myregistry.azurecr.io.attacker.example")]
+    [InlineData("myregistry.azurecr.io:5000")]
+    [InlineData("evilazurecr.io")]
+    [InlineData("ab.azurecr.io")]
+    [InlineData("12345.dkr.ecr.us-east-1.amazonaws.com")]
+    [InlineData("123456789012.dkr.ecr.us-east-1.amazonaws.com.attacker.example")]
+    [InlineData("public.ecr.aws")]
+    [InlineData("docker.pkg.dev")]
+    [InlineData("gcr.io.attacker.example")]
+    [InlineData("notgcr.io")]
+    [InlineData("ghcr.io")]
+    [InlineData("localhost:5000")]
+    public void Other_hosts_are_not_a_cloud_registry(string registry) => Assert.Null(CloudRegistryHost.Recognize(registry));
+
+    [Fact]
+    public async Task A_credential_is_obtained_once_while_it_is_valid_and_again_when_it_is_about_to_expire()
+    {
+        var source = new CountingSource(n => Password(n).ExpiringAt(n == 1 ? DateTimeOffset.UtcNow.AddSeconds(-1) : DateTimeOffset.UtcNow.AddHours(1)));
+        var renewal = new CredentialRenewal(source);
+        RegistryCredential first = await renewal.CurrentAsync(CancellationToken.None);
+        RegistryCredential second = await renewal.CurrentAsync(CancellationToken.None);
+        RegistryCredential third = await renewal.CurrentAsync(CancellationToken.None);
+        Assert.Equal(("p1", "p2", "p2"), (first.Password, second.Password, third.Password));
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task Requests_refused_together_renew_the_credential_once()
+    {
+        var source = new CountingSource(Password);
+        var renewal = new CredentialRenewal(source);
+        RegistryCredential refused = await renewal.CurrentAsync(CancellationToken.None);
+        RegistryCredential[] renewed = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => renewal.RenewAsync(refused, CancellationToken.None))));
+        Assert.All(renewed, c => Assert.Equal("p2", c.Password));
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task A_renewable_credential_the_registry_refuses_is_obtained_again_and_the_request_succeeds()
+    {
+        var source = new CountingSource(Password);
+        var handler = new Handler((request, _) => request.Headers.Authorization is { Scheme: "Basic" } basic && Decode(basic.Parameter) == "AWS:p2"
+            ? Answer(HttpStatusCode.OK)
+            : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        using HttpResponseMessage response = await SendAsync(handler, RegistryCredential.FromSource(source));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task A_refresh_token_the_token_service_refuses_is_obtained_again_once()
+    {
+        var source = new CountingSource(n => RegistryCredential.FromIdentityToken($"refresh{n}", null, "test identity"));
+        var handler = new Handler((request, _) => request.RequestUri!.AbsolutePath switch
+        {
+            "/oauth2/token" => request.Content!.ReadAsStringAsync().Result.Contains("refresh_token=refresh2", StringComparison.Ordinal)
+                ? Answer(HttpStatusCode.OK, body: """{"access_token":"access","expires_in":300}""")
+                : Answer(HttpStatusCode.Unauthorized),
+            _ => request.Headers.Authorization is { Scheme: "Bearer", Parameter: "access" }
+                ? Answer(HttpStatusCode.OK)
+                : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", $"Bearer realm=\"https://{Host}/oauth2/token\",service=\"{Host}\"")),
+        });
+        using HttpResponseMessage response = await SendAsync(handler, RegistryCredential.FromSource(source));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task A_credential_refused_again_after_renewal_is_CT3002_naming_the_identity_and_not_its_secret()
+    {
+        var source = new CountingSource(Password);
+        var handler = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        using HttpResponseMessage response = await SendAsync(handler, RegistryCredential.FromSource(source));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(response, Host, "app", "HEAD manifest", RegistryCredential.FromSource(source), CancellationToken.None));
+        Assert.Equal(ErrorCodes.RegistryUnauthorized, error.Code);
+        Assert.Contains("test identity", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("p1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public void Cloud_credentials_can_be_turned_off_and_other_values_are_CT3012()
+    {
+        Assert.True(RegistrySettings.FromEnvironment(new Dictionary<string, string>()).CloudCredentials);
+        Assert.False(RegistrySettings.FromEnvironment(new Dictionary<string, string> { ["CONTAINERTASKS_CLOUD_CREDENTIALS"] = "False" }).CloudCredentials);
+        var error = Assert.Throws<ContainerTasksException>(() => RegistrySettings.FromEnvironment(new Dictionary<string, string> { ["CONTAINERTASKS_CLOUD_CREDENTIALS"] = "off please" }));
+        Assert.Equal(ErrorCodes.InvalidRegistrySetting, error.Code);
+    }
+
+    [Fact]
+    public void With_cloud_credentials_off_a_cloud_registry_has_no_credential_and_nothing_is_loaded_for_it()
+    {
+        using var session = new RegistrySession(new Dictionary<string, string> { ["CONTAINERTASKS_CLOUD_CREDENTIALS"] = "false", ["HOME"] = Path.GetTempPath() }, null, Host);
+        Assert.Null(session.Credentials.Find(Host, "app", RegistryRole.Push));
+    }
+
+    [Fact]
+    public void The_cloud_libraries_are_found_next_to_the_core_and_a_type_they_lack_is_CT3023()
+    {
+        Assert.NotNull(CloudLibraries.Folder());
+        var error = Assert.Throws<ContainerTasksException>(() => CloudLibraries.Create<ICredentialSource>("ContainerTasks.Cloud.NoSuchType"));
+        Assert.Equal(ErrorCodes.CloudLibrariesMissing, error.Code);
+        Assert.Contains("another version", error.Message, StringComparison.Ordinal);
+    }
+
+    private static RegistryCredential Password(int n) => RegistryCredential.FromUserPassword("AWS", $"p{n}", "test identity");
+
+    private static string Decode(string? parameter) => Encoding.UTF8.GetString(Convert.FromBase64String(parameter ?? ""));
+
+    private static async Task<HttpResponseMessage> SendAsync(Handler handler, RegistryCredential credential)
+    {
+        using var transport = new RegistryTransport(Fast, handler);
+        var endpoint = new RegistryEndpoint(Host, Host, transport);
+        var auth = new RegistryAuthenticator(Host, credential, transport);
+        return await new RequestSender(endpoint, transport, auth, null, null).SendAsync(new RegistryRequest(HttpMethod.Head, "/v2/app/manifests/latest", "app", "checking the manifest")
+        {
+            Scopes = [RegistryClient.Pull("app")],
+        }, CancellationToken.None);
+    }
+
+    private static HttpResponseMessage Answer(HttpStatusCode status, params (string Name, string Value)[] headers) => Answer(status, "", headers);
+
+    private static HttpResponseMessage Answer(HttpStatusCode status, string body, params (string Name, string Value)[] headers)
+    {
+        var response = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8) };
+        foreach (var (name, value) in headers)
+        {
+            response.Headers.TryAddWithoutValidation(name, value);
+        }
+        return response;
+    }
+
+    /// <summary>A source that counts its calls and hands out the n-th credential (from 1).</summary>
+    private sealed class CountingSource(Func<int, RegistryCredential> make) : ICredentialSource
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public string Description => "test identity";
+
+        public async Task<RegistryCredential> ObtainAsync(CancellationToken cancellationToken)
+        {
+            await Task.Yield();
+            return make(Interlocked.Increment(ref _calls));
+        }
+    }
+
+    private sealed class Handler(Func<HttpRequestMessage, int, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        private int _count;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage response = answer(request, Interlocked.Increment(ref _count) - 1);
+            response.RequestMessage = request;
+            return Task.FromResult(response);
+        }
+    }
+}
