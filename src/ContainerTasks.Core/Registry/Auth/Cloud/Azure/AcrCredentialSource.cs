@@ -30,7 +30,7 @@ internal sealed class AcrCredentialSource : ICredentialSource
 
     /// <summary>The source for <paramref name="host"/>; nothing is loaded until a credential is asked for.</summary>
     public static ICredentialSource Create(CloudRegistryHost host, CloudContext context)
-        => new AcrCredentialSource(host, context, () => CloudLibraries.Create<IAzureIdentity>(IdentityTypeName));
+        => new AcrCredentialSource(host, context, () => CloudLibraries.Create<IAzureIdentity>(IdentityTypeName, context.Log));
 
     /// <inheritdoc/>
     public string Description => _used is null ? $"the build's Azure identity (for {_host.Host})" : $"{_used}, exchanged at {_host.Host}";
