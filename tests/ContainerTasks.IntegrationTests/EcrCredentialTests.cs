@@ -62,6 +62,41 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     [Fact]
+    public async Task A_push_with_a_CI_web_identity_assumes_the_role_at_STS_ProtocolFake()
+    {
+        const string role = "arn:aws:iam::123456789012:role/ci-push";
+        string oidc = "eyJhbGciOiJSUzI1NiJ9.ci-oidc-token." + Guid.NewGuid().ToString("N");
+        await using var sts = new StsProtocolFake(_api, oidc, role);
+        string tokenFile = _dir["oidc-token"];
+        File.WriteAllText(tokenFile, oidc);
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), new()
+        {
+            ["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile,
+            ["AWS_ROLE_ARN"] = role,
+            ["AWS_ENDPOINT_URL_STS"] = sts.Endpoint,
+        });
+        result.EnsureSuccess("ctimage push to ECR with a web identity");
+        Assert.Contains($"ECR token from AWS web identity (role {role}, token file {tokenFile}), access key ASIA…", result.StandardError);
+        Assert.Equal([(role, "containertasks", 200)], sts.Calls.Select(c => (c.RoleArn, c.SessionName, c.Status)));
+        Assert.Equal([200], _api.Calls.Select(c => c.Status));
+        Assert.StartsWith("ASIA", _api.Calls[0].AccessKeyId);
+        string output = result.StandardOutput + result.StandardError;
+        Assert.DoesNotContain(oidc, output);
+        Assert.All(sts.Secrets, secret => Assert.DoesNotContain(secret, output));
+    }
+
+    [Fact]
+    public void A_push_with_a_shared_profile_named_by_AWS_PROFILE_ProtocolFake()
+    {
+        string credentials = _dir[$"credentials-{Guid.NewGuid():N}"];
+        File.WriteAllText(credentials, $"[default]\naws_access_key_id = AKIAWRONGDEFAULT0000\naws_secret_access_key = wrong\n\n[ci]\naws_access_key_id = {Pusher.AccessKeyId}\naws_secret_access_key = {Pusher.Secret}\n");
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), new() { ["AWS_PROFILE"] = "ci", ["AWS_SHARED_CREDENTIALS_FILE"] = credentials });
+        result.EnsureSuccess("ctimage push to ECR with a profile");
+        Assert.Contains("ECR token from AWS profile 'ci', access key AKIA…HER1", result.StandardError);
+        AssertNoSecret(result);
+    }
+
+    [Fact]
     public void No_AWS_identity_is_CT3021_listing_the_sources_ProtocolFake()
     {
         var watch = Stopwatch.StartNew();

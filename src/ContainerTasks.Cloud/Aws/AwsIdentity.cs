@@ -147,8 +147,12 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
         return (new GenericContainerCredentials(), "container credentials endpoint (ECS task role, EKS Pod Identity)");
     }
 
-    // Off EC2 the instance metadata service does not exist: AWS_EC2_METADATA_DISABLED=true skips it; otherwise the SDK's
-    // short timeouts bound the probe (about a second when the address is unroutable).
+    /// <summary>How long instance metadata may take to answer: on EC2 it answers in milliseconds.</summary>
+    internal static readonly TimeSpan InstanceMetadataTimeout = TimeSpan.FromSeconds(3);
+
+    // Off EC2 there is no instance metadata service: AWS_EC2_METADATA_DISABLED=true skips it. Otherwise the probe fails
+    // at once where 169.254.169.254 is refused or unroutable, and is cut short after InstanceMetadataTimeout where packets
+    // to it are dropped (the SDK's own retries would take longer).
     private async Task<(AWSCredentials, string)?> FromInstanceMetadataAsync(CancellationToken cancellationToken)
     {
         if (Variable("AWS_EC2_METADATA_DISABLED") is { } disabled && disabled.Equals("true", StringComparison.OrdinalIgnoreCase))
@@ -159,12 +163,17 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
         try
         {
             AWSCredentials instance = new InstanceProfileAWSCredentials();
-            await instance.GetCredentialsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Run(instance.GetCredentialsAsync, cancellationToken).WaitAsync(InstanceMetadataTimeout, cancellationToken).ConfigureAwait(false);
             return (instance, "EC2 instance metadata (instance profile)");
+        }
+        catch (TimeoutException)
+        {
+            _tried.Add($"EC2 instance metadata (no answer in {InstanceMetadataTimeout.TotalSeconds:0} s: not on EC2?)");
+            return null;
         }
         catch (Exception e) when (e is AmazonClientException or AmazonServiceException or InvalidOperationException or HttpRequestException or IOException)
         {
-            _tried.Add($"EC2 instance metadata ({e.Message.TrimEnd('.')})");
+            _tried.Add($"EC2 instance metadata ({e.Message.TrimEnd('.')}: not on EC2?)");
             return null;
         }
     }

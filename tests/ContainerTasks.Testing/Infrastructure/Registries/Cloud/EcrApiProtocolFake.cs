@@ -48,6 +48,15 @@ public sealed class EcrApiProtocolFake : IAsyncDisposable
         _listener = new LoopbackListener(ServeAsync);
     }
 
+    /// <summary>Makes <paramref name="key"/> known (temporary credentials that STS issued).</summary>
+    public void AddKey(AwsTestKey key)
+    {
+        lock (_keys)
+        {
+            _keys[key.AccessKeyId] = key;
+        }
+    }
+
     /// <summary>The region signatures must be scoped to.</summary>
     public string Region { get; }
 
@@ -114,7 +123,12 @@ public sealed class EcrApiProtocolFake : IAsyncDisposable
         {
             return Error(400, "MissingAuthenticationTokenException", "Missing Authentication Token");
         }
-        if (!_keys.TryGetValue(auth.KeyId, out AwsTestKey? key) || (key.SessionToken is { } token && head.Get("X-Amz-Security-Token") != token))
+        AwsTestKey? key;
+        lock (_keys)
+        {
+            _keys.TryGetValue(auth.KeyId, out key);
+        }
+        if (key is null || (key.SessionToken is { } token && head.Get("X-Amz-Security-Token") != token))
         {
             return Error(400, "UnrecognizedClientException", "The security token included in the request is invalid.");
         }
