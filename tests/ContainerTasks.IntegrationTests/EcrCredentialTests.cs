@@ -97,6 +97,29 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     [Fact]
+    public async Task A_profile_with_a_web_identity_role_loads_the_SDKs_STS_client_by_name_ProtocolFake()
+    {
+        const string role = "arn:aws:iam::123456789012:role/ci-profile";
+        string oidc = "eyJhbGciOiJSUzI1NiJ9.profile-oidc-token." + Guid.NewGuid().ToString("N");
+        await using var sts = new StsProtocolFake(_api, oidc, role);
+        string tokenFile = _dir[$"oidc-{Guid.NewGuid():N}"];
+        File.WriteAllText(tokenFile, oidc);
+        string config = _dir[$"config-{Guid.NewGuid():N}"];
+        File.WriteAllText(config, $"[profile ci]\nrole_arn = {role}\nweb_identity_token_file = {tokenFile}\nrole_session_name = from-profile\n");
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), new()
+        {
+            ["AWS_PROFILE"] = "ci",
+            ["AWS_CONFIG_FILE"] = config,
+            ["AWS_SHARED_CREDENTIALS_FILE"] = _dir["no-credentials-file"],
+            ["AWS_REGION"] = Region,
+            ["AWS_ENDPOINT_URL_STS"] = sts.Endpoint,
+        });
+        result.EnsureSuccess("ctimage push to ECR with a web identity profile");
+        Assert.Equal([(role, "from-profile", 200)], sts.Calls.Select(c => (c.RoleArn, c.SessionName, c.Status)));
+        Assert.Contains("ECR token from AWS profile 'ci', access key ASIA…", result.StandardError);
+    }
+
+    [Fact]
     public void No_AWS_identity_is_CT3021_listing_the_sources_ProtocolFake()
     {
         var watch = Stopwatch.StartNew();
