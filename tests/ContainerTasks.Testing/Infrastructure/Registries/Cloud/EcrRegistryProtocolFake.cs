@@ -52,8 +52,11 @@ public sealed class EcrRegistryProtocolFake : IAsyncDisposable
     /// <summary>System roots + the CA of the front's certificate, for <c>SSL_CERT_FILE</c>.</summary>
     public string CaBundlePath { get; }
 
-    /// <summary>A pause before each request is answered (to make a push outlast a short token).</summary>
+    /// <summary>A pause before each request is answered (to make a push outlast a short token), while <see cref="DelayWhile"/> holds.</summary>
     public TimeSpan RequestDelay { get; init; }
+
+    /// <summary>When requests are held for <see cref="RequestDelay"/>: e.g. until the token was renewed (default: always).</summary>
+    public Func<bool> DelayWhile { get; init; } = () => true;
 
     /// <summary>Every request so far.</summary>
     public IReadOnlyList<EcrRegistryRequest> Requests => _requests.Snapshot();
@@ -91,7 +94,10 @@ public sealed class EcrRegistryProtocolFake : IAsyncDisposable
             {
                 // Checked as it arrives, then held: a token valid when sent is not refused for the fake's own delay.
                 var refused = Refusal(request);
-                await Task.Delay(RequestDelay, cancellation);
+                if (DelayWhile())
+                {
+                    await Task.Delay(RequestDelay, cancellation);
+                }
                 if (refused is { } refusal)
                 {
                     await HttpBody.CopyAsync(reader, request, request.RequestFraming, null, cancellation);
