@@ -86,6 +86,25 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     [Fact]
+    public async Task A_web_identity_STS_refuses_is_CT3022_naming_the_role_ProtocolFake()
+    {
+        await using var sts = new StsProtocolFake(_api, "the-token-sts-trusts", "arn:aws:iam::123456789012:role/ci-push");
+        string tokenFile = _dir[$"oidc-{Guid.NewGuid():N}"];
+        File.WriteAllText(tokenFile, "eyJhbGciOiJSUzI1NiJ9.untrusted-subject");
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), new()
+        {
+            ["AWS_WEB_IDENTITY_TOKEN_FILE"] = tokenFile,
+            ["AWS_ROLE_ARN"] = "arn:aws:iam::123456789012:role/other",
+            ["AWS_ENDPOINT_URL_STS"] = sts.Endpoint,
+        });
+        string output = CodedFailure(result, "CT3022");
+        Assert.Contains("AWS refused the credentials of web identity (role arn:aws:iam::123456789012:role/other", output);
+        Assert.Contains("AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity", output);
+        Assert.DoesNotContain("untrusted-subject", output);
+        Assert.Empty(_api.Calls);
+    }
+
+    [Fact]
     public async Task A_profile_with_a_web_identity_role_loads_the_SDKs_STS_client_by_name_ProtocolFake()
     {
         const string role = "arn:aws:iam::123456789012:role/ci-profile";

@@ -78,16 +78,29 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
         {
             return await credentials.GetCredentialsAsync().ConfigureAwait(false);
         }
-        catch (AmazonServiceException e)
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or InvalidOperationException or IOException or HttpRequestException)
         {
+            // The SDK wraps STS's answer ("Error calling AssumeRole …"): AWS's own error code and message say more.
+            if (Refusal(e) is { } refused)
+            {
+                throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                    $"AWS refused the credentials of {source}: {refused.ErrorCode ?? refused.StatusCode.ToString()}: {refused.Message.TrimEnd('.')}. Check the role's trust policy (the OIDC provider, the token's audience and subject) and the source's settings.", e);
+            }
             throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
-                $"AWS refused the credentials of {source}: {e.ErrorCode ?? e.StatusCode.ToString()}: {e.Message}. Check the role's trust policy (the OIDC provider and the token's audience and subject) and the source's settings.", e);
+                $"The AWS credentials of {source} could not be obtained: {e.Message.TrimEnd('.')}. Check the source's settings and that its endpoint can be reached.", e);
         }
-        catch (Exception e) when (e is AmazonClientException or InvalidOperationException or IOException or HttpRequestException)
+    }
+
+    private static AmazonServiceException? Refusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
         {
-            throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
-                $"The AWS credentials of {source} could not be obtained: {e.Message}. Check the source's settings and that its endpoint can be reached.", e);
+            if (e is AmazonServiceException service)
+            {
+                return service;
+            }
         }
+        return null;
     }
 
     private string? Variable(string name) => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
