@@ -131,6 +131,18 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     [Fact]
+    public async Task A_token_ECR_says_has_expired_before_its_stated_expiry_is_obtained_again_ProtocolFake()
+    {
+        // ECR's clock ahead of ours: the token expires there while we think it valid, and ECR answers 403 DENIED, not 401.
+        await RestartAsync(tokenLifetime: TimeSpan.FromSeconds(1.5), requestDelay: TimeSpan.FromMilliseconds(250), untilRenewed: true, statedLifetime: TimeSpan.FromHours(12));
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), Keys(Pusher), layers: 3);
+        result.EnsureSuccess("ctimage push to ECR whose tokens expire early");
+        Assert.Contains(_front.Requests, r => r.Refusal == "expired");
+        Assert.True(_api.Calls.Count(c => c.Status == 200) >= 2, $"GetAuthorizationToken calls: {string.Join(", ", _api.Calls)}");
+        AssertNoSecret(result);
+    }
+
+    [Fact]
     public void No_AWS_identity_is_CT3021_listing_the_sources_ProtocolFake()
     {
         var watch = Stopwatch.StartNew();
@@ -267,16 +279,16 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     // untilRenewed: requests are held only until a second token was issued, so the push outlasts the first token and no more.
-    private async Task RestartAsync(TimeSpan tokenLifetime, TimeSpan requestDelay, bool untilRenewed)
+    private async Task RestartAsync(TimeSpan tokenLifetime, TimeSpan requestDelay, bool untilRenewed, TimeSpan? statedLifetime = null)
     {
         await _front.DisposeAsync();
         await _api.DisposeAsync();
-        await StartAsync(tokenLifetime, requestDelay, untilRenewed);
+        await StartAsync(tokenLifetime, requestDelay, untilRenewed, statedLifetime);
     }
 
-    private Task StartAsync(TimeSpan tokenLifetime, TimeSpan requestDelay, bool untilRenewed = false)
+    private Task StartAsync(TimeSpan tokenLifetime, TimeSpan requestDelay, bool untilRenewed = false, TimeSpan? statedLifetime = null)
     {
-        var api = new EcrApiProtocolFake(Region, Pusher, Reader, NoEcr) { TokenLifetime = tokenLifetime };
+        var api = new EcrApiProtocolFake(Region, Pusher, Reader, NoEcr) { TokenLifetime = tokenLifetime, StatedLifetime = statedLifetime };
         _api = api;
         _front = new EcrRegistryProtocolFake(Registry, fixture.Server, api, _dir.Path)
         {

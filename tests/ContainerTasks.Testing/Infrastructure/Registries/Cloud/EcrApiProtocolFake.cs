@@ -63,6 +63,9 @@ public sealed class EcrApiProtocolFake : IAsyncDisposable
     /// <summary>How long a token is valid (ECR: 12 hours).</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(12);
 
+    /// <summary>The lifetime the answer's <c>expiresAt</c> states, when it differs from <see cref="TokenLifetime"/> (a client clock that lags ECR's).</summary>
+    public TimeSpan? StatedLifetime { get; init; }
+
     /// <summary><c>http://127.0.0.1:PORT</c>, for <c>AWS_ENDPOINT_URL_ECR</c>.</summary>
     public string Endpoint => $"http://{_listener.Address}";
 
@@ -165,7 +168,7 @@ public sealed class EcrApiProtocolFake : IAsyncDisposable
             ["authorizationData"] = new JsonArray(new JsonObject
             {
                 ["authorizationToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + password)),
-                ["expiresAt"] = Math.Round(expires.ToUnixTimeMilliseconds() / 1000.0, 3),
+                ["expiresAt"] = Math.Round((StatedLifetime is { } stated ? expires - TokenLifetime + stated : expires).ToUnixTimeMilliseconds() / 1000.0, 3),
                 ["proxyEndpoint"] = "https://" + key.Arn.Split(':')[4] + $".dkr.ecr.{Region}.amazonaws.com",
             }),
         };
