@@ -65,6 +65,81 @@ public class EcrCredentialTests
         Assert.Equal(expected, source.Endpoint.ToString());
     }
 
+    [Fact]
+    public async Task GetAuthorizationToken_is_signed_for_ecr_and_its_answer_becomes_user_AWS_until_expiresAt()
+    {
+        HttpRequestMessage? seen = null;
+        string? body = null;
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(async request =>
+        {
+            seen = request;
+            body = await request.Content!.ReadAsStringAsync();
+            return Json(HttpStatusCode.OK, "{\"authorizationData\":[{\"authorizationToken\":\"" + Convert.ToBase64String("AWS:pass:word"u8.ToArray()) + "\",\"expiresAt\":1.8E9,\"proxyEndpoint\":\"https://x\"}]}");
+        }));
+        var source = Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.test/");
+        var credential = await source.ObtainAsync(CancellationToken.None);
+        Assert.Equal(("AWS", "pass:word"), (credential.Username, credential.Password));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000), credential.ExpiresAt);
+        Assert.Equal("AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken", seen!.Headers.GetValues("X-Amz-Target").Single());
+        Assert.Equal("application/x-amz-json-1.1", seen.Content!.Headers.ContentType!.ToString());
+        Assert.Equal("{}", body);
+        string authorization = seen.Headers.GetValues("Authorization").Single();
+        Assert.Matches("^AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/[0-9]{8}/eu-west-1/ecr/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$", authorization);
+        Assert.Contains("AKIA…MPLE", source.Description);
+        Assert.DoesNotContain("pass:word", credential.ToString());
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"authorizationData\":[]}")]
+    [InlineData("{\"authorizationData\":[{\"authorizationToken\":\"bm90LWF3cw==\"}]}")]
+    [InlineData("{\"authorizationData\":[{\"authorizationToken\":\"%%%\"}]}")]
+    [InlineData("[1]")]
+    [InlineData("<html/>")]
+    public async Task An_answer_without_an_AWS_token_is_CT3022(string answer)
+    {
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(_ => Task.FromResult(Json(HttpStatusCode.OK, answer))));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.test/").ObtainAsync(CancellationToken.None));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+    }
+
+    [Fact]
+    public async Task A_plain_http_endpoint_that_is_not_loopback_is_refused_with_CT3009_before_anything_is_sent()
+    {
+        bool sent = false;
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(_ => { sent = true; return Task.FromResult(Json(HttpStatusCode.OK, "{}")); }));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=http://ecr.example/").ObtainAsync(CancellationToken.None));
+        Assert.Equal(ErrorCodes.InsecureCredentials, error.Code);
+        Assert.False(sent);
+        Assert.DoesNotContain("the-session", error.Message);
+    }
+
+    private static EcrCredentialSource Source(RegistryTransport transport, string variables)
+    {
+        var environment = variables.Split('|').ToDictionary(v => v[..v.IndexOf('=')], v => v[(v.IndexOf('=') + 1)..]);
+        var credentials = new AwsCredentials("AKIAIOSFODNN7EXAMPLE", "secret", "the-session", null, "test keys");
+        return new EcrCredentialSource(CloudRegistryHost.Recognize("123456789012.dkr.ecr.eu-west-1.amazonaws.com")!,
+            new CloudContext(environment, transport, null, null), () => new FixedIdentity(credentials));
+    }
+
+    private static HttpResponseMessage Json(HttpStatusCode status, string body)
+        => new(status) { Content = new StringContent(body, Encoding.UTF8, "application/x-amz-json-1.1") };
+
+    private sealed class FixedIdentity(AwsCredentials credentials) : IAwsIdentity
+    {
+        public Task<AwsCredentials> GetCredentialsAsync(IReadOnlyDictionary<string, string> environment, string region, CancellationToken cancellationToken) => Task.FromResult(credentials);
+    }
+
+    private sealed class Answering(Func<HttpRequestMessage, Task<HttpResponseMessage>> answer) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            HttpResponseMessage response = await answer(request);
+            response.RequestMessage = request;
+            return response;
+        }
+    }
+
     [Theory]
     [InlineData("{\"__type\":\"AccessDeniedException\",\"message\":\"User: arn:aws:iam::1:user/x is not authorized\"}", null, "AccessDeniedException", "User: arn:aws:iam::1:user/x is not authorized")]
     [InlineData("{\"__type\":\"com.amazonaws.ecr#UnrecognizedClientException\",\"Message\":\"The security token included in the request is invalid.\"}", null, "UnrecognizedClientException", "The security token included in the request is invalid.")]
