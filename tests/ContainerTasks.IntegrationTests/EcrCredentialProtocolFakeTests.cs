@@ -143,6 +143,18 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
     }
 
     [Fact]
+    public void An_SSO_profile_is_CT3021_saying_what_to_do_instead_ProtocolFake()
+    {
+        string config = _dir[$"config-{Guid.NewGuid():N}"];
+        File.WriteAllText(config, "[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Push\nregion = us-east-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n");
+        ProcessResult result = Push(RegistryServer.NewRepository("ecr"), new() { ["AWS_PROFILE"] = "sso", ["AWS_CONFIG_FILE"] = config });
+        string output = CodedFailure(result, "CT3021");
+        Assert.Contains("The AWS profile 'sso' signs in with IAM Identity Center (SSO)", output);
+        Assert.Contains("aws configure export-credentials --profile sso --format env", output);
+        Assert.Empty(_api.Calls);
+    }
+
+    [Fact]
     public void No_AWS_identity_is_CT3021_listing_the_sources_ProtocolFake()
     {
         var watch = Stopwatch.StartNew();

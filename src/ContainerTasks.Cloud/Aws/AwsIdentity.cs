@@ -146,6 +146,13 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
             _tried.Add("shared profile 'default' in ~/.aws/credentials and ~/.aws/config (none)");
             return null;
         }
+        if (!string.IsNullOrEmpty(profile.Options.SsoStartUrl) || !string.IsNullOrEmpty(profile.Options.SsoSession))
+        {
+            // The SSO provider needs AWSSDK.SSO and AWSSDK.SSOOIDC, which the tasks do not ship (and a browser login).
+            throw new ContainerTasksException(ErrorCodes.CloudIdentityNotFound,
+                $"The AWS profile '{name}' signs in with IAM Identity Center (SSO), which the build does not support. Run 'aws sso login --profile {name}', then "
+                + "'eval \"$(aws configure export-credentials --profile " + name + " --format env)\"' to put its temporary keys in the environment, or use a profile with keys, a role or credential_process.");
+        }
         return (profile.GetAWSCredentials(profiles), $"profile '{name}'");
     }
 
