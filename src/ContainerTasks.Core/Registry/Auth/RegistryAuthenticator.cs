@@ -96,6 +96,26 @@ internal sealed class RegistryAuthenticator
         return true;
     }
 
+    /// <summary>
+    /// After a 403 to a request that carried a renewable credential as it is (Basic, or a bearer token): obtains it again and
+    /// returns true, so the request goes once more. Amazon ECR answers a token that expired by its own clock (ours may lag)
+    /// with 403 DENIED, not 401; a refusal for want of permission comes back the same and is then reported as such.
+    /// </summary>
+    public async Task<bool> RenewDeniedAsync(CancellationToken cancellationToken)
+    {
+        if (_renewal is null || _challenge is null)
+        {
+            return false;
+        }
+        RegistryCredential? current = await CurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (!_challenge.IsBasic && current?.BearerToken is null)
+        {
+            return false;
+        }
+        await _renewal.RenewAsync(current, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task<RegistryCredential?> CurrentAsync(CancellationToken cancellationToken)
         => _renewal is null ? _given : await _renewal.CurrentAsync(cancellationToken).ConfigureAwait(false);
 

@@ -6,7 +6,9 @@ namespace ContainerTasks.Registry.Http;
 
 /// <summary>
 /// The auth step of one request: the <c>Authorization</c> header when the URL may carry credentials, and the answer to
-/// a registry's 401 challenge (Basic, or a token; see <see cref="RegistryAuthenticator"/>), at most twice per request.
+/// a registry's 401 challenge (Basic, or a token; see <see cref="RegistryAuthenticator"/>), at most twice per request; and
+/// once per request a 403 to a renewable credential sent as it is, which is obtained again (see
+/// <see cref="RegistryAuthenticator.RenewDeniedAsync"/>).
 /// </summary>
 internal sealed class ChallengeAnswerer
 {
@@ -15,6 +17,7 @@ internal sealed class ChallengeAnswerer
     private readonly IReadOnlyList<string> _scopes;
     private AuthenticationHeaderValue? _sent;
     private int _rounds;
+    private bool _renewedAfterDenial;
 
     /// <param name="auth">The registry's authenticator (credentials, cached tokens).</param>
     /// <param name="scopes">What the request needs, e.g. <c>repository:a:pull</c>.</param>
@@ -32,11 +35,17 @@ internal sealed class ChallengeAnswerer
     }
 
     /// <summary>
-    /// True when <paramref name="response"/> is a 401 from the registry answered with new credentials: the request goes
-    /// again (the caller disposes the answer). A header that was refused forces a new token.
+    /// True when <paramref name="response"/> is a 401 from the registry answered with new credentials, or a 403 after which
+    /// a renewable credential was obtained again: the request goes again (the caller disposes the answer). A header that was
+    /// refused forces a new token.
     /// </summary>
     public async Task<bool> TryAnswerAsync(HttpResponseMessage response, bool fromRegistry, CancellationToken cancellationToken)
     {
+        if (response.StatusCode == HttpStatusCode.Forbidden && fromRegistry && _sent is not null && !_renewedAfterDenial)
+        {
+            _renewedAfterDenial = true;
+            return await _auth.RenewDeniedAsync(cancellationToken).ConfigureAwait(false);
+        }
         if (response.StatusCode != HttpStatusCode.Unauthorized || !fromRegistry || _rounds >= MaxRounds)
         {
             return false;
