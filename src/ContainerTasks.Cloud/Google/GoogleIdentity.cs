@@ -1,0 +1,72 @@
+using ContainerTasks.Registry.Auth.Cloud.Google;
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Responses;
+
+namespace ContainerTasks.Cloud.Google;
+
+/// <summary>
+/// Access tokens of the build's Google identity (<see cref="ApplicationDefaultCredentials"/>), from Google.Apis.Auth: it
+/// signs the service account's JWT assertion, exchanges a federated token at Google's STS, or asks the metadata server,
+/// and keeps the token until shortly before it expires. Loaded by the core's <c>CloudLibraries</c>; one instance per
+/// registry host, whose calls the core serializes.
+/// </summary>
+public sealed class GoogleIdentity : IGoogleIdentity
+{
+    private FoundCredential? _found;
+
+    /// <inheritdoc/>
+    async Task<GoogleAccessToken> IGoogleIdentity.GetTokenAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        _found ??= await ApplicationDefaultCredentials.FindAsync(environment, cancellationToken).ConfigureAwait(false);
+        ICredential credential = _found.Credential.UnderlyingCredential;
+        string token;
+        try
+        {
+            // The library's HttpClient honours HTTPS_PROXY/NO_PROXY and the trust store of the process itself.
+            token = await credential.GetAccessTokenForRequestAsync(null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenResponseException e)
+        {
+            throw Refused(_found.Identity, e.Error);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                $"Google's token service cannot be reached for {_found.Identity}: {e.GetBaseException().Message}. Check the network and any proxy (HTTPS_PROXY, NO_PROXY) between the build and Google (oauth2.googleapis.com, sts.googleapis.com, or the metadata server).", e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or UnauthorizedAccessException or FormatException or ArgumentException)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                $"No Google access token could be obtained for {_found.Identity}: {e.Message}", e);
+        }
+        if (string.IsNullOrEmpty(token))
+        {
+            throw Refused(_found.Identity, new TokenErrorResponse { Error = "no access_token", ErrorDescription = "the answer had no token" });
+        }
+        return new GoogleAccessToken(token, Expiry(credential) ?? DateTimeOffset.UtcNow.AddMinutes(30), _found.Identity);
+    }
+
+    /// <summary>When the library's current token expires, as Google said (<c>expires_in</c> after it was issued).</summary>
+    private static DateTimeOffset? Expiry(ICredential credential)
+    {
+        TokenResponse? response = credential switch
+        {
+            ServiceCredential service => service.Token,
+            UserCredential user => user.Token,
+            _ => null,
+        };
+        return response?.ExpiresInSeconds is { } seconds
+            ? new DateTimeOffset(DateTime.SpecifyKind(response.IssuedUtc, DateTimeKind.Utc)).AddSeconds(seconds)
+            : null;
+    }
+
+    private static ContainerTasksException Refused(string identity, TokenErrorResponse? error)
+    {
+        string code = error?.Error ?? "error";
+        string detail = error?.ErrorDescription is { Length: > 0 } description ? $" ({Shortened(description)})" : "";
+        return new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+            $"Google's token service refused {identity}: {code}{detail}. Check that the service account exists, is enabled and its key was not deleted or rotated; for workload identity federation, that the pool's provider accepts this CI's token (issuer, audience, attribute condition) and the principal may impersonate the service account (Workload Identity User); for gcloud's credentials, run 'gcloud auth application-default login' again.");
+    }
+
+    private static string Shortened(string text) => text.Length <= 300 ? text : text[..300] + "…";
+}
