@@ -18,7 +18,7 @@ public sealed record GoogleTokenRequest(string Kind, int Status, string? Issued)
 /// <list type="bullet">
 /// <item><c>POST /token</c>, form <c>grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&amp;assertion=JWT</c>: the
 /// assertion must be an RS256 JWT signed with the service account key this fake wrote (<see cref="WriteServiceAccountKey"/>),
-/// with <c>iss</c> = its e-mail, <c>aud</c> = this endpoint, the cloud-platform <c>scope</c>, and <c>iat</c>/<c>exp</c> at most an hour apart.
+/// with <c>iss</c> = its e-mail, <c>aud</c> = Google's token endpoint (or this one), the cloud-platform <c>scope</c>, and <c>iat</c>/<c>exp</c> at most an hour apart.
 /// Else 400 <c>invalid_grant</c>, as Google answers.</item>
 /// <item><c>GET /</c> and <c>GET /computeMetadata/v1/instance/service-accounts/default/token</c> with <c>Metadata-Flavor: Google</c>
 /// (the metadata server, reached through <c>GCE_METADATA_HOST</c>); answers carry <c>Metadata-Flavor: Google</c>.</item>
@@ -30,6 +30,9 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
 {
     /// <summary>The scope the registries need.</summary>
     public const string CloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
+
+    /// <summary>The audience Google's libraries put in every assertion (Google's token endpoint), whatever the key's <c>token_uri</c>.</summary>
+    public const string GoogleTokenAudience = "https://oauth2.googleapis.com/token";
 
     private readonly LoopbackListener _listener;
     private readonly RSA _key = RSA.Create(2048);
@@ -190,7 +193,7 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
         long iat = c.GetProperty("iat").GetInt64();
         long exp = c.GetProperty("exp").GetInt64();
         return c.GetProperty("iss").GetString() != Email ? "Invalid JWT: iss is not the service account"
-            : c.GetProperty("aud").GetString() != TokenUri.ToString() ? $"Invalid JWT: aud is not {TokenUri}"
+            : c.GetProperty("aud").GetString() is not { } aud || (aud != TokenUri.ToString() && aud != GoogleTokenAudience) ? $"Invalid JWT: aud {c.GetProperty("aud")} is not {GoogleTokenAudience}"
             : !(c.TryGetProperty("scope", out JsonElement scope) && (scope.GetString() ?? "").Split(' ').Contains(CloudPlatformScope)) ? "Invalid scope"
             : exp - iat > 3600 || iat > now + 300 || exp < now - 300 ? "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe"
             : null;
