@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ContainerTasks.Tests.Infrastructure;
 using ContainerTasks.Tests.Infrastructure.Registries;
 using ContainerTasks.Tests.Infrastructure.Registries.Cloud;
+using Xunit.Abstractions;
 
 namespace ContainerTasks.Tests;
 
@@ -11,7 +12,7 @@ namespace ContainerTasks.Tests;
 /// token endpoint, the metadata server, a realm that takes <c>oauth2accesstoken</c>) in front of a real registry reached
 /// as <c>us-docker.pkg.dev</c>. Every build is a ctimage child with no docker login and no registry credential.
 /// </summary>
-public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake google) : IClassFixture<GoogleRegistryProtocolFake>
+public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake google, ITestOutputHelper output) : IClassFixture<GoogleRegistryProtocolFake>
 {
     [Fact]
     public void A_push_to_artifact_registry_uses_the_service_account_key_of_GOOGLE_APPLICATION_CREDENTIALS_ProtocolFake()
@@ -57,6 +58,40 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
     }
 
     [Fact]
+    public void Workload_identity_federation_exchanges_the_CIs_token_at_STS_ProtocolFake()
+    {
+        using var dir = new TempDirectory();
+        using var closed = Sockets.ClosedPort(out int port);
+        google.OAuth.WriteExternalAccount(dir["wif.json"], dir["oidc-token"]);
+        var env = google.ChildEnvironment(dir.Path, port);
+        env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["wif.json"];
+
+        ProcessResult result = Push(dir, env, out _);
+
+        result.EnsureSuccess("ctimage build (workload identity federation)");
+        Assert.Contains($"workload identity federation ({GoogleOAuthProtocolFake.PoolAudience})", result.StandardError);
+        Assert.Contains(google.OAuth.Requests, r => r.Kind == "sts" && r.Status == 200);
+        Assert.DoesNotContain(File.ReadAllText(dir["oidc-token"]), result.StandardOutput + result.StandardError);
+        AssertNoToken(result);
+    }
+
+    [Fact]
+    public void A_federated_token_STS_refuses_is_CT3022_ProtocolFake()
+    {
+        using var dir = new TempDirectory();
+        using var closed = Sockets.ClosedPort(out int port);
+        google.OAuth.WriteExternalAccount(dir["wif.json"], dir["oidc-token"], foreign: true);
+        var env = google.ChildEnvironment(dir.Path, port);
+        env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["wif.json"];
+
+        string output = Push(dir, env, out _).EnsureCodedFailure("CT3022");
+
+        Assert.Contains("workload identity federation", output);
+        Assert.Contains("invalid_grant", output);
+        Assert.DoesNotContain(File.ReadAllText(dir["oidc-token"]), output);
+    }
+
+    [Fact]
     public void On_google_cloud_the_metadata_servers_token_is_used_ProtocolFake()
     {
         using var dir = new TempDirectory();
@@ -70,6 +105,28 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
         Assert.Contains("service account of the metadata server", result.StandardError);
         Assert.Contains(google.OAuth.Requests, r => r.Kind == "metadata" && r.Status == 200);
         AssertNoToken(result);
+    }
+
+    [Fact]
+    public void An_identity_without_push_permission_is_CT3003_naming_the_service_account_ProtocolFake()
+    {
+        using var dir = new TempDirectory();
+        using var closed = Sockets.ClosedPort(out int port);
+        google.OAuth.WriteServiceAccountKey(dir["key.json"]);
+        var env = google.ChildEnvironment(dir.Path, port);
+        env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["key.json"];
+        google.ReaderOnly = true;   // tests of a class run one at a time
+        try
+        {
+            ProcessResult result = Push(dir, env, out _);
+            string output = result.EnsureCodedFailure("CT3003");
+            Assert.Contains(google.OAuth.Email, output);
+            AssertNoToken(result);
+        }
+        finally
+        {
+            google.ReaderOnly = false;
+        }
     }
 
     [Fact]
@@ -135,7 +192,7 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
         Assert.Equal(requests, google.OAuth.Requests.Count);
     }
 
-    private static ProcessResult Push(TempDirectory dir, Dictionary<string, string?> env, out string repository, string[]? options = null)
+    private ProcessResult Push(TempDirectory dir, Dictionary<string, string?> env, out string repository, string[]? options = null)
     {
         repository = RegistryServer.NewRepository("test-project/google");
         if (!Directory.Exists(dir["app"]))
@@ -143,8 +200,10 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
             Directory.CreateDirectory(dir["app"]);
             File.WriteAllText(Path.Combine(dir["app"], "hello.txt"), "hello from a Google-authenticated push\n");
         }
-        return Run.CtImage(["build", "--from", "scratch", "--to", $"docker://{GoogleRegistryProtocolFake.Host}/{repository}:1",
+        ProcessResult result = Run.CtImage(["build", "--from", "scratch", "--to", $"docker://{GoogleRegistryProtocolFake.Host}/{repository}:1",
             "--layer", $"{dir["app"]}:/app", "--entrypoint", "/app/hello", .. options ?? []], env);
+        output.WriteLine(result.StandardError);
+        return result;
     }
 
     private void AssertNoToken(ProcessResult result)

@@ -8,11 +8,15 @@ namespace ContainerTasks.Cloud.Google;
 /// <summary>A Google credential that was found, and which identity it is (for logs and errors).</summary>
 internal sealed class FoundCredential
 {
-    public FoundCredential(GoogleCredential credential, string identity)
+    public FoundCredential(GoogleCredential credential, string identity, string type)
     {
         Credential = credential;
         Identity = identity;
+        Type = type;
     }
+
+    /// <summary>The credential file's <c>type</c>, or <c>metadata_server</c>.</summary>
+    public string Type { get; }
 
     /// <summary>The credential, scoped to cloud-platform.</summary>
     public GoogleCredential Credential { get; }
@@ -76,7 +80,7 @@ internal static class ApplicationDefaultCredentials
             if (await ComputeCredential.IsRunningOnComputeEngine().WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 var compute = GoogleCredential.FromComputeCredential(new ComputeCredential()).CreateScoped(CloudPlatformScope);
-                return new FoundCredential(compute, $"service account of the metadata server ({MetadataHost()})");
+                return new FoundCredential(compute, $"service account of the metadata server ({MetadataHost()})", "metadata_server");
             }
             tried.Add($"the metadata server at {MetadataHost()} (not on Google Cloud: no answer in {clock.ElapsedMilliseconds} ms)");
         }
@@ -99,7 +103,7 @@ internal static class ApplicationDefaultCredentials
             throw NotFound($"'{path}' (from {via}) is not a Google credential file this build can use: {e.Message}", [],
                 "Write the file again (a service account key, or 'gcloud iam workload-identity-pools create-cred-config'), or unset the variable.");
         }
-        return new FoundCredential(credential.CreateScoped(CloudPlatformScope), $"{file.Identity} (from {via} '{path}')");
+        return new FoundCredential(credential.CreateScoped(CloudPlatformScope), $"{file.Identity} (from {via} '{path}')", file.Type);
     }
 
     /// <summary>gcloud's configuration folder's credential file, as gcloud and the other Google client libraries look for it.</summary>

@@ -27,7 +27,7 @@ public sealed class GoogleIdentity : IGoogleIdentity
         }
         catch (TokenResponseException e)
         {
-            throw Refused(_found.Identity, e.Error);
+            throw Refused(_found, e.Error);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException && !cancellationToken.IsCancellationRequested)
         {
@@ -41,7 +41,7 @@ public sealed class GoogleIdentity : IGoogleIdentity
         }
         if (string.IsNullOrEmpty(token))
         {
-            throw Refused(_found.Identity, new TokenErrorResponse { Error = "no access_token", ErrorDescription = "the answer had no token" });
+            throw Refused(_found, new TokenErrorResponse { Error = "no access_token", ErrorDescription = "the answer had no token" });
         }
         return new GoogleAccessToken(token, Expiry(credential) ?? DateTimeOffset.UtcNow.AddMinutes(30), _found.Identity);
     }
@@ -60,13 +60,21 @@ public sealed class GoogleIdentity : IGoogleIdentity
             : null;
     }
 
-    private static ContainerTasksException Refused(string identity, TokenErrorResponse? error)
+    private static ContainerTasksException Refused(FoundCredential found, TokenErrorResponse? error)
     {
         string code = error?.Error ?? "error";
         string detail = error?.ErrorDescription is { Length: > 0 } description ? $" ({Shortened(description)})" : "";
         return new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
-            $"Google's token service refused {identity}: {code}{detail}. Check that the service account exists, is enabled and its key was not deleted or rotated; for workload identity federation, that the pool's provider accepts this CI's token (issuer, audience, attribute condition) and the principal may impersonate the service account (Workload Identity User); for gcloud's credentials, run 'gcloud auth application-default login' again.");
+            $"Google's token service refused {found.Identity}: {code}{detail}. {RefusalHint(found.Type)}");
     }
+
+    private static string RefusalHint(string type) => type switch
+    {
+        "service_account" => "Check that the service account exists and is enabled, and that this key was not deleted (IAM > Service accounts > Keys); create a new key if it was.",
+        "external_account" => "Check the workload identity pool's provider: its issuer and allowed audiences must match this CI's OIDC token and its attribute condition must accept this pipeline; if the configuration impersonates a service account, the pool's principal needs the Workload Identity User role on it.",
+        "metadata_server" => "Check that the VM, node pool or service has a service account attached and that its access scopes allow cloud-platform.",
+        _ => "Run 'gcloud auth application-default login' again, or use a service account key or workload identity federation instead.",
+    };
 
     private static string Shortened(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

@@ -8,7 +8,7 @@ using System.Web;
 namespace ContainerTasks.Tests.Infrastructure.Registries.Cloud;
 
 /// <summary>One access token request a <see cref="GoogleOAuthProtocolFake"/> answered.</summary>
-/// <param name="Kind"><c>jwt-bearer</c> (a service account's assertion) or <c>metadata</c>.</param>
+/// <param name="Kind"><c>jwt-bearer</c> (a service account's assertion), <c>sts</c> (a federated token exchanged) or <c>metadata</c>.</param>
 /// <param name="Status">The status answered.</param>
 /// <param name="Issued">The access token issued, or null.</param>
 public sealed record GoogleTokenRequest(string Kind, int Status, string? Issued);
@@ -20,6 +20,7 @@ public sealed record GoogleTokenRequest(string Kind, int Status, string? Issued)
 /// assertion must be an RS256 JWT signed with the service account key this fake wrote (<see cref="WriteServiceAccountKey"/>),
 /// with <c>iss</c> = its e-mail, <c>aud</c> = Google's token endpoint (or this one), the cloud-platform <c>scope</c>, and <c>iat</c>/<c>exp</c> at most an hour apart.
 /// Else 400 <c>invalid_grant</c>, as Google answers.</item>
+/// <item><c>POST /v1/token</c>: Google's STS token exchange for workload identity federation (<see cref="WriteExternalAccount"/>).</item>
 /// <item><c>GET /</c> and <c>GET /computeMetadata/v1/instance/service-accounts/default/token</c> with <c>Metadata-Flavor: Google</c>
 /// (the metadata server, reached through <c>GCE_METADATA_HOST</c>); answers carry <c>Metadata-Flavor: Google</c>.</item>
 /// </list>
@@ -38,6 +39,7 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
     private readonly RSA _key = RSA.Create(2048);
     private readonly Dictionary<string, DateTimeOffset> _issued = new();
     private readonly Recorded<GoogleTokenRequest> _requests = new();
+    private readonly HashSet<string> _subjectTokens = new();
 
     /// <param name="lifetime">The tokens' <c>expires_in</c>.</param>
     public GoogleOAuthProtocolFake(TimeSpan lifetime)
@@ -142,6 +144,10 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
                 : CheckAssertion(form["assertion"] ?? "");
             return Answer("jwt-bearer", problem);
         }
+        if (head.Method == "POST" && head.Path == "/v1/token")
+        {
+            return Answer("sts", CheckExchange(HttpUtility.ParseQueryString(Encoding.UTF8.GetString(body))), sts: true);
+        }
         if (head.Method == "GET" && head.Get("Metadata-Flavor") == "Google")
         {
             return head.Path switch
@@ -154,7 +160,7 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
         return (404, Error("not_found", $"{head.Method} {head.Path}"));
     }
 
-    private (int, JsonObject) Answer(string kind, string? problem)
+    private (int, JsonObject) Answer(string kind, string? problem, bool sts = false)
     {
         if (problem is not null)
         {
@@ -167,7 +173,59 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
             _issued[token] = DateTimeOffset.UtcNow + Lifetime;
         }
         _requests.Add(new(kind, 200, token));
-        return (200, new JsonObject { ["access_token"] = token, ["expires_in"] = (int)Lifetime.TotalSeconds, ["token_type"] = "Bearer" });
+        var answer = new JsonObject { ["access_token"] = token, ["expires_in"] = (int)Lifetime.TotalSeconds, ["token_type"] = "Bearer" };
+        if (sts)
+        {
+            answer["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token";
+        }
+        return (200, answer);
+    }
+
+    /// <summary>Null when an STS token exchange (RFC 8693, as Google's STS takes it) carries a subject token this fake issued for <see cref="PoolAudience"/>.</summary>
+    private string? CheckExchange(System.Collections.Specialized.NameValueCollection form)
+    {
+        bool known;
+        lock (_subjectTokens)
+        {
+            known = _subjectTokens.Contains(form["subject_token"] ?? "");
+        }
+        return form["grant_type"] != "urn:ietf:params:oauth:grant-type:token-exchange" ? "unsupported grant_type"
+            : form["requested_token_type"] != "urn:ietf:params:oauth:token-type:access_token" ? "Invalid requested_token_type"
+            : form["subject_token_type"] != "urn:ietf:params:oauth:token-type:jwt" ? "Invalid subject_token_type"
+            : form["audience"] != PoolAudience ? "Invalid audience"
+            : !(form["scope"] ?? "").Split(' ').Contains(CloudPlatformScope) ? "Invalid scope"
+            : !known || RefuseAll ? "The ID Token's issuer or attribute condition is not accepted by the provider."
+            : null;
+    }
+
+    /// <summary>The workload identity pool provider the external account configurations name.</summary>
+    public const string PoolAudience = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/ci/providers/test-oidc";
+
+    /// <summary>
+    /// Writes what a CI's auth step leaves for workload identity federation: an OIDC token in <paramref name="tokenPath"/>
+    /// (one the fake's STS accepts unless <paramref name="foreign"/>) and an external account configuration
+    /// (<c>credential_source.file</c>) in <paramref name="configPath"/> whose <c>token_url</c> is this fake's STS.
+    /// </summary>
+    public void WriteExternalAccount(string configPath, string tokenPath, bool foreign = false)
+    {
+        string subject = "eyJhbGciOiJSUzI1NiJ9.fake-ci-oidc." + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        if (!foreign)
+        {
+            lock (_subjectTokens)
+            {
+                _subjectTokens.Add(subject);
+            }
+        }
+        File.WriteAllText(tokenPath, subject);
+        var config = new JsonObject
+        {
+            ["type"] = "external_account",
+            ["audience"] = PoolAudience,
+            ["subject_token_type"] = "urn:ietf:params:oauth:token-type:jwt",
+            ["token_url"] = $"http://{_listener.Address}/v1/token",
+            ["credential_source"] = new JsonObject { ["file"] = tokenPath, ["format"] = new JsonObject { ["type"] = "text" } },
+        };
+        File.WriteAllText(configPath, config.ToJsonString());
     }
 
     /// <summary>Null when the assertion is a valid RS256 JWT of the service account for this endpoint; else what is wrong.</summary>

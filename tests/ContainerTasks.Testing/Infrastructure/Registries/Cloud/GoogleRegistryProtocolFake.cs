@@ -44,6 +44,9 @@ public sealed class GoogleRegistryProtocolFake : IAsyncLifetime
     /// <summary>The <c>oauth2accesstoken</c> passwords the realm refused (expired or unknown).</summary>
     public IReadOnlyList<string> RefusedTokens => _refused.Snapshot();
 
+    /// <summary>When true, the realm grants Google's tokens only what <c>puller</c> may (an identity with Artifact Registry Reader only).</summary>
+    public bool ReaderOnly { get; set; }
+
     /// <inheritdoc/>
     public async Task InitializeAsync()
     {
@@ -114,6 +117,6 @@ public sealed class GoogleRegistryProtocolFake : IAsyncLifetime
             return null;
         }
         _accepted.Add(password);
-        return RegistryUsers.Pusher.User;
+        return ReaderOnly ? RegistryUsers.Puller.User : RegistryUsers.Pusher.User;
     }
 }
