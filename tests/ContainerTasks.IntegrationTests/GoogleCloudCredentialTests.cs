@@ -34,6 +34,21 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
     }
 
     [Fact]
+    public void Gclouds_application_default_credentials_in_CLOUDSDK_CONFIG_are_used_ProtocolFake()
+    {
+        using var dir = new TempDirectory();
+        using var closed = Sockets.ClosedPort(out int port);
+        var env = google.ChildEnvironment(dir.Path, port);
+        google.OAuth.WriteServiceAccountKey(Path.Combine(env["CLOUDSDK_CONFIG"]!, "application_default_credentials.json"));
+
+        ProcessResult result = Push(dir, env, out _);
+
+        result.EnsureSuccess("ctimage build (gcloud's credentials)");
+        Assert.Contains($"Google service account {google.OAuth.Email} (from gcloud's application default credentials", result.StandardError);
+        AssertNoToken(result);
+    }
+
+    [Fact]
     public void An_access_token_that_expires_mid_build_is_obtained_again_ProtocolFake()
     {
         using var dir = new TempDirectory();
@@ -43,7 +58,7 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
         env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["key.json"];
         // Incompressible, uploaded at 1 MB/s: the build outlives the 2 s access token and the 1 s registry tokens.
         Directory.CreateDirectory(dir["app"]);
-        File.WriteAllBytes(Path.Combine(dir["app"], "data.bin"), RandomNumberGenerator.GetBytes(3_000_000));
+        File.WriteAllBytes(Path.Combine(dir["app"], "data.bin"), RandomNumberGenerator.GetBytes(2_200_000));
         int issuedBefore = google.OAuth.Requests.Count(r => r.Status == 200);
         var accepted = google.AcceptedTokens.Count;
 
