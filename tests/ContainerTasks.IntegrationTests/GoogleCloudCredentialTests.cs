@@ -73,11 +73,11 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
     }
 
     [Fact]
-    public void Workload_identity_federation_exchanges_the_CIs_token_at_STS_ProtocolFake()
+    public void Workload_identity_federation_as_GitHub_Actions_sets_it_up_exchanges_the_CIs_token_at_STS_ProtocolFake()
     {
         using var dir = new TempDirectory();
         using var closed = Sockets.ClosedPort(out int port);
-        google.OAuth.WriteExternalAccount(dir["wif.json"], dir["oidc-token"]);
+        google.OAuth.WriteExternalAccount(dir["wif.json"], dir["oidc-token"], fromUrl: true);
         var env = google.ChildEnvironment(dir.Path, port);
         env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["wif.json"];
 
@@ -85,6 +85,7 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
 
         result.EnsureSuccess("ctimage build (workload identity federation)");
         Assert.Contains($"workload identity federation ({GoogleOAuthProtocolFake.PoolAudience})", result.StandardError);
+        Assert.Contains(google.OAuth.Requests, r => r.Kind == "oidc" && r.Status == 200);
         Assert.Contains(google.OAuth.Requests, r => r.Kind == "sts" && r.Status == 200);
         Assert.DoesNotContain(File.ReadAllText(dir["oidc-token"]), result.StandardOutput + result.StandardError);
         AssertNoToken(result);

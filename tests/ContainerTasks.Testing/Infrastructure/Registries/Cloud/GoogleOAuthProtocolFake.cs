@@ -8,7 +8,7 @@ using System.Web;
 namespace ContainerTasks.Tests.Infrastructure.Registries.Cloud;
 
 /// <summary>One access token request a <see cref="GoogleOAuthProtocolFake"/> answered.</summary>
-/// <param name="Kind"><c>jwt-bearer</c> (a service account's assertion), <c>sts</c> (a federated token exchanged) or <c>metadata</c>.</param>
+/// <param name="Kind"><c>jwt-bearer</c> (a service account's assertion), <c>sts</c> (a federated token exchanged), <c>oidc</c> (a CI token fetched from a URL) or <c>metadata</c>.</param>
 /// <param name="Status">The status answered.</param>
 /// <param name="Issued">The access token issued, or null.</param>
 public sealed record GoogleTokenRequest(string Kind, int Status, string? Issued);
@@ -20,6 +20,7 @@ public sealed record GoogleTokenRequest(string Kind, int Status, string? Issued)
 /// assertion must be an RS256 JWT signed with the service account key this fake wrote (<see cref="WriteServiceAccountKey"/>),
 /// with <c>iss</c> = its e-mail, <c>aud</c> = Google's token endpoint (or this one), the cloud-platform <c>scope</c>, and <c>iat</c>/<c>exp</c> at most an hour apart.
 /// Else 400 <c>invalid_grant</c>, as Google answers.</item>
+/// <item><c>GET /oidc</c>: a CI's OIDC token endpoint (GitHub Actions' shape) for a URL-sourced configuration.</item>
 /// <item><c>POST /v1/token</c>: Google's STS token exchange for workload identity federation (<see cref="WriteExternalAccount"/>).</item>
 /// <item><c>GET /</c> and <c>GET /computeMetadata/v1/instance/service-accounts/default/token</c> with <c>Metadata-Flavor: Google</c>
 /// (the metadata server, reached through <c>GCE_METADATA_HOST</c>); answers carry <c>Metadata-Flavor: Google</c>.</item>
@@ -40,6 +41,8 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _issued = new();
     private readonly Recorded<GoogleTokenRequest> _requests = new();
     private readonly HashSet<string> _subjectTokens = new();
+    private volatile string? _oidcBearer;
+    private volatile string? _oidcSubject;
 
     /// <param name="lifetime">The tokens' <c>expires_in</c>.</param>
     public GoogleOAuthProtocolFake(TimeSpan lifetime)
@@ -148,6 +151,14 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
         {
             return Answer("sts", CheckExchange(HttpUtility.ParseQueryString(Encoding.UTF8.GetString(body))), sts: true);
         }
+        if (head.Method == "GET" && head.Path == "/oidc")
+        {
+            // GitHub's ID token endpoint: the runtime's bearer token in, {"value": JWT} out.
+            _requests.Add(new("oidc", head.Get("Authorization") == "Bearer " + _oidcBearer ? 200 : 401, null));
+            return head.Get("Authorization") == "Bearer " + _oidcBearer
+                ? (200, new JsonObject { ["count"] = 1, ["value"] = _oidcSubject })
+                : (401, Error("unauthorized", "Bad runtime token"));
+        }
         if (head.Method == "GET" && head.Get("Metadata-Flavor") == "Google")
         {
             return head.Path switch
@@ -206,7 +217,12 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
     /// (one the fake's STS accepts unless <paramref name="foreign"/>) and an external account configuration
     /// (<c>credential_source.file</c>) in <paramref name="configPath"/> whose <c>token_url</c> is this fake's STS.
     /// </summary>
-    public void WriteExternalAccount(string configPath, string tokenPath, bool foreign = false)
+    /// <remarks>
+    /// With <paramref name="fromUrl"/>, the configuration has GitHub Actions' shape instead (as <c>google-github-actions/auth</c>
+    /// writes it): <c>credential_source.url</c> (this fake's <c>GET /oidc</c>) with an <c>Authorization</c> header and the
+    /// token in the JSON field <c>value</c>; the file then holds the bearer token that URL requires.
+    /// </remarks>
+    public void WriteExternalAccount(string configPath, string tokenPath, bool foreign = false, bool fromUrl = false)
     {
         string subject = "eyJhbGciOiJSUzI1NiJ9.fake-ci-oidc." + Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
         if (!foreign)
@@ -217,13 +233,23 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
             }
         }
         File.WriteAllText(tokenPath, subject);
+        _oidcBearer = "runtime-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
+        _oidcSubject = subject;
+        JsonObject source = fromUrl
+            ? new JsonObject
+            {
+                ["url"] = $"http://{_listener.Address}/oidc?audience={Uri.EscapeDataString("https://iam.googleapis.com" + PoolAudience[1..])}",
+                ["headers"] = new JsonObject { ["Authorization"] = "Bearer " + _oidcBearer },
+                ["format"] = new JsonObject { ["type"] = "json", ["subject_token_field_name"] = "value" },
+            }
+            : new JsonObject { ["file"] = tokenPath, ["format"] = new JsonObject { ["type"] = "text" } };
         var config = new JsonObject
         {
             ["type"] = "external_account",
             ["audience"] = PoolAudience,
             ["subject_token_type"] = "urn:ietf:params:oauth:token-type:jwt",
             ["token_url"] = $"http://{_listener.Address}/v1/token",
-            ["credential_source"] = new JsonObject { ["file"] = tokenPath, ["format"] = new JsonObject { ["type"] = "text" } },
+            ["credential_source"] = source,
         };
         File.WriteAllText(configPath, config.ToJsonString());
     }
