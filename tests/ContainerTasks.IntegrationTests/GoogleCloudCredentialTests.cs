@@ -118,7 +118,7 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
         ProcessResult result = Push(dir, env, out _);
 
         result.EnsureSuccess("ctimage build (metadata server)");
-        Assert.Contains("service account of the metadata server", result.StandardError);
+        Assert.Contains($"service account {google.OAuth.Email} of the metadata server ({google.OAuth.MetadataHost})", result.StandardError);
         Assert.Contains(google.OAuth.Requests, r => r.Kind == "metadata" && r.Status == 200);
         AssertNoToken(result);
     }

@@ -79,13 +79,29 @@ internal static class ApplicationDefaultCredentials
             var clock = Stopwatch.StartNew();
             if (await ComputeCredential.IsRunningOnComputeEngine().WaitAsync(cancellationToken).ConfigureAwait(false))
             {
-                var compute = GoogleCredential.FromComputeCredential(new ComputeCredential()).CreateScoped(CloudPlatformScope);
-                return new FoundCredential(compute, $"service account of the metadata server ({MetadataHost()})", "metadata_server");
+                return await FromMetadataServerAsync(cancellationToken).ConfigureAwait(false);
             }
             tried.Add($"the metadata server at {MetadataHost()} (not on Google Cloud: no answer in {clock.ElapsedMilliseconds} ms)");
         }
         throw NotFound("no Google identity was found", tried,
             $"Set {KeyFileVariable} to a service account key or a workload identity federation configuration (in CI, google-github-actions/auth writes one), run 'gcloud auth application-default login', or run on Google Cloud with a service account attached.");
+    }
+
+    /// <summary>The metadata server's credential, named by its service account's e-mail when the server tells it within 2 s.</summary>
+    private static async Task<FoundCredential> FromMetadataServerAsync(CancellationToken cancellationToken)
+    {
+        var compute = new ComputeCredential();
+        string? email = null;
+        try
+        {
+            email = (await compute.GetDefaultServiceAccountEmailAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false)).Trim();
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Only the name in messages is missing: the token request will tell whether the server works.
+        }
+        string identity = email is { Length: > 0 } ? $"service account {email} of the metadata server ({MetadataHost()})" : $"service account of the metadata server ({MetadataHost()})";
+        return new FoundCredential(GoogleCredential.FromComputeCredential(compute).CreateScoped(CloudPlatformScope), identity, "metadata_server");
     }
 
     private static async Task<FoundCredential> LoadAsync(string path, string via, CancellationToken cancellationToken)

@@ -36,6 +36,7 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
     /// <summary>The audience Google's libraries put in every assertion (Google's token endpoint), whatever the key's <c>token_uri</c>.</summary>
     public const string GoogleTokenAudience = "https://oauth2.googleapis.com/token";
 
+    private const string EmailMarker = "(plain text)";
     private readonly LoopbackListener _listener;
     private readonly RSA _key = RSA.Create(2048);
     private readonly Dictionary<string, DateTimeOffset> _issued = new();
@@ -128,8 +129,10 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
         {
             byte[] body = await HttpBody.ReadAsync(reader, head, cancellation);
             (int status, JsonObject json) = Handle(head, body);
-            await HttpBody.WriteResponseAsync(stream, status, status == 200 ? "OK" : "Bad Request", Encoding.UTF8.GetBytes(json.ToJsonString()), cancellation,
-                [("Content-Type", "application/json"), ("Metadata-Flavor", "Google")]);
+            // The metadata server answers a value such as the e-mail as plain text.
+            (string text, string type) = json[EmailMarker] is { } plain ? (plain.GetValue<string>(), "text/plain") : (json.ToJsonString(), "application/json");
+            await HttpBody.WriteResponseAsync(stream, status, status == 200 ? "OK" : "Bad Request", Encoding.UTF8.GetBytes(text), cancellation,
+                [("Content-Type", type), ("Metadata-Flavor", "Google")]);
             if (head.WantsClose)
             {
                 return;
@@ -165,6 +168,7 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
             {
                 "/" => (200, new JsonObject()),
                 "/computeMetadata/v1/instance/service-accounts/default/token" => Answer("metadata", null),
+                "/computeMetadata/v1/instance/service-accounts/default/email" => (200, new JsonObject { [EmailMarker] = Email }),
                 _ => (404, Error("not_found", head.Path)),
             };
         }
