@@ -34,6 +34,34 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
     }
 
     [Fact]
+    public void A_token_the_registry_refuses_before_it_expires_is_replaced_by_a_new_one_ProtocolFake()
+    {
+        using var dir = new TempDirectory();
+        using var closed = Sockets.ClosedPort(out int port);
+        google.OAuth.WriteServiceAccountKey(dir["key.json"]);
+        var env = google.ChildEnvironment(dir.Path, port);
+        env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["key.json"];
+        int issuedBefore = google.OAuth.Requests.Count(r => r.Status == 200);
+        int refusedBefore = google.RefusedTokens.Count;
+        google.OAuth.Lifetime = TimeSpan.FromHours(1);   // the library would keep a token of an hour; tests of a class run one at a time
+        google.RevokeNext = true;
+        try
+        {
+            ProcessResult result = Push(dir, env, out _);
+
+            result.EnsureSuccess("ctimage build (revoked token)");
+            Assert.Equal(refusedBefore + 1, google.RefusedTokens.Count);
+            Assert.Equal(2, google.OAuth.Requests.Count(r => r.Status == 200) - issuedBefore);
+            AssertNoToken(result);
+        }
+        finally
+        {
+            google.OAuth.Lifetime = GoogleRegistryProtocolFake.TokenLifetime;
+            google.RevokeNext = false;
+        }
+    }
+
+    [Fact]
     public void Gclouds_application_default_credentials_in_CLOUDSDK_CONFIG_are_used_ProtocolFake()
     {
         using var dir = new TempDirectory();

@@ -13,6 +13,7 @@ namespace ContainerTasks.Cloud.Google;
 public sealed class GoogleIdentity : IGoogleIdentity
 {
     private FoundCredential? _found;
+    private string? _lastToken;
 
     /// <inheritdoc/>
     async Task<GoogleAccessToken> IGoogleIdentity.GetTokenAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
@@ -22,8 +23,7 @@ public sealed class GoogleIdentity : IGoogleIdentity
         string token;
         try
         {
-            // The library's HttpClient honours HTTPS_PROXY/NO_PROXY and the trust store of the process itself.
-            token = await credential.GetAccessTokenForRequestAsync(null, cancellationToken).ConfigureAwait(false);
+            token = await FetchAsync(credential, cancellationToken).ConfigureAwait(false);
         }
         catch (TokenResponseException e)
         {
@@ -44,6 +44,27 @@ public sealed class GoogleIdentity : IGoogleIdentity
             throw Refused(_found, new TokenErrorResponse { Error = "no access_token", ErrorDescription = "the answer had no token" });
         }
         return new GoogleAccessToken(token, Expiry(credential) ?? DateTimeOffset.UtcNow.AddMinutes(30), _found.Identity);
+    }
+
+    /// <summary>
+    /// A token other than the last one given: the core asks again only when the last is about to expire or was refused,
+    /// and the library would hand out its cached token until a few minutes before expiry, refused or not.
+    /// The library's HttpClient honours HTTPS_PROXY/NO_PROXY and the trust store of the process itself.
+    /// </summary>
+    private async Task<string> FetchAsync(ICredential credential, CancellationToken cancellationToken)
+    {
+        string token = await credential.GetAccessTokenForRequestAsync(null, cancellationToken).ConfigureAwait(false);
+        if (token == _lastToken)
+        {
+            token = credential switch
+            {
+                ServiceCredential service when await service.RequestAccessTokenAsync(cancellationToken).ConfigureAwait(false) => service.Token?.AccessToken ?? token,
+                UserCredential user when await user.RefreshTokenAsync(cancellationToken).ConfigureAwait(false) => user.Token?.AccessToken ?? token,
+                _ => token,
+            };
+        }
+        _lastToken = token;
+        return token;
     }
 
     /// <summary>When the library's current token expires, as Google said (<c>expires_in</c> after it was issued).</summary>

@@ -55,8 +55,8 @@ public sealed class GoogleOAuthProtocolFake : IAsyncDisposable
     /// <summary>The service account's e-mail.</summary>
     public string Email { get; } = "ci-pusher@test-project.iam.gserviceaccount.com";
 
-    /// <summary>The tokens' lifetime.</summary>
-    public TimeSpan Lifetime { get; }
+    /// <summary>The lifetime of the tokens issued from now on.</summary>
+    public TimeSpan Lifetime { get; set; }
 
     /// <summary>When true, every assertion is refused with <c>invalid_grant</c> (a disabled service account or deleted key).</summary>
     public bool RefuseAll { get; set; }

@@ -44,6 +44,21 @@ public sealed class GoogleRegistryProtocolFake : IAsyncLifetime
     /// <summary>The <c>oauth2accesstoken</c> passwords the realm refused (expired or unknown).</summary>
     public IReadOnlyList<string> RefusedTokens => _refused.Snapshot();
 
+    /// <summary>When true, the realm refuses the next valid access token it sees, once, as if it was revoked since.</summary>
+    public bool RevokeNext { get; set; }
+
+    private readonly HashSet<string> _revoked = new();
+
+    private bool RevokeOnce(string token)
+    {
+        lock (_revoked)
+        {
+            _revoked.Add(token);
+            RevokeNext = false;
+            return true;
+        }
+    }
+
     /// <summary>When true, the realm grants Google's tokens only what <c>puller</c> may (an identity with Artifact Registry Reader only).</summary>
     public bool ReaderOnly { get; set; }
 
@@ -111,7 +126,7 @@ public sealed class GoogleRegistryProtocolFake : IAsyncLifetime
         {
             return null;
         }
-        if (!OAuth.Validate(password))
+        if (!OAuth.Validate(password) || (RevokeNext && !_revoked.Contains(password) && RevokeOnce(password)))
         {
             _refused.Add(password);
             return null;
