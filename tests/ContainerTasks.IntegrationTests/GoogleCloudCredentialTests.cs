@@ -34,13 +34,12 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
     }
 
     [Fact]
-    public void A_token_the_registry_refuses_before_it_expires_is_replaced_by_a_new_one_ProtocolFake()
+    public void Gclouds_credentials_in_CLOUDSDK_CONFIG_are_used_and_a_token_refused_before_it_expires_is_replaced_ProtocolFake()
     {
         using var dir = new TempDirectory();
         using var closed = Sockets.ClosedPort(out int port);
-        google.OAuth.WriteServiceAccountKey(dir["key.json"]);
         var env = google.ChildEnvironment(dir.Path, port);
-        env["GOOGLE_APPLICATION_CREDENTIALS"] = dir["key.json"];
+        google.OAuth.WriteServiceAccountKey(Path.Combine(env["CLOUDSDK_CONFIG"]!, "application_default_credentials.json"));
         int issuedBefore = google.OAuth.Requests.Count(r => r.Status == 200);
         int refusedBefore = google.RefusedTokens.Count;
         google.OAuth.Lifetime = TimeSpan.FromHours(1);   // the library would keep a token of an hour; tests of a class run one at a time
@@ -49,7 +48,8 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
         {
             ProcessResult result = Push(dir, env, out _);
 
-            result.EnsureSuccess("ctimage build (revoked token)");
+            result.EnsureSuccess("ctimage build (gcloud's credentials, a revoked token)");
+            Assert.Contains($"Google service account {google.OAuth.Email} (from gcloud's application default credentials", result.StandardError);
             Assert.Equal(refusedBefore + 1, google.RefusedTokens.Count);
             Assert.Equal(2, google.OAuth.Requests.Count(r => r.Status == 200) - issuedBefore);
             AssertNoToken(result);
@@ -59,21 +59,6 @@ public class GoogleCloudCredentialProtocolFakeTests(GoogleRegistryProtocolFake g
             google.OAuth.Lifetime = GoogleRegistryProtocolFake.TokenLifetime;
             google.RevokeNext = false;
         }
-    }
-
-    [Fact]
-    public void Gclouds_application_default_credentials_in_CLOUDSDK_CONFIG_are_used_ProtocolFake()
-    {
-        using var dir = new TempDirectory();
-        using var closed = Sockets.ClosedPort(out int port);
-        var env = google.ChildEnvironment(dir.Path, port);
-        google.OAuth.WriteServiceAccountKey(Path.Combine(env["CLOUDSDK_CONFIG"]!, "application_default_credentials.json"));
-
-        ProcessResult result = Push(dir, env, out _);
-
-        result.EnsureSuccess("ctimage build (gcloud's credentials)");
-        Assert.Contains($"Google service account {google.OAuth.Email} (from gcloud's application default credentials", result.StandardError);
-        AssertNoToken(result);
     }
 
     [Fact]
