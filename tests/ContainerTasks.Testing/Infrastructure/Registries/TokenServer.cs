@@ -35,6 +35,12 @@ public sealed record TokenServerOptions
 
     /// <summary>The JWT issuer the registry expects.</summary>
     public string Issuer { get; init; } = "test-token-server";
+
+    /// <summary>
+    /// Another check of a user name and password that are not one of <see cref="Users"/>: returns the name of the user of
+    /// <see cref="Users"/> they stand for, or null. For a cloud's realm, e.g. Google's <c>oauth2accesstoken</c> and an access token.
+    /// </summary>
+    public Func<string, string, string?>? Authenticate { get; init; }
 }
 
 /// <summary>One request the token server answered.</summary>
@@ -277,7 +283,8 @@ public sealed class TokenServer : IAsyncDisposable
     }
 
     private RegistryUser? Find(string name, string password)
-        => Options.Users.FirstOrDefault(u => u.Credential.User == name && u.Credential.Password == password);
+        => Options.Users.FirstOrDefault(u => u.Credential.User == name && u.Credential.Password == password)
+            ?? (Options.Authenticate?.Invoke(name, password) is { } user ? Options.Users.FirstOrDefault(u => u.Credential.User == user) : null);
 
     /// <summary>Intersects the requested scopes with the account's grants (null account = anonymous).</summary>
     private List<(string Type, string Name, string[] Actions)> Grant(RegistryUser? account, IEnumerable<string> scopes)
