@@ -44,7 +44,7 @@ public class AzureContainerRegistryProtocolFakeTests(AzureProtocolFakesFixture f
         result.EnsureSuccess("ctimage push to the ACR fake");
         Assert.Contains($"credentials from Azure service principal {PushClient}", result.StandardError);
         Assert.Equal(exchanges + 1, Fakes.Acr.Exchanges);
-        Assert.Contains(Fakes.Entra.Requests, r => r.ClientId == PushClient && r.Credential == "secret" && r.Scope == "https://management.azure.com/.default" && r.Status == 200);
+        Assert.Contains(Fakes.Entra.Requests, r => r.ClientId == PushClient && r.Credential == "secret" && r.Scope == "https://containerregistry.azure.net/.default" && r.Status == 200);
         Assert.Contains(Fakes.Registry.AccessLog(repository), e => e.Method == "PUT" && e.Path.Contains("/manifests/", StringComparison.Ordinal) && e.Status == 201);
         NoSecrets(result);
     }

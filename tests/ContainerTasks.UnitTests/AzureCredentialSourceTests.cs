@@ -13,10 +13,10 @@ public sealed class AzureCredentialSourceTests
     private static readonly RegistrySettings Fast = new() { RetryBaseDelay = TimeSpan.FromMilliseconds(1), RetryMaxDelay = TimeSpan.FromMilliseconds(5) };
 
     [Theory]
-    [InlineData("myreg.azurecr.io", "https://login.microsoftonline.com/", "https://management.azure.com/.default")]
-    [InlineData("myreg.azurecr.cn", "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn/.default")]
-    [InlineData("myreg.azurecr.us", "https://login.microsoftonline.us/", "https://management.usgovcloudapi.net/.default")]
-    public void Each_cloud_has_its_authority_and_ARM_audience(string registry, string authority, string scope)
+    [InlineData("myreg.azurecr.io", "https://login.microsoftonline.com/", "https://containerregistry.azure.net/.default")]
+    [InlineData("myreg.azurecr.cn", "https://login.chinacloudapi.cn/", "https://containerregistry.azure.net/.default")]
+    [InlineData("myreg.azurecr.us", "https://login.microsoftonline.us/", "https://containerregistry.azure.net/.default")]
+    public void Each_cloud_has_its_authority_and_the_token_is_for_registries_only(string registry, string authority, string scope)
     {
         AzureCloudEndpoints endpoints = AzureCloudEndpoints.For(CloudRegistryHost.Recognize(registry)!, Context(new Dictionary<string, string>()));
         Assert.Equal(authority, endpoints.AuthorityHost.ToString());

@@ -75,7 +75,8 @@ internal sealed class RegistryCredential
     internal object Identity => new SameCredential(Username, Password, IdentityToken, BearerToken, Source);
 
     /// <summary>Describes the credential without secrets.</summary>
-    public override string ToString() => $"{(Username is null ? "token" : $"user '{Username}'")} from {Source}";
+    public override string ToString()
+        => Renewal is not null ? $"credential from {Source}" : $"{(Username is null ? "token" : $"user '{Username}'")} from {Source}";
 
     private sealed record SameCredential(string? Username, string? Password, string? IdentityToken, string? BearerToken, string Source)
     {

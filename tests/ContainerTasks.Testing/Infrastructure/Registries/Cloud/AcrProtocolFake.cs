@@ -115,7 +115,7 @@ public sealed class AcrProtocolFake : IAsyncDisposable
         {
             return Answer(400, Errors("INVALID", $"service must be {Name}"));
         }
-        if (_entra.Validate(token) is not { } claims || claims.GetProperty("aud").GetString() != "https://management.azure.com"
+        if (_entra.Validate(token) is not { } claims || claims.GetProperty("aud").GetString() != "https://containerregistry.azure.net"
             || (form["tenant"] is { } tenant && tenant != claims.GetProperty("tid").GetString()))
         {
             return Answer(401, Errors("UNAUTHORIZED", "The access token is not valid for this registry."));

@@ -7,12 +7,17 @@ namespace ContainerTasks.Registry.Auth.Cloud.Azure;
 /// (Azure Stack Hub, a private cloud) is used as it is, without Entra's instance discovery.
 /// </summary>
 /// <param name="AuthorityHost">The authority, ending with '/'.</param>
-/// <param name="Scope">The Azure Resource Manager audience's default scope, which ACR's exchange accepts.</param>
+/// <param name="Scope">ACR's own audience (<c>https://containerregistry.azure.net/.default</c>, in every cloud): the token is good
+/// for registries only, and it is the one a registry takes when its "authentication as ARM" policy is off — which Azure
+/// Policy recommends — whereas Azure Resource Manager's audience would also be good for the whole subscription.</param>
 /// <param name="KnownAuthority">True when the authority is one of Entra's own clouds.</param>
 internal sealed record AzureCloudEndpoints(Uri AuthorityHost, string Scope, bool KnownAuthority)
 {
     /// <summary>The variable that overrides the authority, as Azure.Identity names it.</summary>
     public const string AuthorityHostVariable = "AZURE_AUTHORITY_HOST";
+
+    /// <summary>The scope of the token the exchange is given.</summary>
+    public const string RegistryScope = "https://containerregistry.azure.net/.default";
 
     private static readonly string[] KnownAuthorities =
         ["login.microsoftonline.com", "login.chinacloudapi.cn", "login.microsoftonline.us", "login.microsoftonline.de", "login.windows.net", "login.microsoft.com", "sts.windows.net"];
@@ -20,11 +25,11 @@ internal sealed record AzureCloudEndpoints(Uri AuthorityHost, string Scope, bool
     /// <summary>The endpoints for <paramref name="host"/> in the build's environment.</summary>
     public static AzureCloudEndpoints For(CloudRegistryHost host, CloudContext context)
     {
-        (string authority, string management) = host.Suffix switch
+        string authority = host.Suffix switch
         {
-            "azurecr.cn" => ("https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn"),
-            "azurecr.us" => ("https://login.microsoftonline.us/", "https://management.usgovcloudapi.net"),
-            _ => ("https://login.microsoftonline.com/", "https://management.azure.com"),
+            "azurecr.cn" => "https://login.chinacloudapi.cn/",
+            "azurecr.us" => "https://login.microsoftonline.us/",
+            _ => "https://login.microsoftonline.com/",
         };
         Uri authorityHost = new(authority);
         if (context.Variable(AuthorityHostVariable) is { } overridden)
@@ -37,6 +42,6 @@ internal sealed record AzureCloudEndpoints(Uri AuthorityHost, string Scope, bool
             authorityHost = new Uri(parsed.GetLeftPart(UriPartial.Authority) + "/");
         }
         bool known = KnownAuthorities.Contains(authorityHost.Host, StringComparer.OrdinalIgnoreCase);
-        return new AzureCloudEndpoints(authorityHost, management + "/.default", known);
+        return new AzureCloudEndpoints(authorityHost, RegistryScope, known);
     }
 }

@@ -13,7 +13,7 @@ internal interface IAzureIdentity
 
 /// <summary>What token an <see cref="IAzureIdentity"/> is asked for.</summary>
 /// <param name="Registry">The registry host the token is for (for messages).</param>
-/// <param name="Scope">The scope, e.g. <c>https://management.azure.com/.default</c>.</param>
+/// <param name="Scope">The scope, e.g. <c>https://containerregistry.azure.net/.default</c>.</param>
 /// <param name="AuthorityHost">The Entra ID authority, e.g. <c>https://login.microsoftonline.com/</c>.</param>
 /// <param name="KnownAuthority">False for an authority of no known cloud (Azure Stack Hub, a private cloud): used as it is, without Entra's instance discovery.</param>
 /// <param name="Context">The build's environment, transport and logs.</param>
