@@ -40,6 +40,7 @@ public sealed class EcrCredentialProtocolFakeTests(BasicAuthRegistryFixture fixt
         Assert.Contains($"Credentials for {Registry}: ECR token from AWS environment variables AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, access key AKIA…HER1", result.StandardError);
         Assert.Equal([200], _api.Calls.Select(c => c.Status));
         Assert.Equal(Pusher.AccessKeyId, _api.Calls[0].AccessKeyId);
+        Assert.Contains("Loaded the cloud identity libraries from", result.StandardError, StringComparison.Ordinal);
         Assert.Contains(_front.Requests, r => r.Method == "PUT" && r.Path.Contains("/manifests/", StringComparison.Ordinal) && r.Status == 201);
         Assert.DoesNotContain(_front.Requests, r => r.Refusal is "expired" or "denied" or "unknown token");
         AssertNoSecret(result);

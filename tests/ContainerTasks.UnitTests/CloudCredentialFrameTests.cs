@@ -56,13 +56,27 @@ public sealed class CloudCredentialFrameTests
     [Fact]
     public async Task A_credential_is_obtained_once_while_it_is_valid_and_again_when_it_is_about_to_expire()
     {
-        var source = new CountingSource(n => Password(n).ExpiringAt(n == 1 ? DateTimeOffset.UtcNow.AddSeconds(-1) : DateTimeOffset.UtcNow.AddHours(1)));
+        var source = new CountingSource(n => Password(n).ExpiringAt(n == 1 ? DateTimeOffset.UtcNow.AddSeconds(1.2) : DateTimeOffset.UtcNow.AddHours(1)));
         var renewal = new CredentialRenewal(source);
         RegistryCredential first = await renewal.CurrentAsync(CancellationToken.None);
+        RegistryCredential again = await renewal.CurrentAsync(CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
         RegistryCredential second = await renewal.CurrentAsync(CancellationToken.None);
         RegistryCredential third = await renewal.CurrentAsync(CancellationToken.None);
-        Assert.Equal(("p1", "p2", "p2"), (first.Password, second.Password, third.Password));
+        Assert.Equal(("p1", "p1", "p2", "p2"), (first.Password, again.Password, second.Password, third.Password));
         Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task A_credential_that_arrives_expired_is_not_obtained_again_for_every_request()
+    {
+        var source = new CountingSource(n => Password(n).ExpiringAt(DateTimeOffset.UtcNow.AddMinutes(-5)));
+        var renewal = new CredentialRenewal(source);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal("p1", (await renewal.CurrentAsync(CancellationToken.None)).Password);
+        }
+        Assert.Equal(1, source.Calls);
     }
 
     [Fact]
@@ -120,6 +134,74 @@ public sealed class CloudCredentialFrameTests
     }
 
     [Fact]
+    public async Task Requests_refused_together_through_the_registry_renew_the_credential_once()
+    {
+        var source = new CountingSource(Password);
+        var handler = new Handler((request, _) => request.Headers.Authorization is { Scheme: "Basic" } basic && Decode(basic.Parameter) == "AWS:p2"
+            ? Answer(HttpStatusCode.OK)
+            : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")), TimeSpan.FromMilliseconds(30));
+        using var transport = new RegistryTransport(Fast, handler);
+        var auth = new RegistryAuthenticator(Host, RegistryCredential.FromSource(source), transport);
+        HttpResponseMessage[] responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => SendAsync(transport, auth))));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(2, source.Calls);
+    }
+
+    [Fact]
+    public async Task With_no_cloud_identity_a_public_image_pulls_anonymously_and_a_refusal_is_CT3021_saying_what_was_tried()
+    {
+        var lines = new List<string>();
+        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, "No identity:\n1. AZURE_CLIENT_ID is not set.")), Host, lines.Add);
+        var anonymousOk = new Handler((request, _) => Answer(request.Headers.Authorization is null ? HttpStatusCode.OK : HttpStatusCode.BadRequest));
+        using (HttpResponseMessage response = await SendAsync(anonymousOk, RegistryCredential.FromSource(guard)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var refused = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        using HttpResponseMessage denied = await SendAsync(refused, RegistryCredential.FromSource(guard));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(denied, Host, "app", "HEAD manifest", RegistryCredential.FromSource(guard), CancellationToken.None));
+        Assert.Equal(ErrorCodes.CloudIdentityNotFound, error.Code);
+        Assert.Contains("AZURE_CLIENT_ID is not set", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
+        Assert.Single(lines, l => l.Contains("No cloud identity found for myregistry.azurecr.io", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_no_cloud_identity_a_token_service_refusing_an_anonymous_token_is_CT3021()
+    {
+        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, "No Google identity.")), Host, null);
+        var handler = new Handler((request, _) => request.RequestUri!.AbsolutePath == "/v2/token"
+            ? Answer(HttpStatusCode.Unauthorized)
+            : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", $"Bearer realm=\"https://{Host}/v2/token\",service=\"{Host}\"")));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(guard)));
+        Assert.Equal(ErrorCodes.CloudIdentityNotFound, error.Code);
+        Assert.Contains("No Google identity.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cloud_credential_never_goes_to_a_token_service_on_another_host()
+    {
+        var source = new CountingSource(n => RegistryCredential.FromIdentityToken($"refresh{n}", null, "test identity"));
+        var handler = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Bearer realm=\"https://collector.example/token\",service=\"x\"")));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(source)));
+        Assert.Equal(ErrorCodes.InsecureCredentials, error.Code);
+        Assert.DoesNotContain(handler.Seen, uri => uri.Host == "collector.example");
+        Assert.DoesNotContain("refresh1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("file", ErrorCodes.CloudLibrariesMissing)]
+    [InlineData("other", ErrorCodes.CloudTokenServiceError)]
+    public async Task A_cloud_library_failure_is_coded_and_its_message_cleaned(string kind, string code)
+    {
+        Exception failure = kind == "file" ? new FileNotFoundException("Could not load Azure.Core\nerror CT0000: forged") : new InvalidOperationException("bad\r\nerror CT0000: forged");
+        var guard = new CloudIdentityGuard(new FailingSource(failure), Host, null);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => guard.ObtainAsync(CancellationToken.None));
+        Assert.Equal(code, error.Code);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cloud_credentials_can_be_turned_off_and_other_values_are_CT3012()
     {
         Assert.True(RegistrySettings.FromEnvironment(new Dictionary<string, string>()).CloudCredentials);
@@ -151,13 +233,14 @@ public sealed class CloudCredentialFrameTests
     private static async Task<HttpResponseMessage> SendAsync(Handler handler, RegistryCredential credential)
     {
         using var transport = new RegistryTransport(Fast, handler);
-        var endpoint = new RegistryEndpoint(Host, Host, transport);
-        var auth = new RegistryAuthenticator(Host, credential, transport);
-        return await new RequestSender(endpoint, transport, auth, null, null).SendAsync(new RegistryRequest(HttpMethod.Head, "/v2/app/manifests/latest", "app", "checking the manifest")
+        return await SendAsync(transport, new RegistryAuthenticator(Host, credential, transport));
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(RegistryTransport transport, RegistryAuthenticator auth)
+        => new RequestSender(new RegistryEndpoint(Host, Host, transport), transport, auth, null, null).SendAsync(new RegistryRequest(HttpMethod.Head, "/v2/app/manifests/latest", "app", "checking the manifest")
         {
             Scopes = [RegistryClient.Pull("app")],
         }, CancellationToken.None);
-    }
 
     private static HttpResponseMessage Answer(HttpStatusCode status, params (string Name, string Value)[] headers) => Answer(status, "", headers);
 
@@ -187,15 +270,33 @@ public sealed class CloudCredentialFrameTests
         }
     }
 
-    private sealed class Handler(Func<HttpRequestMessage, int, HttpResponseMessage> answer) : HttpMessageHandler
+    /// <summary>A source that fails as its cloud's library would.</summary>
+    private sealed class FailingSource(Exception failure) : ICredentialSource
+    {
+        public string Description => "test identity";
+
+        public Task<RegistryCredential> ObtainAsync(CancellationToken cancellationToken) => Task.FromException<RegistryCredential>(failure);
+    }
+
+    private sealed class Handler(Func<HttpRequestMessage, int, HttpResponseMessage> answer, TimeSpan delay = default) : HttpMessageHandler
     {
         private int _count;
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        public List<Uri> Seen { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            lock (Seen)
+            {
+                Seen.Add(request.RequestUri!);
+            }
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, cancellationToken);
+            }
             HttpResponseMessage response = answer(request, Interlocked.Increment(ref _count) - 1);
             response.RequestMessage = request;
-            return Task.FromResult(response);
+            return response;
         }
     }
 }

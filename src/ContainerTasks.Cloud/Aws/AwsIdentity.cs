@@ -31,7 +31,7 @@ public sealed class AwsIdentity : IAwsIdentity
         {
             (_credentials, _source) = await chain.ResolveAsync(cancellationToken).ConfigureAwait(false);
         }
-        ImmutableCredentials current = await chain.ReadAsync(_credentials, _source).ConfigureAwait(false);
+        ImmutableCredentials current = await chain.ReadAsync(_credentials, _source, cancellationToken).ConfigureAwait(false);
         DateTimeOffset? expiration = _credentials.Expiration is { } e ? new DateTimeOffset(DateTime.SpecifyKind(e, DateTimeKind.Utc)) : null;
         return new ContainerTasks.Registry.Auth.Cloud.Aws.AwsCredentials(current.AccessKey, current.SecretKey, current.Token, expiration, _source);
     }
@@ -71,12 +71,20 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
             + "or AWS_PROFILE naming a profile of ~/.aws/credentials or ~/.aws/config; or give the registry a credential another way (docker login, DOTNET_CONTAINER_REGISTRY_UNAME/PWORD).");
     }
 
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The current key of <paramref name="credentials"/> (temporary ones are fetched or refreshed here).</summary>
-    public async Task<ImmutableCredentials> ReadAsync(AWSCredentials credentials, string source)
+    public async Task<ImmutableCredentials> ReadAsync(AWSCredentials credentials, string source, CancellationToken cancellationToken)
     {
         try
         {
-            return await credentials.GetCredentialsAsync().ConfigureAwait(false);
+            // The SDK's call takes no cancellation token: ours bounds it (a silent STS or container endpoint), and Ctrl+C ends the wait.
+            return await credentials.GetCredentialsAsync().WaitAsync(ReadTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                $"The AWS credentials of {source} did not come within {ReadTimeout.TotalSeconds:0} s. Check that the source's endpoint (STS, the container or instance credentials endpoint) can be reached (HTTPS_PROXY, NO_PROXY).", e);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or InvalidOperationException or IOException or HttpRequestException)
         {

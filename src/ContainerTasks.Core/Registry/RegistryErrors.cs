@@ -24,6 +24,11 @@ internal static class RegistryErrors
         int status = (int)response.StatusCode;
         string codes = await ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
         string where = $"{operation} on {registry}/{repository} failed: {status} {RegistryText.Clean(response.ReasonPhrase)}{(codes.Length > 0 ? $" ({codes})" : "")}";
+        // A cloud registry whose requests went anonymous for want of an identity: what was tried says what to set.
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && (credential?.Renewal as Auth.Cloud.CloudIdentityGuard)?.Missing is { } missing)
+        {
+            return new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, $"{where}. The registry needs a credential. {missing.Message}");
+        }
         // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
         // the credentials work but lack the right, which is a denial, not a login problem.
         bool insufficientScope = response.StatusCode == HttpStatusCode.Unauthorized && credential is not null
@@ -38,8 +43,9 @@ internal static class RegistryErrors
             HttpStatusCode.Unauthorized => new ContainerTasksException(ErrorCodes.RegistryUnauthorized, credential is null
                 ? $"{where}. The registry needs credentials and none were found: run 'docker login {registry}' (or podman login), or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD for the output registry (DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD for the base)."
                 : $"{where}. The registry refused the credentials ({credential}): check them, or log in again."),
-            HttpStatusCode.Forbidden => new ContainerTasksException(ErrorCodes.RegistryDenied,
-                $"{where}. The credentials ({credential?.ToString() ?? "anonymous"}) lack permission for this: ask for push (or pull) rights on the repository, or use another repository."),
+            HttpStatusCode.Forbidden => new ContainerTasksException(ErrorCodes.RegistryDenied, credential?.Renewal is not null
+                ? $"{where}. The identity ({credential}) lacks permission for this: grant it push (or pull) rights on the repository — ACR: AcrPush (AcrPull); ECR: the repository actions in authentication.md; Google: Artifact Registry Writer (Reader) — or use another repository."
+                : $"{where}. The credentials ({credential?.ToString() ?? "anonymous"}) lack permission for this: ask for push (or pull) rights on the repository, or use another repository."),
             HttpStatusCode.NotFound => new ContainerTasksException(ErrorCodes.ImageNotFound,
                 $"{where}. Check the repository and tag (they are case-sensitive), and that the image was pushed."),
             HttpStatusCode.TooManyRequests => new ContainerTasksException(ErrorCodes.RegistryRateLimited,

@@ -41,33 +41,37 @@ internal sealed class RegistryAuthenticator
     /// <summary>The credentials as given (for messages: a renewable one describes its identity).</summary>
     public RegistryCredential? Credential => _given;
 
-    /// <summary>The Authorization header for a request needing <paramref name="scopes"/>, when a challenge is known.</summary>
-    public async Task<AuthenticationHeaderValue?> GetHeaderAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Authorization header for a request needing <paramref name="scopes"/>, when a challenge is known, and the credential
+    /// it was made from (given back to <see cref="HandleChallengeAsync"/> or <see cref="RenewDeniedAsync"/> if it is refused).
+    /// </summary>
+    public async Task<(AuthenticationHeaderValue? Header, RegistryCredential? Credential)> GetHeaderAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
     {
         AuthChallenge? challenge = _challenge;
         if (challenge is null)
         {
-            return null;
+            return (null, null);
         }
         RegistryCredential? credential = await CurrentAsync(cancellationToken).ConfigureAwait(false);
         if (challenge.IsBasic)
         {
-            return BasicHeader(credential);
+            return (BasicHeader(credential), credential);
         }
         if (credential?.BearerToken is { } bearer)
         {
-            return new AuthenticationHeaderValue("Bearer", bearer);
+            return (new AuthenticationHeaderValue("Bearer", bearer), credential);
         }
         string token = await GetTokenAsync(challenge, credential, scopes, forceRefresh: false, cancellationToken).ConfigureAwait(false);
-        return new AuthenticationHeaderValue("Bearer", token);
+        return (new AuthenticationHeaderValue("Bearer", token), credential);
     }
 
     /// <summary>
     /// Learns from a 401 response; returns true when the request should be sent again with a new header.
     /// <paramref name="forceRefresh"/> drops a cached token that the registry has just refused; a refused renewable
-    /// credential sent as it is (Basic, bearer) is obtained again.
+    /// credential sent as it is (Basic, bearer) — <paramref name="refused"/>, the one the header was made from — is obtained
+    /// again, unless another request already did.
     /// </summary>
-    public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, bool forceRefresh, CancellationToken cancellationToken)
+    public async Task<bool> HandleChallengeAsync(HttpResponseMessage response, IReadOnlyList<string> scopes, RegistryCredential? refused, bool forceRefresh, CancellationToken cancellationToken)
     {
         AuthChallenge? challenge = AuthChallenge.FromResponse(response)
             .OrderByDescending(c => c.IsBearer)
@@ -82,7 +86,7 @@ internal sealed class RegistryAuthenticator
         bool renewed = forceRefresh && sentAsIs && _renewal is not null;
         if (renewed)
         {
-            credential = await _renewal!.RenewAsync(credential, cancellationToken).ConfigureAwait(false);
+            credential = await _renewal!.RenewAsync(refused ?? credential, cancellationToken).ConfigureAwait(false);
         }
         if (challenge.IsBasic)
         {
@@ -101,23 +105,39 @@ internal sealed class RegistryAuthenticator
     /// returns true, so the request goes once more. Amazon ECR answers a token that expired by its own clock (ours may lag)
     /// with 403 DENIED, not 401; a refusal for want of permission comes back the same and is then reported as such.
     /// </summary>
-    public async Task<bool> RenewDeniedAsync(CancellationToken cancellationToken)
+    public async Task<bool> RenewDeniedAsync(RegistryCredential? refused, CancellationToken cancellationToken)
     {
-        if (_renewal is null || _challenge is null)
+        if (_renewal is null || _challenge is null || refused is null)
         {
             return false;
         }
-        RegistryCredential? current = await CurrentAsync(cancellationToken).ConfigureAwait(false);
-        if (!_challenge.IsBasic && current?.BearerToken is null)
+        if (!_challenge.IsBasic && refused.BearerToken is null)
         {
             return false;
         }
-        await _renewal.RenewAsync(current, cancellationToken).ConfigureAwait(false);
+        await _renewal.RenewAsync(refused, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
+    /// <summary>Why a cloud registry has no credential (no identity found), once that is known: its anonymous requests were refused.</summary>
+    public ContainerTasksException? MissingIdentity => (_given?.Renewal as CloudIdentityGuard)?.Missing;
+
+    // A cloud source that finds no identity leaves the registry anonymous: public images still pull.
     private async Task<RegistryCredential?> CurrentAsync(CancellationToken cancellationToken)
-        => _renewal is null ? _given : await _renewal.CurrentAsync(cancellationToken).ConfigureAwait(false);
+    {
+        if (_renewal is null)
+        {
+            return _given;
+        }
+        try
+        {
+            return await _renewal.CurrentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound)
+        {
+            return null;
+        }
+    }
 
     private static AuthenticationHeaderValue? BasicHeader(RegistryCredential? credential)
         => credential is { Username: { } user, Password: { } password }
@@ -168,6 +188,10 @@ internal sealed class RegistryAuthenticator
     {
         Uri realmUri = CheckRealm(realm, credential);
         using HttpResponseMessage response = await AskForTokenAsync(realmUri, service, credential, scopes, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && credential is null && MissingIdentity is { } missing)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, $"The registry {_registry} refused an anonymous token ({(int)response.StatusCode}): it needs a credential. {missing.Message}");
+        }
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             throw new ContainerTasksException(ErrorCodes.RegistryUnauthorized,
@@ -191,6 +215,11 @@ internal sealed class RegistryAuthenticator
             throw new ContainerTasksException(ErrorCodes.TokenServiceError, $"The registry {_registry} named '{RegistryText.Clean(realm)}' as its token service, which is not an http(s) URL.");
         }
         bool sendsSecret = credential is not null;
+        if (sendsSecret && _given?.Renewal is not null && !IsOwnRealm(realmUri))
+        {
+            throw new ContainerTasksException(ErrorCodes.InsecureCredentials,
+                $"The registry {_registry} sends logins to {realmUri.GetLeftPart(UriPartial.Authority)}; a credential from the build's cloud identity ({credential}) goes only to the registry's own host over HTTPS, so it was not sent. Check that {_registry} is the cloud's registry (and any proxy in between).");
+        }
         // The realm's own host decides, not the registry's: a loopback or insecure registry may name a token service anywhere.
         if (sendsSecret && realmUri.Scheme == "http" && !_transport.Settings.IsInsecure(realmUri.Authority) && !_transport.Settings.IsInsecure(realmUri.Host))
         {
@@ -200,6 +229,12 @@ internal sealed class RegistryAuthenticator
         }
         return realmUri;
     }
+
+    // A cloud's registries name themselves as their token service (ACR: /oauth2/token, Google: /v2/token); loopback is
+    // trusted as everywhere else (a local proxy or test registry).
+    private bool IsOwnRealm(Uri realm)
+        => HostAddress.IsLoopback(realm.Host)
+            || (realm.Scheme == Uri.UriSchemeHttps && string.Equals(realm.Host, RegistrySettings.HostOf(_registry), StringComparison.OrdinalIgnoreCase));
 
     // An identity token is exchanged by POST; else a GET with Basic credentials, or the password grant for OAuth2-only services.
     private async Task<HttpResponseMessage> AskForTokenAsync(Uri realmUri, string? service, RegistryCredential? credential, List<string> scopes, CancellationToken cancellationToken)

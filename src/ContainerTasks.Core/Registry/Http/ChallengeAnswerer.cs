@@ -16,6 +16,7 @@ internal sealed class ChallengeAnswerer
     private readonly RegistryAuthenticator _auth;
     private readonly IReadOnlyList<string> _scopes;
     private AuthenticationHeaderValue? _sent;
+    private RegistryCredential? _sentCredential;
     private int _rounds;
     private bool _renewedAfterDenial;
 
@@ -30,7 +31,7 @@ internal sealed class ChallengeAnswerer
     /// <summary>The header for the next attempt; none when <paramref name="mayCarryCredentials"/> is false or no challenge is known yet.</summary>
     public async Task<AuthenticationHeaderValue?> HeaderAsync(bool mayCarryCredentials, CancellationToken cancellationToken)
     {
-        _sent = mayCarryCredentials ? await _auth.GetHeaderAsync(_scopes, cancellationToken).ConfigureAwait(false) : null;
+        (_sent, _sentCredential) = mayCarryCredentials ? await _auth.GetHeaderAsync(_scopes, cancellationToken).ConfigureAwait(false) : (null, null);
         return _sent;
     }
 
@@ -44,7 +45,7 @@ internal sealed class ChallengeAnswerer
         if (response.StatusCode == HttpStatusCode.Forbidden && fromRegistry && _sent is not null && !_renewedAfterDenial)
         {
             _renewedAfterDenial = true;
-            return await _auth.RenewDeniedAsync(cancellationToken).ConfigureAwait(false);
+            return await _auth.RenewDeniedAsync(_sentCredential, cancellationToken).ConfigureAwait(false);
         }
         if (response.StatusCode != HttpStatusCode.Unauthorized || !fromRegistry || _rounds >= MaxRounds)
         {
@@ -53,7 +54,7 @@ internal sealed class ChallengeAnswerer
         _rounds++;
         try
         {
-            return await _auth.HandleChallengeAsync(response, _scopes, forceRefresh: _sent is not null, cancellationToken).ConfigureAwait(false);
+            return await _auth.HandleChallengeAsync(response, _scopes, _sent is null ? null : _sentCredential, forceRefresh: _sent is not null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -21,7 +21,8 @@ internal sealed class CloudCredentialSources
     /// <summary>The source for <paramref name="registry"/>, or null when it is not a cloud's registry or cloud credentials are off.</summary>
     public ICredentialSource? For(string registry)
     {
-        if (!_context.Transport.Settings.CloudCredentials || CloudRegistryHost.Recognize(registry) is not { } host)
+        // A cloud host listed as insecure would get its credential over plain HTTP: it gets none.
+        if (!_context.Transport.Settings.CloudCredentials || CloudRegistryHost.Recognize(registry) is not { } host || _context.Transport.Settings.IsInsecure(registry))
         {
             return null;
         }
@@ -29,12 +30,12 @@ internal sealed class CloudCredentialSources
         {
             if (!_byHost.TryGetValue(host.Host, out ICredentialSource? source))
             {
-                source = host.Kind switch
+                source = new CloudIdentityGuard(host.Kind switch
                 {
                     CloudKind.Azure => AcrCredentialSource.Create(host, _context),
                     CloudKind.Aws => EcrCredentialSource.Create(host, _context),
                     _ => GoogleCredentialSource.Create(host, _context),
-                };
+                }, host.Host, _context.Notice);
                 _byHost[host.Host] = source;
             }
             return source;

@@ -19,9 +19,6 @@ internal static class CloudLibraries
     private static readonly object Gate = new();
     private static Assembly? _loaded;
 
-    /// <summary>True once the libraries were loaded in this process (for tests of laziness).</summary>
-    public static bool IsLoaded => _loaded is not null;
-
     /// <summary>A new instance of <paramref name="typeName"/> (a type of <c>ContainerTasks.Cloud</c> with a public parameterless constructor) as <typeparamref name="T"/>.</summary>
     /// <param name="typeName">The type's full name.</param>
     /// <param name="log">Told where the libraries were loaded from and how long that took, the first time.</param>

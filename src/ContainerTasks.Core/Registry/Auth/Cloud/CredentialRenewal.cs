@@ -8,6 +8,7 @@ namespace ContainerTasks.Registry.Auth.Cloud;
 internal sealed class CredentialRenewal
 {
     private static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MinLifetime = TimeSpan.FromSeconds(1);
     private readonly ICredentialSource _source;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private RegistryCredential? _current;
@@ -34,8 +35,7 @@ internal sealed class CredentialRenewal
             }
             DateTimeOffset asked = DateTimeOffset.UtcNow;
             RegistryCredential obtained = await _source.ObtainAsync(cancellationToken).ConfigureAwait(false);
-            DateTimeOffset renewAt = obtained.ExpiresAt is { } expires ? expires - Margin(expires - asked) : DateTimeOffset.MaxValue;
-            Interlocked.Exchange(ref _renewAtTicks, renewAt.UtcTicks);
+            Interlocked.Exchange(ref _renewAtTicks, RenewAt(obtained.ExpiresAt, asked).UtcTicks);
             Volatile.Write(ref _current, obtained);
             return obtained;
         }
@@ -46,6 +46,18 @@ internal sealed class CredentialRenewal
     }
 
     private bool Due() => DateTimeOffset.UtcNow.UtcTicks >= Interlocked.Read(ref _renewAtTicks);
+
+    // An expiry already past when the credential arrived (a clock off, or a service that says so) is not believed: the
+    // credential is renewed when refused, not before every request. Otherwise at most once a second.
+    private static DateTimeOffset RenewAt(DateTimeOffset? expires, DateTimeOffset asked)
+    {
+        if (expires is not { } at || at <= asked)
+        {
+            return DateTimeOffset.MaxValue;
+        }
+        DateTimeOffset renewAt = at - Margin(at - asked);
+        return renewAt < asked + MinLifetime ? asked + MinLifetime : renewAt;
+    }
 
     private static TimeSpan Margin(TimeSpan lifetime) => lifetime <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(MaxMargin.Ticks, lifetime.Ticks / 4));
 }

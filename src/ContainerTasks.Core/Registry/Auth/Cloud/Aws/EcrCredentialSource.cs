@@ -31,7 +31,7 @@ internal sealed class EcrCredentialSource : ICredentialSource
     {
         _host = host;
         _context = context;
-        _createIdentity = createIdentity ?? (() => CloudLibraries.Create<IAwsIdentity>(IdentityTypeName));
+        _createIdentity = createIdentity ?? (() => CloudLibraries.Create<IAwsIdentity>(IdentityTypeName, context.Log));
     }
 
     /// <summary>The source for <paramref name="host"/>.</summary>

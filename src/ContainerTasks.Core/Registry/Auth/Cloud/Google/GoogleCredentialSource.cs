@@ -28,7 +28,7 @@ internal sealed class GoogleCredentialSource : ICredentialSource
     {
         _host = host;
         _context = context;
-        _load = load ?? (() => CloudLibraries.Create<IGoogleIdentity>(IdentityTypeName));
+        _load = load ?? (() => CloudLibraries.Create<IGoogleIdentity>(IdentityTypeName, context.Log));
     }
 
     /// <summary>The source for <paramref name="host"/>.</summary>

@@ -1,0 +1,69 @@
+namespace ContainerTasks.Registry.Auth.Cloud;
+
+/// <summary>
+/// What every cloud's source shares, around it:
+/// <list type="bullet">
+/// <item>No identity (CT3021) is remembered for the build, said once at normal verbosity, and not an error by itself: the
+/// registry then gets anonymous requests, so a public base image on <c>gcr.io</c> or an ACR with anonymous pull still
+/// pulls on a machine with no cloud identity. <see cref="Missing"/> becomes the error only when the registry refuses.</item>
+/// <item>A failure of a cloud's library is coded: an assembly that cannot be loaded is CT3023, anything else CT3022 naming
+/// the identity; messages are cleaned of control characters (they quote services' answers).</item>
+/// </list>
+/// </summary>
+internal sealed class CloudIdentityGuard : ICredentialSource
+{
+    private const int MaxMessageLength = 4000;
+    private readonly ICredentialSource _inner;
+    private readonly string _host;
+    private readonly Action<string>? _notice;
+    private ContainerTasksException? _missing;
+
+    public CloudIdentityGuard(ICredentialSource inner, string host, Action<string>? notice)
+    {
+        _inner = inner;
+        _host = host;
+        _notice = notice;
+    }
+
+    /// <summary>Why there is no identity for the registry, once that was found; null before, or when there is one.</summary>
+    public ContainerTasksException? Missing => Volatile.Read(ref _missing);
+
+    /// <inheritdoc />
+    public string Description => _inner.Description;
+
+    /// <inheritdoc />
+    public async Task<RegistryCredential> ObtainAsync(CancellationToken cancellationToken)
+    {
+        if (Missing is { } missing)
+        {
+            throw missing;
+        }
+        try
+        {
+            return await _inner.ObtainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound)
+        {
+            Volatile.Write(ref _missing, Cleaned(e));
+            _notice?.Invoke($"No cloud identity found for {_host}: its requests are anonymous (the error, if the registry refuses them, says what was tried).");
+            throw _missing;
+        }
+        catch (ContainerTasksException e)
+        {
+            throw Cleaned(e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or TypeLoadException or MissingMethodException or BadImageFormatException)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudLibrariesMissing,
+                $"The cloud identity libraries for {_host} cannot be used: {RegistryText.Clean(e.Message, MaxMessageLength)}. Restore the ContainerTasks package again (its tasks/cloud/ folder ships them), or give the registry a credential another way and set ContainerCloudCredentials=false.", e);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                $"Getting a credential for {_host} from {_inner.Description} failed: {RegistryText.Clean(e.Message, MaxMessageLength)}. Check the identity's settings and the network to its token service (HTTPS_PROXY, NO_PROXY).", e);
+        }
+    }
+
+    private static ContainerTasksException Cleaned(ContainerTasksException e)
+        => new(e.Code, RegistryText.Clean(e.Message, MaxMessageLength), e.InnerException);
+}
