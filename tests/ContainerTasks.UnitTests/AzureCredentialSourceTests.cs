@@ -99,7 +99,7 @@ public sealed class AzureCredentialSourceTests
     private sealed class Identity(string token, string? tenant) : IAzureIdentity
     {
         public Task<AzureAccessToken> GetTokenAsync(AzureTokenRequest request, CancellationToken cancellationToken)
-            => Task.FromResult(new AzureAccessToken(token, DateTimeOffset.UtcNow.AddHours(1), "Azure test identity", tenant));
+            => Task.FromResult(new AzureAccessToken(token, "Azure test identity", tenant));
     }
 
     private sealed class Handler(Func<HttpRequestMessage, Task<HttpResponseMessage>> answer) : HttpMessageHandler

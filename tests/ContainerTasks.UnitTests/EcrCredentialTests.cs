@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ContainerTasks.Registry;
+using ContainerTasks.Registry.Auth;
 using ContainerTasks.Registry.Auth.Cloud;
 using ContainerTasks.Registry.Auth.Cloud.Aws;
 
@@ -114,10 +115,20 @@ public class EcrCredentialTests
         Assert.DoesNotContain("the-session", error.Message);
     }
 
-    private static EcrCredentialSource Source(RegistryTransport transport, string variables)
+    [Fact]
+    public async Task An_ECR_token_got_with_a_roles_session_keys_is_renewed_before_those_keys_end()
+    {
+        DateTimeOffset keysEnd = DateTimeOffset.UtcNow.AddMinutes(15);
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(_ => Task.FromResult(Json(HttpStatusCode.OK,
+            "{\"authorizationData\":[{\"authorizationToken\":\"" + Convert.ToBase64String("AWS:pw"u8.ToArray()) + "\",\"expiresAt\":" + DateTimeOffset.UtcNow.AddHours(12).ToUnixTimeSeconds() + "}]}"))));
+        RegistryCredential credential = await Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.example/", keysEnd).ObtainAsync(CancellationToken.None);
+        Assert.Equal(keysEnd, credential.ExpiresAt);
+    }
+
+    private static EcrCredentialSource Source(RegistryTransport transport, string variables, DateTimeOffset? keysEnd = null)
     {
         var environment = variables.Split('|').ToDictionary(v => v[..v.IndexOf('=')], v => v[(v.IndexOf('=') + 1)..]);
-        var credentials = new AwsCredentials("AKIAIOSFODNN7EXAMPLE", "secret", "the-session", null, "test keys");
+        var credentials = new AwsCredentials("AKIAIOSFODNN7EXAMPLE", "secret", "the-session", keysEnd, "test keys");
         return new EcrCredentialSource(CloudRegistryHost.Recognize("123456789012.dkr.ecr.eu-west-1.amazonaws.com")!,
             new CloudContext(environment, transport, null, null), () => new FixedIdentity(credentials));
     }

@@ -76,7 +76,7 @@ internal sealed class AzureIdentity : IAzureIdentity
         try
         {
             AccessToken token = await credential.GetTokenAsync(new TokenRequestContext([request.Scope]), cancellationToken).ConfigureAwait(false);
-            return new AzureAccessToken(token.Token, token.ExpiresOn, source.Description, source.TenantId);
+            return new AzureAccessToken(token.Token, source.Description, source.TenantId);
         }
         catch (AuthenticationFailedException e) when (Inner<ContainerTasksException>(e) is { } ours)
         {

@@ -75,7 +75,9 @@ internal sealed class EcrCredentialSource : ICredentialSource
         {
             throw Refused(response, body, credentials);
         }
-        var (password, expiresAt) = ReadToken(body);
+        var (password, tokenExpiresAt) = ReadToken(body);
+        // Temporary keys (a role's session) that end sooner: the token is obtained again with new keys before then.
+        DateTimeOffset expiresAt = credentials.Expiration is { } keysEnd && keysEnd < tokenExpiresAt ? keysEnd : tokenExpiresAt;
         _context.Notice?.Invoke($"Credentials for {_host.Host}: ECR token from AWS {credentials}, valid until {expiresAt:u}.");
         return RegistryCredential.FromUserPassword("AWS", password, Description).ExpiringAt(expiresAt);
     }

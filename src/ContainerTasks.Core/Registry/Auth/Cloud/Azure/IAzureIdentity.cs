@@ -23,22 +23,17 @@ internal sealed record AzureTokenRequest(string Registry, string Scope, Uri Auth
 internal sealed class AzureAccessToken
 {
     /// <param name="token">The access token.</param>
-    /// <param name="expiresOn">When it expires.</param>
     /// <param name="source">Which identity source gave it and whose it is, e.g. <c>Azure workload identity (client …, tenant …)</c>.</param>
     /// <param name="tenantId">The tenant, when the source knows it.</param>
-    public AzureAccessToken(string token, DateTimeOffset expiresOn, string source, string? tenantId)
+    public AzureAccessToken(string token, string source, string? tenantId)
     {
         Token = token;
-        ExpiresOn = expiresOn;
         Source = source;
         TenantId = tenantId;
     }
 
     /// <summary>The access token (a secret).</summary>
     public string Token { get; }
-
-    /// <summary>When the access token expires.</summary>
-    public DateTimeOffset ExpiresOn { get; }
 
     /// <summary>The identity source and identity, for logs and messages.</summary>
     public string Source { get; }
