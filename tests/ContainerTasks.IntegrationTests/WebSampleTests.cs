@@ -95,7 +95,13 @@ public class PackageShapeTests : IClassFixture<PackageFeed>
         {
             Assert.True(File.Exists(Path.Combine(dir.Path, file)), $"{file} is missing from the package");
         }
-        Assert.Equal(frameworks.Order(), Directory.EnumerateDirectories(Path.Combine(dir.Path, "tasks")).Select(Path.GetFileName).Order()!);
+        Assert.Equal(frameworks.Append("cloud").Order(), Directory.EnumerateDirectories(Path.Combine(dir.Path, "tasks")).Select(Path.GetFileName).Order()!);
+        // The clouds' identity libraries, once for every framework, without a second copy of the core (the host's is shared).
+        foreach (string library in new[] { "ContainerTasks.Cloud.dll", "Azure.Core.dll", "Azure.Identity.dll", "AWSSDK.Core.dll", "AWSSDK.SecurityToken.dll", "Google.Apis.Auth.dll" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir.Path, "tasks", "cloud", library)), $"tasks/cloud/{library} is missing from the package");
+        }
+        Assert.False(File.Exists(Path.Combine(dir.Path, "tasks", "cloud", "ContainerTasks.Core.dll")));
         Assert.DoesNotContain(Directory.EnumerateFiles(dir.Path, "*.dll", SearchOption.AllDirectories), f => Path.GetFileName(f).StartsWith("Microsoft.Build", StringComparison.Ordinal));
         string nuspec = File.ReadAllText(Directory.EnumerateFiles(dir.Path, "*.nuspec").Single());
         Assert.Contains("<developmentDependency>true</developmentDependency>", nuspec);
