@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.SharedInterfaces;
 using Amazon.SecurityToken;
+using ContainerTasks.Registry.Auth.Cloud;
 using ContainerTasks.Registry.Auth.Cloud.Aws;
 
 namespace ContainerTasks.Cloud.Aws;
@@ -111,7 +112,7 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
         return null;
     }
 
-    private string? Variable(string name) => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+    private string? Variable(string name) => CloudContext.Variable(environment, name);
 
     private (AWSCredentials, string)? FromEnvironment()
     {

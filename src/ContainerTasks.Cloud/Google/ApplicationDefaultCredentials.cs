@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ContainerTasks.Registry.Auth.Cloud;
 using ContainerTasks.Registry.Auth.Cloud.Google;
 using Google.Apis.Auth.OAuth2;
 
@@ -141,8 +142,7 @@ internal static class ApplicationDefaultCredentials
 
     private static bool IsTrue(string? value) => value is not null && (value.Equals("true", StringComparison.OrdinalIgnoreCase) || value == "1");
 
-    private static string? Variable(IReadOnlyDictionary<string, string> environment, string name)
-        => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+    private static string? Variable(IReadOnlyDictionary<string, string> environment, string name) => CloudContext.Variable(environment, name);
 
     private static ContainerTasksException NotFound(string what, IReadOnlyList<string> tried, string fix)
         => new(ErrorCodes.CloudIdentityNotFound,

@@ -28,5 +28,9 @@ internal sealed class CloudContext
     public Action<string>? Log { get; }
 
     /// <summary>The environment variable <paramref name="name"/>, or null when unset or blank.</summary>
-    public string? Variable(string name) => Environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+    public string? Variable(string name) => Variable(Environment, name);
+
+    /// <summary>The variable <paramref name="name"/> of <paramref name="environment"/>, trimmed, or null when unset or blank.</summary>
+    public static string? Variable(IReadOnlyDictionary<string, string> environment, string name)
+        => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 }
