@@ -11,7 +11,7 @@ namespace ContainerTasks.Tests;
 /// What their command lines do not say — the package's version, a base image this offline machine has — comes in
 /// through the environment, which MSBuild reads as properties, so the command line stays theirs.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class ClientCommandLineTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, BasicAuthRegistryFixture basic, PodmanServiceFixture podman)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<BasicAuthRegistryFixture>, IClassFixture<PodmanServiceFixture>
 {

@@ -9,7 +9,7 @@ namespace ContainerTasks.Tests;
 /// <c>dotnet publish App.slnx -p:ContainerGenerateCompose=true</c> with two real projects, a web API and a console app that
 /// calls it (and references its project), pushed to a real registry: the compose file podman-compose reads and runs.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class ComposePublishTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
 {

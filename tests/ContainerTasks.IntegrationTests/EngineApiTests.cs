@@ -98,7 +98,7 @@ public sealed class PodmanServiceFixture : IAsyncLifetime
 }
 
 /// <summary>The Docker Engine API as the way into a local engine: a real Podman service, checked with the real docker CLI.</summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, PodmanServiceFixture podman)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<PodmanServiceFixture>
 {

@@ -9,7 +9,7 @@ namespace ContainerTasks.Tests;
 /// A newcomer's first hour: install from the feed, publish, make the usual mistakes, read the output. Every publish
 /// builds on <c>scratch</c> (nothing to pull) and reads what the console and the terminal logger print.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class FirstHourTests(PackageFeed feed, HttpRegistryFixture http) : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
 {
     private const string Digest = "sha256:[0-9a-f]{64}";

@@ -9,7 +9,7 @@ namespace ContainerTasks.Tests;
 /// DOCKER_HOST), exported over the Engine API, pushed to a real registry with its layers, pulled by skopeo and run;
 /// then published again to an archive without exporting it again.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class LocalBaseImageTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, PodmanServiceFixture podman)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<PodmanServiceFixture>
 {

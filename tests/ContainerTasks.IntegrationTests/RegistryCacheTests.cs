@@ -12,7 +12,7 @@ namespace ContainerTasks.Tests;
 /// The registry as the layer cache of ephemeral CI runners: each runner here is a new git clone in a new folder with
 /// a new, empty content cache (NuGet packages present), publishing with real <c>dotnet publish</c> to a real registry.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class RegistryCacheTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http, TokenRegistryFixture token)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>, IClassFixture<TokenRegistryFixture>
 {

@@ -10,7 +10,7 @@ namespace ContainerTasks.Tests;
 /// <c>dotnet publish -p:PublishContainer=true</c> to a real registry (Distribution, no referrers API) attaches an SBOM to
 /// each platform image through the referrers tag schema; trivy finds it there; a publish with no change sends nothing.
 /// </summary>
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class SupplyChainPublishTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
 {

@@ -9,7 +9,7 @@ using ContainerTasks.Tests.Infrastructure.Registries;
 
 namespace ContainerTasks.Tests;
 
-[Collection(ImageCollection.Name)]
+[Collection(EngineImageCollection.Name)]
 public sealed class WebSampleTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
     : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
 {
