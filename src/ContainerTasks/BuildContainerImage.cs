@@ -31,6 +31,16 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     [Required] public string PublishDirectory { get; set; } = "";
     /// <summary><c>ContainerWorkingDirectory</c>.</summary>
     [Required] public string WorkingDirectory { get; set; } = "";
+    /// <summary>True when the project did not set <c>ContainerWorkingDirectory</c>: each platform gets its system's.</summary>
+    public bool WorkingDirectoryDefault { get; set; }
+    /// <summary>True when <c>ContainerAppCommand</c> is the default one: each platform gets its own.</summary>
+    public bool AppCommandDefault { get; set; }
+    /// <summary>A self-contained app (its default command is the app host).</summary>
+    public bool SelfContained { get; set; }
+    /// <summary><c>TargetFileName</c>, the app's dll.</summary>
+    public string? TargetFileName { get; set; }
+    /// <summary>The user of Windows images when <c>ContainerUser</c> is not set (<c>ContainerUser</c> on Microsoft's images).</summary>
+    public string? WindowsUser { get; set; }
     /// <summary>The app host's file name (relative to the publish folder), when the app has one.</summary>
     public string? AppHost { get; set; }
     /// <summary><c>@(ResolvedFileToPublish)</c>: metadata that classifies published files into layers.</summary>
@@ -170,6 +180,13 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
     /// <summary>Stops the build promptly (Ctrl+C).</summary>
     public void Cancel() => _cancellation.Cancel();
 
+    // The defaults each platform gets its own of (Linux and Windows differ); null when the project set them all.
+    private ProjectDefaults? Defaults()
+        => WorkingDirectoryDefault || AppCommandDefault || !string.IsNullOrWhiteSpace(WindowsUser)
+            ? new ProjectDefaults(WorkingDirectoryDefault, AppCommandDefault && !string.IsNullOrWhiteSpace(TargetFileName) && !string.IsNullOrWhiteSpace(AppName), SelfContained,
+                (AppName ?? "").Trim(), (TargetFileName ?? "").Trim(), string.IsNullOrWhiteSpace(WindowsUser) ? null : WindowsUser.Trim())
+            : null;
+
     /// <inheritdoc />
     public override bool Execute()
     {
@@ -253,6 +270,7 @@ public sealed class BuildContainerImage : MSBuildTask, ICancelableTask
                     PublishFiles.Select(ToPublishedFile).Where(f => f is not null).Select(f => f!).ToList(), RuntimePackageIds(RuntimePacks))
                     { AssetsRuntimeIdentifier = string.IsNullOrWhiteSpace(RuntimeIdentifier) ? null : RuntimeIdentifier.Trim() }],
             WorkingDirectory = WorkingDirectory,
+            Defaults = Defaults(),
             Layering = ParseLayering(Layering),
             ExtraLayers = ExtraLayers.Select(ToExtraLayer).ToList(),
             LayerImages = LayerImages.Select(ToLayerImage).ToList(),

@@ -322,15 +322,36 @@ public class BaseImageInferenceTests
     }
 
     [Theory]
-    // The built-in infers runtime:10.0 (a Linux image) for all of these.
-    [InlineData("win-x64")]
-    [InlineData("win-arm64")]
+    // The built-in infers runtime:10.0 (a Linux-only tag since .NET 8) for all of these: macOS and FreeBSD have no images.
     [InlineData("osx-arm64")]
-    public void A_runtime_identifier_that_is_not_Linux_is_CT4111(string rid)
+    [InlineData("freebsd-x64")]
+    [InlineData("win-x86")]
+    public void A_runtime_identifier_that_is_neither_Linux_nor_a_Windows_image_platform_is_CT4111(string rid)
     {
         var error = Assert.Throws<ContainerTasksException>(() => BaseImageInference.Infer(Inputs(rid: rid)));
         Assert.Equal(ErrorCodes.UnsupportedPlatform, error.Code);
         Assert.Contains(rid, error.Message);
+    }
+
+    [Theory]
+    // The built-in pastes ContainerFamily onto the tag the same way (runtime:10.0-nanoserver-ltsc2022); without one it gives
+    // the Linux-only runtime:10.0, where a Windows image gets the default Windows family here.
+    [InlineData("win-x64", "console", false, null, "mcr.microsoft.com/dotnet/runtime:10.0-nanoserver-ltsc2022")]
+    [InlineData("win-arm64", "web", false, null, "mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022")]
+    [InlineData("win-x64", "web", false, "nanoserver-ltsc2025", "mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2025")]
+    [InlineData("win-x64", "console", false, "windowsservercore-ltsc2022", "mcr.microsoft.com/dotnet/runtime:10.0-windowsservercore-ltsc2022")]
+    // There are no Windows runtime-deps images: a self-contained app gets the Windows image itself.
+    [InlineData("win-x64", "console", true, null, "mcr.microsoft.com/windows/nanoserver:ltsc2022")]
+    [InlineData("win-x64", "web", true, "windowsservercore-ltsc2025", "mcr.microsoft.com/windows/servercore:ltsc2025")]
+    public void A_Windows_runtime_identifier_gets_a_Windows_tag(string rid, string project, bool selfContained, string? family, string expected)
+        => Assert.Equal(expected, BaseImageInference.Infer(Inputs(rid: rid, project: project, selfContained: selfContained, family: family)));
+
+    [Fact]
+    public void A_Linux_family_with_a_Windows_runtime_identifier_is_CT4008_naming_the_Windows_families()
+    {
+        var error = Assert.Throws<ContainerTasksException>(() => BaseImageInference.Infer(Inputs(rid: "win-x64", family: "noble-chiseled")));
+        Assert.Equal(ErrorCodes.InvalidContainerFamily, error.Code);
+        Assert.Contains("nanoserver-ltsc2025", error.Message);
     }
 
     [Theory]

@@ -25,7 +25,7 @@ internal static class ImageIndexBuilder
                 "The platform images mix Docker and OCI manifests, which one index cannot hold. Set ContainerImageFormat to OCI or Docker.");
         }
         var index = new ImageIndex(docker ? MediaTypes.DockerManifestList : MediaTypes.OciIndex,
-            images.Select(i => i.Descriptor with { Platform = new Platform(i.Platform.Os, i.Platform.Architecture, i.Platform.Variant, i.Platform.OsVersion) }).ToList())
+            images.Select(i => i.Descriptor with { Platform = new Platform(i.Platform.Os, i.Platform.Architecture, i.Platform.Variant, i.Platform.OsVersion, i.Platform.OsFeatures) }).ToList())
         {
             Annotations = docker || annotations is null || annotations.Count == 0 ? null : annotations,
         };

@@ -16,6 +16,8 @@ namespace ContainerTasks.DotNet;
 /// except for musl and for prerelease SDKs), else <c>-alpine</c> for a <c>linux-musl-*</c> runtime identifier, else <c>-noble-chiseled</c>
 /// (<c>-jammy-chiseled</c> before SDK 8.0.300) for Native AOT or trimmed apps; AOT and trimmed apps that use
 /// globalization get <c>-extra</c>, the variant with ICU and time-zone data.</item>
+/// <item>a Windows runtime identifier gets a Windows tag (<c>-nanoserver-ltsc2022</c> unless ContainerFamily names another
+/// Windows family), where the built-in gives the Linux-only multi-platform tag and fails.</item>
 /// </list>
 /// </summary>
 public static partial class BaseImageInference
@@ -28,7 +30,8 @@ public static partial class BaseImageInference
     /// <summary>Returns the full base image reference, e.g. <c>mcr.microsoft.com/dotnet/aspnet:10.0</c>.</summary>
     /// <exception cref="ContainerTasksException">
     /// CT4006 for a target framework below .NET 8, CT4007 for an SDK version the tag cannot be derived from,
-    /// CT4111 for a runtime identifier that is not Linux, CT4008 for a ContainerFamily that cannot be part of a tag.
+    /// CT4111 for a runtime identifier that is neither Linux nor Windows, CT4008 for a ContainerFamily that cannot be part of a tag
+    /// (or that is no Windows family for a Windows runtime identifier).
     /// </exception>
     public static string Infer(BaseImageInputs inputs)
     {
@@ -37,10 +40,10 @@ public static partial class BaseImageInference
         var sdk = SdkVersion.Parse(inputs.SdkVersion);
         var (tfmMajor, tfmMinor) = ParseTargetFramework(inputs.TargetFrameworkVersion);
         string runtimeIdentifier = (inputs.RuntimeIdentifier ?? "").Trim();
-        if (runtimeIdentifier.Length > 0)
+        // Throws CT4111 for macOS, FreeBSD and unknown architectures: images are Linux or Windows.
+        if (runtimeIdentifier.Length > 0 && Platform.FromRuntimeIdentifier(runtimeIdentifier).IsWindows)
         {
-            // Throws CT4111 for Windows, macOS and unknown architectures: only Linux images are built.
-            _ = Platform.FromRuntimeIdentifier(runtimeIdentifier);
+            return InferWindows(inputs, sdk, tfmMajor, tfmMinor);
         }
         bool musl = runtimeIdentifier.StartsWith("linux-musl", StringComparison.Ordinal);
 
@@ -82,6 +85,38 @@ public static partial class BaseImageInference
 
         return $"{DotnetImagesPrefix}{repository}:{tag}";
     }
+
+    /// <summary>The Windows version of an inferred Windows image when ContainerFamily names none.</summary>
+    public const string DefaultWindowsFamily = "nanoserver-ltsc2022";
+
+    /// <summary>
+    /// A Windows base: <c>aspnet</c> or <c>runtime</c> with the tag's Windows family (<c>10.0-nanoserver-ltsc2022</c>, or
+    /// ContainerFamily such as <c>windowsservercore-ltsc2025</c>); a self-contained app (there are no Windows
+    /// <c>runtime-deps</c> images) gets the family's Windows image itself, <c>mcr.microsoft.com/windows/nanoserver:ltsc2022</c>.
+    /// .NET's multi-platform tags are Linux-only since .NET 8, so a Windows image always names its Windows version.
+    /// </summary>
+    private static string InferWindows(BaseImageInputs inputs, SdkVersion sdk, int tfmMajor, int tfmMinor)
+    {
+        string family = string.IsNullOrWhiteSpace(inputs.ContainerFamily) ? DefaultWindowsFamily : inputs.ContainerFamily.Trim();
+        Match windows = WindowsFamilyPattern().Match(family);
+        if (!windows.Success)
+        {
+            throw new ContainerTasksException(ErrorCodes.InvalidContainerFamily,
+                $"ContainerFamily '{inputs.ContainerFamily}' is not a Windows image family, and the runtime identifier '{inputs.RuntimeIdentifier}' is a Windows one. "
+                + "Use nanoserver-ltsc2022, nanoserver-ltsc2025, windowsservercore-ltsc2022 or windowsservercore-ltsc2025, or set ContainerBaseImage.");
+        }
+        if (inputs.SelfContained)
+        {
+            string image = windows.Groups[1].Value == "nanoserver" ? "nanoserver" : "servercore";
+            return $"mcr.microsoft.com/windows/{image}:{windows.Groups[2].Value}";
+        }
+        bool aspnet = (inputs.FrameworkReferences ?? []).Any(f => string.Equals(f?.Trim(), AspNetCoreFramework, StringComparison.OrdinalIgnoreCase));
+        var (tagMajor, tagMinor) = TagVersion(sdk, tfmMajor, tfmMinor);
+        return $"{DotnetImagesPrefix}{(aspnet ? "aspnet" : "runtime")}:{VersionTag(sdk, tagMajor, tagMinor)}-{family}";
+    }
+
+    [GeneratedRegex(@"^(nanoserver|windowsservercore)-(ltsc20[0-9]{2}|[0-9]{4}|[0-9]{2}h[12])$")]
+    private static partial Regex WindowsFamilyPattern();
 
     /// <summary>The .NET version the image is for: the target framework's when it is older than the SDK, else the SDK's.</summary>
     private static (int Major, int Minor) TagVersion(SdkVersion sdk, int tfmMajor, int tfmMinor)

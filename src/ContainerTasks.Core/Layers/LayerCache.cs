@@ -86,7 +86,7 @@ internal sealed class LayerCache
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add(FormatVersion);
-        Add($"uid={options.Uid} gid={options.Gid}{(options.OwnedPath is null || (options.Uid == 0 && options.Gid == 0) ? "" : " owned=" + options.OwnedPath)} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={options.Compression.Level}");
+        Add($"uid={options.Uid} gid={options.Gid}{(options.OwnedPath is null || (options.Uid == 0 && options.Gid == 0) ? "" : " owned=" + options.OwnedPath)} mtime={options.ModificationTime.ToUnixTimeSeconds()} gzip={options.Compression.IsGzip} level={options.Compression.Level}{(options.Windows ? " format=windows" : "")}");
         // The compressed bytes come from the runtime's zlib: a cached blob is only reused by the same runtime.
         Add($"runtime={System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} os={System.Runtime.InteropServices.RuntimeInformation.OSDescription.Split(' ')[0]} pieces={GzipWriteStream.ChunkSize}/{LayerWriter.ParallelThreshold}");
         // Files the stat cache does not know are hashed first, several at once (a cold build hashes every file).

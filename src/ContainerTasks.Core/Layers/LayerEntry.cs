@@ -35,6 +35,10 @@ public sealed record LayerEntry
     /// </summary>
     internal FileIdentity? Identity { get; init; }
 
+    /// <summary>This entry at another path in the image (its content, mode and identity kept).</summary>
+    internal LayerEntry MovedTo(string pathInImage)
+        => new(Kind, pathInImage) { SourcePath = SourcePath, LinkTarget = LinkTarget, Mode = Mode, Identity = Identity };
+
     /// <summary>A file: <paramref name="sourcePath"/> on the host at <paramref name="pathInImage"/>.</summary>
     public static LayerEntry File(string sourcePath, string pathInImage, int? mode = null)
         => new(LayerEntryKind.File, pathInImage) { SourcePath = sourcePath, Mode = mode };

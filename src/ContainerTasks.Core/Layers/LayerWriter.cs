@@ -31,7 +31,7 @@ public sealed class LayerWriter
     /// <summary>Writes the layer to <paramref name="output"/> (left open) and returns its descriptor.</summary>
     public BuiltLayer Write(IEnumerable<LayerEntry> entries, Stream output, CancellationToken cancellationToken = default)
     {
-        List<LayerEntry> plan = Plan(entries);
+        List<LayerEntry> plan = Plan(_options.Windows ? WindowsLayerFormat.Wrap(entries) : entries);
         // Without compression the blob is the tar: hash it once, not twice.
         using var blob = new DigestingWriteStream(output, leaveOpen: true);
         // Large layers deflate in parallel pieces; the choice depends only on the content, so it is the same everywhere.
@@ -204,7 +204,7 @@ public sealed class LayerWriter
 
     private void WriteTar(List<LayerEntry> plan, Stream output, CancellationToken cancellationToken)
     {
-        var tar = new TarStreamWriter(output, _options.ModificationTime.ToUnixTimeSeconds());
+        var tar = new TarStreamWriter(output, _options.ModificationTime.ToUnixTimeSeconds(), entryRecords: _options.Windows ? WindowsLayerFormat.EntryRecords : null);
         Span<byte> magic = stackalloc byte[4];
         foreach (LayerEntry entry in plan)
         {
@@ -213,7 +213,7 @@ public sealed class LayerWriter
             {
                 case LayerEntryKind.Directory:
                     (int dirUid, int dirGid) = _options.OwnerOf(entry.Path);
-                    tar.WriteDirectory(entry.Path, entry.Mode ?? ExecutableMode, dirUid, dirGid);
+                    tar.WriteDirectory(entry.Path, _options.Windows ? ExecutableMode : entry.Mode ?? ExecutableMode, dirUid, dirGid);
                     break;
                 case LayerEntryKind.Symlink:
                     (int linkUid, int linkGid) = _options.OwnerOf(entry.Path);
@@ -224,7 +224,7 @@ public sealed class LayerWriter
                     using (FileStream source = LayerSource.Open(listed, "since it was hashed"))
                     {
                         int read = source.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
-                        int mode = ModeFor(entry, magic[..read]);
+                        int mode = _options.Windows ? ExecutableMode : ModeFor(entry, magic[..read]);
                         source.Position = 0;
                         (int uid, int gid) = _options.OwnerOf(entry.Path);
                         tar.WriteFile(entry.Path, mode, uid, gid, listed.Identity!.Value.Size, source, cancellationToken);

@@ -5,7 +5,8 @@ namespace ContainerTasks.Layers;
 /// <summary>
 /// Writes a tar stream whose bytes depend only on the entries given: USTAR headers with empty user and
 /// group names and fixed device numbers, and PAX extended headers only where USTAR cannot hold a value
-/// (long or non-ASCII paths and link targets, sizes of 8 GiB and more). The PAX header entry always has
+/// (long or non-ASCII paths and link targets, sizes of 8 GiB and more) or the caller gives records for every entry
+/// (a Windows layer's security descriptor). The PAX header entry always has
 /// the same name, unlike tools that put a process id in it.
 /// </summary>
 internal sealed class TarStreamWriter
@@ -19,11 +20,18 @@ internal sealed class TarStreamWriter
     private readonly byte[] _header = new byte[BlockSize];
     private readonly byte[] _copyBuffer;
 
-    public TarStreamWriter(Stream output, long mtimeSeconds, int copyBufferSize = 128 * 1024)
+    private readonly IReadOnlyList<(string Key, byte[] Value)> _entryRecords;
+
+    /// <param name="output">Where the tar goes.</param>
+    /// <param name="mtimeSeconds">Every entry's modification time.</param>
+    /// <param name="copyBufferSize">The size of the file copy buffer.</param>
+    /// <param name="entryRecords">PAX records every entry carries (a Windows layer's security descriptor); none by default.</param>
+    public TarStreamWriter(Stream output, long mtimeSeconds, int copyBufferSize = 128 * 1024, IReadOnlyList<(string Key, byte[] Value)>? entryRecords = null)
     {
         _output = output;
         _mtime = mtimeSeconds;
         _copyBuffer = new byte[copyBufferSize];
+        _entryRecords = entryRecords ?? [];
     }
 
     public void WriteDirectory(string name, int mode, int uid, int gid)
@@ -69,7 +77,7 @@ internal sealed class TarStreamWriter
     {
         byte[] nameBytes = Encoding.UTF8.GetBytes(name);
         byte[]? linkBytes = linkTarget is null ? null : Encoding.UTF8.GetBytes(linkTarget);
-        var pax = new List<(string Key, byte[] Value)>();
+        var pax = new List<(string Key, byte[] Value)>(_entryRecords);
 
         byte[] ustarName = nameBytes;
         byte[] ustarPrefix = [];

@@ -60,7 +60,14 @@ public sealed class ImageConfig
         ReadString(_root, "os") ?? "",
         ReadString(_root, "architecture") ?? "",
         ReadString(_root, "variant"),
-        ReadString(_root, "os.version"));
+        ReadString(_root, "os.version"),
+        _root.Get("os.features") is { ValueKind: JsonValueKind.Array } ? ReadStringArray(_root, "os.features") : null);
+
+    /// <summary>True for a Windows image: environment names compare case-insensitively, paths may start with a drive.</summary>
+    public bool IsWindows => string.Equals(ReadString(_root, "os"), "windows", StringComparison.OrdinalIgnoreCase);
+
+    // How a container's environment names compare: as Windows compares them, or byte by byte.
+    private StringComparer EnvironmentNames => IsWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
 
     /// <summary>Environment variables as <c>NAME=value</c>, in order.</summary>
     public IReadOnlyList<string> Env => ReadStringArray(Section, "Env");
@@ -72,7 +79,7 @@ public sealed class ImageConfig
     public IReadOnlyList<KeyValuePair<string, string>> EnvironmentAfter(IReadOnlyList<KeyValuePair<string, string>> changes)
     {
         ImageConfig copy = Parse(ToBytes());
-        SetEnvironment(copy.EditableSection, changes);
+        SetEnvironment(copy.EditableSection, changes, EnvironmentNames);
         return copy.Env.Select(entry => entry.IndexOf('=') is var equals and >= 0
             ? new KeyValuePair<string, string>(entry[..equals], entry[(equals + 1)..])
             : new KeyValuePair<string, string>(entry, "")).ToList();
@@ -133,14 +140,15 @@ public sealed class ImageConfig
 
         if (changes.Environment.Count > 0)
         {
-            SetEnvironment(section, changes.Environment);
+            SetEnvironment(section, changes.Environment, EnvironmentNames);
         }
         SetMembers(section, "ExposedPorts", changes.ExposedPorts.Select(port => (NormalizePort(port), "{}"u8.ToArray())));
         SetMembers(section, "Labels", changes.Labels.Select(label => string.IsNullOrEmpty(label.Key)
             ? throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, "A label has an empty name. Give every label a name.")
             : (label.Key, JsonFormat.String(label.Value))));
-        SetMembers(section, "Volumes", changes.Volumes.Select(volume => !volume.StartsWith('/')
-            ? throw new ContainerTasksException(ErrorCodes.InvalidConfigValue, $"The volume '{volume}' is not an absolute path. Volumes are paths inside the container, e.g. /data.")
+        SetMembers(section, "Volumes", changes.Volumes.Select(volume => !IsAbsolute(volume)
+            ? throw new ContainerTasksException(ErrorCodes.InvalidConfigValue,
+                $"The volume '{volume}' is not an absolute path. Volumes are paths inside the container, e.g. {(IsWindows ? @"C:\data" : "/data")}.")
             : (volume, "{}"u8.ToArray())));
         if (changes.Entrypoint is not null)
         {
@@ -160,10 +168,10 @@ public sealed class ImageConfig
         }
         if (changes.WorkingDirectory is not null)
         {
-            if (!changes.WorkingDirectory.StartsWith('/'))
+            if (!IsAbsolute(changes.WorkingDirectory))
             {
                 throw new ContainerTasksException(ErrorCodes.InvalidConfigValue,
-                    $"The working directory '{changes.WorkingDirectory}' is not an absolute path. Use a path like /app/.");
+                    $"The working directory '{changes.WorkingDirectory}' is not an absolute path. Use a path like {(IsWindows ? @"C:\app\" : "/app/")}.");
             }
             section.SetRaw("WorkingDir", JsonFormat.String(changes.WorkingDirectory));
         }
@@ -179,7 +187,7 @@ public sealed class ImageConfig
     /// </summary>
     internal IReadOnlyList<string> AddMissingEnvironment(IEnumerable<string> entries)
     {
-        var names = Env.Select(EnvName).ToHashSet(StringComparer.Ordinal);
+        var names = Env.Select(EnvName).ToHashSet(EnvironmentNames);
         var missing = new List<KeyValuePair<string, string>>();
         foreach (string entry in entries)
         {
@@ -192,7 +200,7 @@ public sealed class ImageConfig
         }
         if (missing.Count > 0)
         {
-            SetEnvironment(EditableSection, missing);
+            SetEnvironment(EditableSection, missing, EnvironmentNames);
         }
         return missing.Select(m => m.Key).ToList();
     }
@@ -256,11 +264,11 @@ public sealed class ImageConfig
         }
     }
 
-    private static void SetEnvironment(RawJsonObject section, IReadOnlyList<KeyValuePair<string, string>> environment)
+    private static void SetEnvironment(RawJsonObject section, IReadOnlyList<KeyValuePair<string, string>> environment, StringComparer names)
     {
         var entries = section.GetRaw("Env") is { } raw ? RawJsonArray.Split(raw, "config Env") : [];
-        // The last entry of each name is the one a container gets, and the one replaced.
-        var last = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The last entry of each name is the one a container gets, and the one replaced (on Windows, PATH replaces Path).
+        var last = new Dictionary<string, int>(names);
         for (int i = 0; i < entries.Count; i++)
         {
             last[EnvName(RawJsonArray.ReadString(entries[i]) ?? "")] = i;
@@ -285,6 +293,10 @@ public sealed class ImageConfig
         }
         section.SetRaw("Env", RawJsonArray.Join(entries));
     }
+
+    // An absolute path in the image: /path, or on Windows also C:\path (either separator).
+    private bool IsAbsolute(string path)
+        => path.StartsWith('/') || (IsWindows && path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '\\' or '/');
 
     private static string EnvName(string entry)
     {

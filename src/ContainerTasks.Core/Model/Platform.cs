@@ -22,16 +22,29 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
 
     /// <summary>
     /// The platform of a .NET runtime identifier: <c>linux-x64</c> → linux/amd64, <c>linux-arm64</c> → linux/arm64/v8,
-    /// <c>linux-arm</c> → linux/arm/v7, <c>linux-musl-x64</c> → linux/amd64. Non-Linux identifiers are CT4111.
+    /// <c>linux-arm</c> → linux/arm/v7, <c>linux-musl-x64</c> → linux/amd64, <c>win-x64</c> → windows/amd64,
+    /// <c>win-arm64</c> → windows/arm64. A versioned Windows identifier (<c>win10-x64</c>) also names the major of the
+    /// base's <c>os.version</c>, as the SDK's picker reads it. Other systems (macOS, FreeBSD) are CT4111.
     /// </summary>
     public static Platform FromRuntimeIdentifier(string rid)
     {
         string value = rid.Trim().ToLowerInvariant();
         string[] parts = value.Split('-');
+        string? windowsMajor = parts.Length == 2 ? WindowsMajor(parts[0]) : null;
+        if (parts.Length == 2 && (parts[0] == "win" || windowsMajor is not null))
+        {
+            return parts[1] switch
+            {
+                "x64" => new Platform("windows", "amd64", null, windowsMajor),
+                "arm64" => new Platform("windows", "arm64", null, windowsMajor),
+                _ => throw new ContainerTasksException(ErrorCodes.UnsupportedPlatform,
+                    $"The runtime identifier '{rid}' has an architecture ('{parts[1]}') no Windows container image is made for. Use win-x64 or win-arm64."),
+            };
+        }
         if (parts.Length < 2 || parts[0] is not ("linux" or "linux-musl" or "alpine" or "ubuntu" or "debian" or "rhel" or "centos" or "fedora" or "opensuse" or "sles" or "tizen"))
         {
             throw new ContainerTasksException(ErrorCodes.UnsupportedPlatform,
-                $"The container runtime identifier '{rid}' is not a Linux one; only Linux images are supported. Publish for Linux, e.g. 'dotnet publish --os linux' or -p:ContainerRuntimeIdentifier=linux-x64.");
+                $"The container runtime identifier '{rid}' is neither a Linux nor a Windows one; container images run Linux or Windows. Publish for one of them, e.g. 'dotnet publish --os linux' or -p:ContainerRuntimeIdentifier=linux-x64 (or win-x64).");
         }
         string architecture = parts[^1];
         return architecture switch
@@ -46,18 +59,29 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
         };
     }
 
+    /// <summary>True for Windows (<c>os</c> <c>windows</c>): Windows layers, paths and environment rules.</summary>
+    public bool IsWindows => string.Equals(Os, "windows", StringComparison.OrdinalIgnoreCase);
+
+    // "win10" → "10" (a versioned Windows identifier names os.version's major); "win" and others → null.
+    private static string? WindowsMajor(string os)
+        => os.Length > 3 && os.StartsWith("win", StringComparison.Ordinal) && os[3..].All(char.IsAsciiDigit) ? os[3..] : null;
+
     /// <summary>True for the placeholder platform BuildKit gives attestation manifests.</summary>
     public bool IsUnknown => Os == "unknown" || Architecture == "unknown";
 
     /// <summary>
     /// True when an image of this platform can serve a request for <paramref name="wanted"/>:
     /// same os and architecture; the variant must match when the request names one
-    /// (arm64 without a variant counts as v8).
+    /// (arm64 without a variant counts as v8), and the os.version when the request names one (its start will do).
     /// </summary>
     public bool Satisfies(Platform wanted)
     {
         if (IsUnknown || !string.Equals(Os, wanted.Os, StringComparison.OrdinalIgnoreCase)
             || NormalizeArchitecture(Architecture) != NormalizeArchitecture(wanted.Architecture))
+        {
+            return false;
+        }
+        if (wanted.OsVersion is not null && !OsVersionMatches(wanted.OsVersion))
         {
             return false;
         }
@@ -68,8 +92,16 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
         return NormalizeVariant(Architecture, Variant) == NormalizeVariant(wanted.Architecture, wanted.Variant);
     }
 
-    /// <summary><c>os/arch[/variant]</c>.</summary>
-    public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
+    // A requested os.version matches this one or any version it is the start of ("10" matches 10.0.20348.2700).
+    private bool OsVersionMatches(string wanted)
+        => OsVersion is { } have && (have == wanted || have.StartsWith(wanted + ".", StringComparison.Ordinal));
+
+    /// <summary><c>os/arch[/variant]</c>; a Windows platform adds its os.version (<c>windows/amd64 10.0.20348.2700</c>), which tells Windows builds apart.</summary>
+    public override string ToString()
+    {
+        string platform = Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
+        return IsWindows && OsVersion is not null ? $"{platform} {OsVersion}" : platform;
+    }
 
     internal static string NormalizeArchitecture(string architecture) => architecture.ToLowerInvariant() switch
     {

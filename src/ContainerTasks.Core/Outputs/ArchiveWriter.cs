@@ -95,10 +95,28 @@ internal static class ArchiveWriter
                 writer.WriteStringValue(BlobPath(layer.Digest));
             }
             writer.WriteEndArray();
+            WriteLayerSources(writer, image);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
     });
+
+    // Foreign layers (older Windows bases) are not in the archive: docker load fetches them from where LayerSources says, by diff_id.
+    private static void WriteLayerSources(System.Text.Json.Utf8JsonWriter writer, IImage image)
+    {
+        var foreign = image.Layers.Where(l => MediaTypes.IsNonDistributable(l.Descriptor.MediaType) && !l.IsNew).ToList();
+        if (foreign.Count == 0)
+        {
+            return;
+        }
+        writer.WriteStartObject("LayerSources");
+        foreach (ImageLayer layer in foreign)
+        {
+            writer.WritePropertyName(layer.DiffId.ToString());
+            layer.Descriptor.Write(writer);
+        }
+        writer.WriteEndObject();
+    }
 
     private static string BlobPath(Digest digest) => $"blobs/{digest.Algorithm}/{digest.Hex}";
 }

@@ -26,6 +26,12 @@ public sealed record ContainerBuildRequest
     /// <summary>Where the publish output goes in the image, and the working directory.</summary>
     public string WorkingDirectory { get; init; } = "/app/";
 
+    /// <summary>
+    /// The settings the project left to defaults that differ between Linux and Windows; each platform gets its
+    /// system's (<see cref="WorkingDirectory"/>, the app command and the user are then only the first platform's). Null: as given.
+    /// </summary>
+    public ProjectDefaults? Defaults { get; init; }
+
     /// <summary>Split into layers, or one layer.</summary>
     public LayeringMode Layering { get; init; } = LayeringMode.Split;
 

@@ -86,11 +86,14 @@ internal static class PlatformBuilder
     private static async Task<PlatformBuild> BuildAsync(BuildRun run, IContainerBuildLog log, PlatformInput platform, Task<SourceImage> baseTask, LayerOrder order,
         LayerSteps.Sourcing sourcing, CancellationToken cancellationToken)
     {
-        string workingDirectory = "/" + LayerPath.Normalize(run.Request.WorkingDirectory) + "/";
         List<(PlannedLayer Layer, string CreatedBy)> plan;
+        PlatformSettings settings;
         try
         {
-            plan = Plan(run, log, platform, workingDirectory);
+            // Windows images get Windows layers and defaults: known from the runtime identifier, else from the base.
+            bool windows = platform.Platform?.IsWindows ?? (await baseTask.ConfigureAwait(false)).Platform.IsWindows;
+            settings = PlatformSettings.For(run.Request, windows);
+            plan = Plan(run, log, platform, settings);
         }
         catch
         {
@@ -100,7 +103,7 @@ internal static class PlatformBuilder
         }
         run.Timer.Mark("plan");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, workingDirectory), order, sourcing, stop.Token);
+        var layers = BuildLayersAsync(plan.Select(p => p.Layer).ToList(), run.Store, LayerOptionsFor(run, platform, settings), order, sourcing, stop.Token);
         SourceImage baseImage;
         IReadOnlyList<AddedImage> added;
         try
@@ -131,7 +134,7 @@ internal static class PlatformBuilder
         {
             builder.WithAnnotation(key, value);
         }
-        BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage)).WithFormat(run.Request.Format).Build();
+        BuiltImage image = builder.WithConfig(SdkConfig.For(run, log, baseImage, settings)).WithFormat(run.Request.Format).Build();
         return new PlatformBuild(platform, image, baseImage, plan.Select(p => p.Layer).ToList(), sources) { Added = added };
     }
 
@@ -157,8 +160,10 @@ internal static class PlatformBuilder
     }
 
     // The layers given, or the publish folder cut into layers by the planner, each with the history line that explains it.
-    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, IContainerBuildLog log, PlatformInput platform, string workingDirectory)
+    private static List<(PlannedLayer Layer, string CreatedBy)> Plan(BuildRun run, IContainerBuildLog log, PlatformInput platform, PlatformSettings settings)
     {
+        string workingDirectory = settings.LayerDirectory;
+        string shown = settings.Windows ? settings.WorkingDirectory : workingDirectory;
         if (platform.Layers is { } given)
         {
             return given.Select(l => (new PlannedLayer(LayerKind.Extra, l.Name, l.Entries), l.CreatedBy)).ToList();
@@ -167,15 +172,16 @@ internal static class PlatformBuilder
         List<PlannedLayer> plan = LayerPlanner.Plan(Path.GetFullPath(platform.PublishDirectory), workingDirectory, platform.PublishedFiles, platform.RuntimePackageIds,
             platform.AppHost, request.Layering, request.ExtraLayers, request.TrimForeignRuntimeAssets, platform.RuntimeIdentifier);
         CredentialFiles.Check(plan, workingDirectory, request.CredentialFileCheck, log.Warning);
-        return plan.Select(p => (p, $"ContainerTasks: COPY {p.Name} {(p.Kind == LayerKind.Extra ? "" : workingDirectory)}".TrimEnd())).ToList();
+        return plan.Select(p => (p, $"ContainerTasks: COPY {p.Name} {(p.Kind == LayerKind.Extra ? "" : shown)}".TrimEnd())).ToList();
     }
 
     // As the SDK does: with a numeric ContainerUser the app's files belong to that user (group 0), so an app that writes
     // into its own folder keeps working; otherwise (a name, or the base's APP_UID) they belong to root. Given layers belong to root.
-    private static LayerOptions LayerOptionsFor(BuildRun run, PlatformInput platform, string workingDirectory)
+    // Windows layers have no owner (Windows reads the security descriptor each entry carries).
+    private static LayerOptions LayerOptionsFor(BuildRun run, PlatformInput platform, PlatformSettings settings)
     {
-        var options = new LayerOptions { ModificationTime = run.Time, Compression = run.Request.Compression };
-        bool numeric = int.TryParse(run.Request.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int uid);
-        return platform.Layers is not null ? options : options with { Uid = numeric ? uid : 0, OwnedPath = LayerPath.Normalize(workingDirectory) };
+        var options = new LayerOptions { ModificationTime = run.Time, Compression = run.Request.Compression, Windows = settings.Windows };
+        bool numeric = int.TryParse(settings.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int uid);
+        return platform.Layers is not null || settings.Windows ? options : options with { Uid = numeric ? uid : 0, OwnedPath = LayerPath.Normalize(settings.LayerDirectory) };
     }
 }

@@ -7,7 +7,7 @@ namespace ContainerTasks.Pipeline;
 /// <summary>The config changes of a request: as given, or the project's settings merged with the base by the .NET SDK's rules.</summary>
 internal static class SdkConfig
 {
-    public static ConfigChanges For(BuildRun run, IContainerBuildLog log, SourceImage baseImage)
+    public static ConfigChanges For(BuildRun run, IContainerBuildLog log, SourceImage baseImage, PlatformSettings settings)
     {
         ContainerBuildRequest request = run.Request;
         if (request.Config is { } given)
@@ -15,7 +15,7 @@ internal static class SdkConfig
             return given with { Created = run.Time };
         }
         var baseConfig = ImageConfig.Parse(baseImage.ConfigBytes);
-        var resolution = EntrypointRules.Resolve(request.Entrypoint, baseConfig.Entrypoint);
+        var resolution = EntrypointRules.Resolve(settings.Entrypoint, baseConfig.Entrypoint);
         foreach (var (code, message) in resolution.Warnings)
         {
             log.Warning(code, message);
@@ -24,7 +24,7 @@ internal static class SdkConfig
         var finalEnvironment = baseConfig.EnvironmentAfter(environment);
         // As the SDK does: the ContainerPort items and the ports the app listens on by its environment, both.
         IReadOnlyList<string> ports = request.Ports.Concat(PortInference.FromEnvironment(finalEnvironment)).Distinct(StringComparer.Ordinal).ToList();
-        string? user = request.User;
+        string? user = settings.User;
         if (string.IsNullOrEmpty(user) && finalEnvironment.LastOrDefault(p => p.Key == "APP_UID").Value is { Length: > 0 } appUid)
         {
             user = appUid;
@@ -39,7 +39,7 @@ internal static class SdkConfig
             Cmd = resolution.Cmd,
             User = string.IsNullOrEmpty(user) ? null : user,
             // As given, like the SDK ("/srv/app" stays without the slash the layer paths need).
-            WorkingDirectory = request.WorkingDirectory,
+            WorkingDirectory = settings.WorkingDirectory,
             Created = run.Time,
         };
     }
