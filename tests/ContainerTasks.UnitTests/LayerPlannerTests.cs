@@ -33,6 +33,10 @@ public class LayerPlannerTests
         Assert.Equal(["app/wwwroot/a.css"], Paths(trimmed, LayerKind.StaticWebAssets));
         Assert.Equal(["app/App.dll"], Paths(trimmed, LayerKind.App));
         Assert.Equal(LayerWriter.ExecutableMode, trimmed.Single(l => l.Kind == LayerKind.AppHost).Entries[0].Mode);
+
+        // A Windows image keeps the Windows assets and drops the Unix ones.
+        var windows = LayerPlanner.Plan(dir.Path, "/C:/app", items, [], "App", LayeringMode.Split, trimForeignRuntimeAssets: true, runtimeIdentifier: "win-x64");
+        Assert.Equal(["C:/app/Pkg.dll", "C:/app/runtimes/win-x64/native/pkg.dll"], Paths(windows, LayerKind.Packages));
     }
 
     [Theory]

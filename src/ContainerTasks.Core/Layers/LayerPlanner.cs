@@ -155,7 +155,7 @@ internal static class LayerPlanner
         _ => "extra",
     };
 
-    // runtimes/<rid>/... assets for other operating systems or architectures cannot run in a Linux image of this RID.
+    // runtimes/<rid>/... assets for other operating systems or architectures cannot run in an image of this RID.
     private static bool IsForeignRuntimeAsset(string relative, string runtimeIdentifier)
     {
         if (!relative.StartsWith("runtimes/", StringComparison.Ordinal))
@@ -171,6 +171,10 @@ internal static class LayerPlanner
         string rid = parts[1].ToLowerInvariant();
         string target = runtimeIdentifier.ToLowerInvariant();
         string arch = target[(target.LastIndexOf('-') + 1)..];
+        if (target.StartsWith("win", StringComparison.Ordinal))
+        {
+            return !(rid == target || rid == "any" || rid == "win" || rid == $"win-{arch}");
+        }
         bool musl = target.Contains("musl", StringComparison.Ordinal);
         bool compatible = rid == target || rid == "unix" || rid == "any"
             || (rid == $"linux-{arch}" && !musl) || (musl && rid == $"linux-musl-{arch}") || (rid == "linux" || (musl && rid == $"linux-{arch}"));
