@@ -145,7 +145,8 @@ internal static class PlatformBuilder
         SourceImage baseImage = await baseTask.ConfigureAwait(false);
         Model.Platform target = platform.Platform ?? baseImage.Platform;
         run.Timer.Mark($"base {target}");
-        log.Progress($"Base image {baseImage.Name} ({target}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
+        // A Windows base is named with its os.version: which of the Windows builds an index lists was taken.
+        log.Progress($"Base image {baseImage.Name} ({(baseImage.Platform.IsWindows ? baseImage.Platform : target)}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
         IReadOnlyList<AddedImage> added = await run.LayerImages.ResolveAsync(target, baseImage, log, cancellationToken).ConfigureAwait(false);
         return (baseImage, added);
     }
