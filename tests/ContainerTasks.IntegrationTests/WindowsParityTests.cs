@@ -70,6 +70,8 @@ public sealed class WindowsParityTests(BaseImages bases, PackageFeed feed, HttpR
         WindowsBaseSet windows = await WindowsBases.GetAsync(http.Server, bases);
         using var dir = new TempDirectory();
         string project = feed.CopySample("HelloContainer", dir["app"]);
+        // As a project states it: the platforms in RuntimeIdentifiers too (restore needs them).
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</TargetFramework>", "</TargetFramework>\n    <RuntimeIdentifiers>linux-x64;win-x64</RuntimeIdentifiers>", StringComparison.Ordinal));
         string repository = RegistryServer.NewRepository("windows-parity/mixed");
         feed.Dotnet(["publish", project, "-c", "Release", "-t:PublishContainer", $"-p:ContainerRegistry={http.Server.Host}",
                 $"-p:ContainerBaseImage={windows.Multi}", $"-p:ContainerRepository={repository}", "-p:ContainerRuntimeIdentifiers=\"linux-x64;win-x64\"",
