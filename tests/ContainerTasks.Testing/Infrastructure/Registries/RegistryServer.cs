@@ -497,6 +497,13 @@ public sealed class RegistryServer : IAsyncDisposable
               maintenance:
                 uploadpurging:
                   enabled: false
+            # Manifests may name foreign layers on Microsoft's registry (Windows bases); without an allow list
+            # Distribution refuses every manifest with urls ("manifest blob unknown").
+            validation:
+              manifests:
+                urls:
+                  allow:
+                    - ^https://mcr\.microsoft\.com/
             http:
               addr: 127.0.0.1:{Port}
               secret: {Guid.NewGuid():N}
