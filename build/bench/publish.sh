@@ -6,6 +6,9 @@
 #          (publish output about 477 MB; base: dotnet/aspnet)
 #   sc     `dotnet new console` published -r linux-x64 --self-contained (base: dotnet/runtime, standing in
 #          for runtime-deps, which build/testimages/make-base.sh does not make)
+#   win    samples/HelloContainer published -r win-x64 (framework-dependent) on a Windows-shaped nanoserver base
+#          (build/testimages/make-windows-base.py, one OCI manifest: the built-in handles no Windows index entry).
+#          Only with --apps
 #   mp     the same console app, self-contained for two platforms in one publish:
 #          -p:ContainerRuntimeIdentifiers="linux-x64;linux-arm64" (RuntimeIdentifiers in the project, as restore
 #          needs them, and SelfContained only when a RuntimeIdentifier is set, so that the outer build has none);
@@ -86,7 +89,7 @@ while (($#)); do
   esac
   shift
 done
-for a in $apps; do case $a in hello|web|sc|mp) ;; *) echo "publish.sh: unknown app '$a'" >&2; exit 2 ;; esac; done
+for a in $apps; do case $a in hello|web|sc|mp|win) ;; *) echo "publish.sh: unknown app '$a'" >&2; exit 2 ;; esac; done
 if [[ -z $phases ]]; then   # --smoke leaves out fresh (six more publishes, about a minute for hello)
   if ((smoke)); then phases="cold nochange change mem"; else phases="cold nochange change mem fresh"; fi
 fi
@@ -130,6 +133,10 @@ if [[ " $apps " == *" mp "* ]]; then   # the same image as linux/amd64 and (rela
   python3 "$here/multi-base.py" "$work/multi" amd64 multi
   skopeo copy -q --all --dest-tls-verify=false "oci:$work/multi:multi" "docker://$registry/dotnet/runtime-multi:10.0"
 fi
+if [[ " $apps " == *" win "* ]]; then
+  python3 build/testimages/make-windows-base.py --out "$work/windows" --tag nanoserver >/dev/null
+  skopeo copy -q --dest-tls-verify=false "oci:$work/windows:nanoserver" "docker://$registry/windows/runtime:nanoserver"
+fi
 if [[ " $apps " == *" web "* ]]; then
   bash build/testimages/make-base.sh --kind aspnet --out "$work/base" --tag aspnet >/dev/null
   skopeo copy -q --dest-tls-verify=false "oci:$work/base:aspnet" "docker://$registry/dotnet/aspnet:10.0"
@@ -157,7 +164,7 @@ template() { # $1 = app → a clean copy of the app in $work/template/$1
   local t=$work/template/$1
   mkdir -p "$work/template"
   case $1 in
-    hello) cp -r samples/HelloContainer "$t"; rm -rf "$t/bin" "$t/obj" ;;
+    hello|win) cp -r samples/HelloContainer "$t"; rm -rf "$t/bin" "$t/obj" ;;
     web)   cp -r "$here/web" "$t" ;;
     sc)    dotnet new console -n SelfContainedApp -o "$t" --no-restore >"$work/logs/dotnet-new.log" 2>&1 ;;
     mp)    dotnet new console -n MultiPlatformApp -o "$t" --no-restore >"$work/logs/dotnet-new-mp.log" 2>&1
@@ -199,6 +206,9 @@ for app in $apps; do
     sc)    proj[$app]=SelfContainedApp.csproj base[$app]=dotnet/runtime:10.0 marker[$app]='Hello, World!' nreps[$app]=$reps
            args[$app]='-r linux-x64 --self-contained'
            msargs[$app]='-p:RuntimeIdentifier=linux-x64 -p:_CommandLineDefinedRuntimeIdentifier=true -p:SelfContained=true -p:_CommandLineDefinedSelfContained=true' ;;
+    win)   proj[$app]=HelloContainer.csproj base[$app]=windows/runtime:nanoserver marker[$app]='without a daemon!' nreps[$app]=$reps
+           args[$app]='-r win-x64 --self-contained false'
+           msargs[$app]='-p:RuntimeIdentifier=win-x64 -p:_CommandLineDefinedRuntimeIdentifier=true -p:SelfContained=false -p:_CommandLineDefinedSelfContained=true' ;;
     mp)    proj[$app]=MultiPlatformApp.csproj base[$app]=dotnet/runtime-multi:10.0 marker[$app]='Hello, World!' nreps[$app]=$reps
            # Quoted for MSBuild, which then splits the list: the built-in takes %3B as part of one RID.
            args[$app]='-p:ContainerRuntimeIdentifiers="linux-x64;linux-arm64"' msargs[$app]= ;;
@@ -290,7 +300,7 @@ publish_size() { # $1 app, $2 the built-in's copy of it: size and file count of 
   if [[ $1 == mp ]]; then   # both platforms' publish folders together
     pubs=("$2/bin/Release/net10.0/"linux-{x64,arm64}/publish)
   else
-    for pub in "$2/bin/Release/net10.0/"{,linux-x64/}publish; do
+    for pub in "$2/bin/Release/net10.0/"{,linux-x64/,win-x64/}publish; do
       if [[ -d $pub ]]; then pubs=("$pub"); fi
     done
   fi

@@ -337,7 +337,6 @@ public class BaseImageInferenceTests
     // The built-in pastes ContainerFamily onto the tag the same way (runtime:10.0-nanoserver-ltsc2022); without one it gives
     // the Linux-only runtime:10.0, where a Windows image gets the default Windows family here.
     [InlineData("win-x64", "console", false, null, "mcr.microsoft.com/dotnet/runtime:10.0-nanoserver-ltsc2022")]
-    [InlineData("win-arm64", "web", false, null, "mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2022")]
     [InlineData("win-x64", "web", false, "nanoserver-ltsc2025", "mcr.microsoft.com/dotnet/aspnet:10.0-nanoserver-ltsc2025")]
     [InlineData("win-x64", "console", false, "windowsservercore-ltsc2022", "mcr.microsoft.com/dotnet/runtime:10.0-windowsservercore-ltsc2022")]
     // There are no Windows runtime-deps images: a self-contained app gets the Windows image itself.
@@ -345,6 +344,14 @@ public class BaseImageInferenceTests
     [InlineData("win-x64", "web", true, "windowsservercore-ltsc2025", "mcr.microsoft.com/windows/servercore:ltsc2025")]
     public void A_Windows_runtime_identifier_gets_a_Windows_tag(string rid, string project, bool selfContained, string? family, string expected)
         => Assert.Equal(expected, BaseImageInference.Infer(Inputs(rid: rid, project: project, selfContained: selfContained, family: family)));
+
+    [Fact]
+    public void Win_arm64_has_no_Microsoft_images_to_infer_and_says_to_set_ContainerBaseImage()
+    {
+        var error = Assert.Throws<ContainerTasksException>(() => BaseImageInference.Infer(Inputs(rid: "win-arm64", project: "web")));
+        Assert.Equal(ErrorCodes.UnsupportedPlatform, error.Code);
+        Assert.Contains("ContainerBaseImage", error.Message);
+    }
 
     [Fact]
     public void A_Linux_family_with_a_Windows_runtime_identifier_is_CT4008_naming_the_Windows_families()

@@ -139,14 +139,65 @@ public class WindowsImageTests
     {
         var request = Request(new ProjectDefaults(false, false, false, "App", "App.dll", "ContainerUser")) with
         {
-            WorkingDirectory = @"D:\srv",
-            Entrypoint = EntrypointInputs.ForAppCommand(@"D:\srv\App.exe"),
+            WorkingDirectory = @"C:\srv",
+            Entrypoint = EntrypointInputs.ForAppCommand(@"C:\srv\App.exe"),
             User = "ContainerAdministrator",
         };
         PlatformSettings settings = PlatformSettings.For(request, windows: true);
-        Assert.Equal((@"D:\srv", @"D:\srv\App.exe", "ContainerAdministrator"), (settings.WorkingDirectory, settings.Entrypoint.AppCommand[0], settings.User));
-        Assert.Equal(@"D:\srv\App.dll", new ProjectDefaults(false, true, false, "App", "App.dll", null).AppCommandFor([], @"D:\srv", windows: true)[1]);
-        Assert.Equal("srv/x", WindowsLayerFormat.WithoutDrive("D:/srv/x"));
+        Assert.Equal((@"C:\srv", @"C:\srv\App.exe", "ContainerAdministrator"), (settings.WorkingDirectory, settings.Entrypoint.AppCommand[0], settings.User));
+        Assert.Equal(@"C:\srv\App.dll", new ProjectDefaults(false, true, false, "App", "App.dll", null).AppCommandFor([], @"C:\srv", windows: true)[1]);
+        Assert.Equal("srv/x", WindowsLayerFormat.WithoutDrive("c:/srv/x"));
+    }
+
+    [Fact]
+    public void Another_drive_than_C_is_refused_in_layers_and_config_as_a_Windows_container_has_only_C()
+    {
+        var error = Assert.Throws<ContainerTasksException>(() => WindowsLayerFormat.WithoutDrive("D:/srv/x"));
+        Assert.Equal(ErrorCodes.InvalidLayerPath, error.Code);
+        Assert.Contains("only C:", error.Message);
+        var config = ImageConfig.Parse("""{"architecture":"amd64","os":"windows","config":{}}"""u8.ToArray());
+        Assert.Equal(ErrorCodes.InvalidConfigValue, Assert.Throws<ContainerTasksException>(() => config.Apply(new ConfigChanges { WorkingDirectory = @"D:\srv" })).Code);
+        Assert.Equal(ErrorCodes.InvalidConfigValue, Assert.Throws<ContainerTasksException>(() => config.Apply(new ConfigChanges { Volumes = [@"E:\data"] })).Code);
+    }
+
+    [Theory]
+    [InlineData("a:b.txt", "CT2001")]
+    [InlineData("what?.txt", "CT2001")]
+    [InlineData("CON", "CT2001")]
+    [InlineData("nul.txt", "CT2001")]
+    [InlineData("com1.log", "CT2001")]
+    [InlineData("trailing.", "CT2001")]
+    [InlineData("trailing ", "CT2001")]
+    [InlineData("tab\tname", "CT2001")]
+    public void Names_Windows_cannot_create_are_refused_in_a_Windows_layer(string name, string code)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["ok.txt"], "x");
+        var entries = new List<LayerEntry> { LayerEntry.File(dir["ok.txt"], "C:/app/ok.txt"), LayerEntry.File(dir["ok.txt"], "C:/app/" + name) };
+        Assert.Equal(code, Assert.Throws<ContainerTasksException>(() => WriteInProcess(entries, new LayerOptions { Windows = true })).Code);
+        // The same names are fine in a Linux layer.
+        WriteInProcess(entries.Select(e => LayerEntry.File(dir["ok.txt"], "/" + WindowsLayerFormat.WithoutDrive(e.Path))), new LayerOptions());
+    }
+
+    [Fact]
+    public void Paths_that_differ_only_in_case_are_CT2002_in_a_Windows_layer()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir["a"], "x");
+        var entries = new List<LayerEntry> { LayerEntry.File(dir["a"], "C:/app/Sub/a.txt"), LayerEntry.File(dir["a"], "C:/app/sub/b.txt") };
+        var error = Assert.Throws<ContainerTasksException>(() => WriteInProcess(entries, new LayerOptions { Windows = true }));
+        Assert.Equal(ErrorCodes.DuplicateLayerPath, error.Code);
+        Assert.Contains("differ only in case", error.Message);
+    }
+
+    [Fact]
+    public void A_hostile_os_version_is_shown_printable_and_short()
+    {
+        var platform = new Platform("windows", "amd64", null, "10.0\nerror CT0000: fake" + new string('9', 100));
+        string shown = platform.ToString();
+        Assert.DoesNotContain("\n", shown);
+        Assert.DoesNotContain(":", shown[("windows/amd64".Length)..]);
+        Assert.True(shown.Length < 70, shown);
     }
 
     private static ContainerBuildRequest Request(ProjectDefaults defaults) => new()

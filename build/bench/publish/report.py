@@ -23,9 +23,10 @@ APP_NAME = {
     "web": "(b) ASP.NET Core web app, large NuGet dependencies",
     "sc": "(c) console, -r linux-x64 --self-contained",
     "mp": "(d) console, self-contained, ContainerRuntimeIdentifiers=linux-x64;linux-arm64",
+    "win": "(e) HelloContainer, -r win-x64 (framework-dependent)",
 }
 APP_BASE = {"hello": "dotnet/runtime", "web": "dotnet/aspnet", "sc": "dotnet/runtime",
-            "mp": "dotnet/runtime, two-platform index"}
+            "mp": "dotnet/runtime, two-platform index", "win": "Windows-shaped nanoserver runtime"}
 PHASES = [
     ("cold", "cold"),
     ("nochange", "no change"),

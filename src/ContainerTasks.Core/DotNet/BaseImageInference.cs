@@ -41,8 +41,14 @@ public static partial class BaseImageInference
         var (tfmMajor, tfmMinor) = ParseTargetFramework(inputs.TargetFrameworkVersion);
         string runtimeIdentifier = (inputs.RuntimeIdentifier ?? "").Trim();
         // Throws CT4111 for macOS, FreeBSD and unknown architectures: images are Linux or Windows.
-        if (runtimeIdentifier.Length > 0 && Platform.FromRuntimeIdentifier(runtimeIdentifier).IsWindows)
+        if (runtimeIdentifier.Length > 0 && Platform.FromRuntimeIdentifier(runtimeIdentifier) is { IsWindows: true } windows)
         {
+            if (windows.Architecture != "amd64")
+            {
+                throw new ContainerTasksException(ErrorCodes.UnsupportedPlatform,
+                    $"Microsoft publishes no .NET or Windows Server images for {runtimeIdentifier}, so no base image can be inferred. "
+                    + "Set ContainerBaseImage to a Windows Arm64 base of your own, or publish for win-x64.");
+            }
             return InferWindows(inputs, sdk, tfmMajor, tfmMinor);
         }
         bool musl = runtimeIdentifier.StartsWith("linux-musl", StringComparison.Ordinal);

@@ -173,7 +173,8 @@ internal static class LayerPlanner
         string arch = target[(target.LastIndexOf('-') + 1)..];
         if (target.StartsWith("win", StringComparison.Ordinal))
         {
-            return !(rid == target || rid == "any" || rid == "win" || rid == $"win-{arch}");
+            // win-x64 also runs the assets of versioned identifiers (win10-x64, win7-x64) of its architecture.
+            return !(rid == target || rid == "any" || rid == "win" || (rid.StartsWith("win", StringComparison.Ordinal) && rid.EndsWith($"-{arch}", StringComparison.Ordinal)));
         }
         bool musl = target.Contains("musl", StringComparison.Ordinal);
         bool compatible = rid == target || rid == "unix" || rid == "any"

@@ -32,6 +32,10 @@ public sealed class LayerWriter
     public BuiltLayer Write(IEnumerable<LayerEntry> entries, Stream output, CancellationToken cancellationToken = default)
     {
         List<LayerEntry> plan = Plan(_options.Windows ? WindowsLayerFormat.Wrap(entries) : entries);
+        if (_options.Windows)
+        {
+            WindowsLayerFormat.CheckNames(plan);
+        }
         // Without compression the blob is the tar: hash it once, not twice.
         using var blob = new DigestingWriteStream(output, leaveOpen: true);
         // Large layers deflate in parallel pieces; the choice depends only on the content, so it is the same everywhere.

@@ -51,13 +51,62 @@ internal static class WindowsLayerFormat
         yield return LayerEntry.Directory(HivesFolder);
     }
 
+    /// <summary>
+    /// Refuses paths Windows cannot create (CT2001): characters <c>&lt;&gt;:"|?*</c> and control characters, device names
+    /// (<c>CON</c>, <c>NUL</c>, <c>COM1</c>…, with or without an extension), names ending in '.' or ' '; and two paths
+    /// that differ only in case (CT2002), which Windows takes for one.
+    /// </summary>
+    public static void CheckNames(IReadOnlyList<LayerEntry> plan)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (LayerEntry entry in plan)
+        {
+            foreach (string segment in entry.Path.Split('/'))
+            {
+                if (WindowsRefuses(segment) is { } why)
+                {
+                    throw new ContainerTasksException(ErrorCodes.InvalidLayerPath,
+                        $"'{entry.Path}' cannot be a path in a Windows image: '{segment}' {why}. Rename the file in the publish output.");
+                }
+            }
+            if (!seen.TryAdd(entry.Path, entry.Path))
+            {
+                throw new ContainerTasksException(ErrorCodes.DuplicateLayerPath,
+                    $"'{seen[entry.Path]}' and '{entry.Path}' differ only in case, which Windows takes for one path. Rename one of them in the publish output.");
+            }
+        }
+    }
+
+    private static string? WindowsRefuses(string segment)
+    {
+        if (segment.IndexOfAny(['<', '>', ':', '"', '|', '?', '*']) >= 0 || segment.Any(char.IsControl))
+        {
+            return "holds a character Windows does not allow in names (<>:\"|?* or a control character)";
+        }
+        if (segment.EndsWith('.') || segment.EndsWith(' '))
+        {
+            return "ends with '.' or ' ', which Windows drops";
+        }
+        string stem = segment.Split('.')[0].TrimEnd(' ').ToUpperInvariant();
+        bool device = stem is "CON" or "PRN" or "AUX" or "NUL" || (stem.Length == 4 && (stem.StartsWith("COM", StringComparison.Ordinal) || stem.StartsWith("LPT", StringComparison.Ordinal)) && stem[3] is >= '1' and <= '9');
+        return device ? "is a device name on Windows" : null;
+    }
+
     private static bool IsDrive(string path) => path.Length == 2 && char.IsAsciiLetter(path[0]) && path[1] == ':';
 
-    /// <summary><c>C:/app/x.dll</c> → <c>app/x.dll</c>: the path under the system drive (a normalised path, '/' separators).</summary>
+    /// <summary>
+    /// <c>C:/app/x.dll</c> → <c>app/x.dll</c>: the path under the system drive (a normalised path, '/' separators). Another
+    /// drive is CT2001: a Windows container has only C:.
+    /// </summary>
     public static string WithoutDrive(string path)
     {
         if (path.Length >= 2 && char.IsAsciiLetter(path[0]) && path[1] == ':')
         {
+            if (char.ToUpperInvariant(path[0]) != 'C')
+            {
+                throw new ContainerTasksException(ErrorCodes.InvalidLayerPath,
+                    $"The path '{path}' is on drive {char.ToUpperInvariant(path[0])}:, but a Windows container has only C:. Use a path on C:, e.g. C:\\app\\.");
+            }
             string rest = path[2..].TrimStart('/');
             if (rest.Length == 0)
             {

@@ -294,9 +294,9 @@ public sealed class ImageConfig
         section.SetRaw("Env", RawJsonArray.Join(entries));
     }
 
-    // An absolute path in the image: /path, or on Windows also C:\path (either separator).
+    // An absolute path in the image: /path, or on Windows also C:\path (either separator; a Windows container has only C:).
     private bool IsAbsolute(string path)
-        => path.StartsWith('/') || (IsWindows && path.Length >= 3 && char.IsAsciiLetter(path[0]) && path[1] == ':' && path[2] is '\\' or '/');
+        => path.StartsWith('/') || (IsWindows && path.Length >= 3 && path[0] is 'C' or 'c' && path[1] == ':' && path[2] is '\\' or '/');
 
     private static string EnvName(string entry)
     {

@@ -59,7 +59,8 @@ internal sealed record ImageIndex(string MediaType, IReadOnlyList<Descriptor> Ma
         {
             return match;
         }
-        string offered = string.Join(", ", Images.Where(d => d.Platform is not null).Select(d => d.Platform!.ToString()).Distinct());
+        var platforms = Images.Where(d => d.Platform is not null).Select(d => d.Platform!.ToString()).Distinct().ToList();
+        string offered = string.Join(", ", platforms.Take(20)) + (platforms.Count > 20 ? $" and {platforms.Count - 20} more" : "");
         throw new ContainerTasksException(ErrorCodes.NoMatchingPlatform,
             $"The image '{imageName}' has no manifest for {platform}. It offers: {(offered.Length == 0 ? "(none)" : offered)}. "
             + "Choose a base image that supports this platform, or build for one it offers.");

@@ -100,7 +100,14 @@ public sealed record Platform(string Os, string Architecture, string? Variant = 
     public override string ToString()
     {
         string platform = Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
-        return IsWindows && OsVersion is not null ? $"{platform} {OsVersion}" : platform;
+        return IsWindows && OsVersion is not null ? $"{platform} {Printable(OsVersion)}" : platform;
+    }
+
+    // A base's os.version as a log line may show it: letters, digits and . - _ + only, at most 40 characters.
+    private static string Printable(string value)
+    {
+        string kept = new(value.Take(40).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+' ? c : '?').ToArray());
+        return value.Length > 40 ? kept + "…" : kept;
     }
 
     internal static string NormalizeArchitecture(string architecture) => architecture.ToLowerInvariant() switch

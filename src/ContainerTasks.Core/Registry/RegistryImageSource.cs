@@ -49,6 +49,11 @@ internal sealed class RegistryImageSource : IImageSource
             {
                 LayoutResolver.CheckPlatform(ImageConfig.Parse(config).Platform, platform, label);
             }
+            else if (platform is not null)
+            {
+                // An index entry's platform is the index's word: the config must at least be of the same system.
+                LayoutResolver.CheckSystem(ImageConfig.Parse(config).Platform, platform, label);
+            }
             return new SourceImage(label, bytes, manifest, config, new RegistryBlobReader(_client, repository, _store))
             {
                 Origin = _reference,
@@ -66,7 +71,7 @@ internal sealed class RegistryImageSource : IImageSource
         var (bytes, contentType) = await ReadRootAsync(cancellationToken).ConfigureAwait(false);
         if (MediaTypes.IsIndex(DetectKind(bytes, contentType)))
         {
-            return ImageIndex.Parse(bytes, contentType).Images.Where(d => d.Platform is not null).Select(d => d.Platform!).Distinct().ToList();
+            return ImageIndex.Parse(bytes, contentType).Images.Where(d => d.Platform is not null).Select(d => d.Platform!).DistinctBy(p => p.ToString()).ToList();
         }
         byte[] config = await ReadConfigAsync(_reference.Repository, ImageManifest.Parse(bytes, contentType).Config, cancellationToken).ConfigureAwait(false);
         return [ImageConfig.Parse(config).Platform];

@@ -64,6 +64,16 @@ internal sealed class LayoutResolver
         }
     }
 
+    /// <summary>CT1006 when the config of the image an index entry names is for another system than the one asked for.</summary>
+    internal static void CheckSystem(Platform actual, Platform wanted, string label)
+    {
+        if (!string.Equals(actual.Os, wanted.Os, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ContainerTasksException(ErrorCodes.NoMatchingPlatform,
+                $"The image '{label}' lists an image for {wanted.Os} whose config says it is for {actual}. The index is inconsistent: choose another base image or rebuild its index.");
+        }
+    }
+
     private static bool IsIndexDocument(byte[] bytes)
     {
         try
