@@ -9,7 +9,7 @@ namespace ContainerTasks.Tests;
 /// A win-x64 app published by ContainerTasks on a Server Core-shaped base whose first layer is foreign (as older Windows
 /// bases are, <see cref="WindowsBases"/>): the foreign layer stays in the manifest as it is and is never requested or
 /// pushed; an archive leaves it out and names it in LayerSources; the base's os.features are kept; PATH replaces the
-/// base's Path, as names compare on Windows.
+/// base's Path, as names compare on Windows; a working directory set in Directory.Build.targets is the one used.
 /// </summary>
 [Collection(ImageCollection.Name)]
 public sealed class WindowsPublishTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http)
@@ -26,6 +26,9 @@ public sealed class WindowsPublishTests(BaseImages bases, PackageFeed feed, Http
         string project = feed.CopySample("HelloContainer", dir["app"]);
         File.WriteAllText(project, File.ReadAllText(project).Replace("<ItemGroup>",
             "<ItemGroup>\n    <ContainerEnvironmentVariable Include=\"PATH\" Value=\"C:\\app;C:\\Windows\\system32\" />", StringComparison.Ordinal));
+        // Set where a build sets things late: after the package's own evaluation (Directory.Build.targets).
+        File.WriteAllText(Path.Combine(dir["app"], "Directory.Build.targets"),
+            "<Project><PropertyGroup><ContainerWorkingDirectory>C:\\srv\\</ContainerWorkingDirectory></PropertyGroup></Project>");
         string repository = RegistryServer.NewRepository("windows/foreign-app");
         var environment = new Dictionary<string, string?> { ["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = server.Host };
         feed.Dotnet(["publish", project, "-c", "Release", "-r", "win-x64", "--self-contained", "false", "-p:PublishContainer=true",
@@ -49,6 +52,8 @@ public sealed class WindowsPublishTests(BaseImages bases, PackageFeed feed, Http
         var env = config.RootElement.GetProperty("config").GetProperty("Env").EnumerateArray().Select(e => e.GetString()!).ToList();
         Assert.Single(env, e => e.StartsWith("path=", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(@"PATH=C:\app;C:\Windows\system32", env);
+        Assert.Equal(@"C:\srv\", config.RootElement.GetProperty("config").GetProperty("WorkingDir").GetString());
+        Assert.Equal(["dotnet", @"C:\srv\HelloContainer.dll"], config.RootElement.GetProperty("config").GetProperty("Entrypoint").EnumerateArray().Select(e => e.GetString()));
 
         // The same image as an archive: the foreign blob is not in it, and manifest.json says where it comes from.
         string archive = dir["image.tar"];
