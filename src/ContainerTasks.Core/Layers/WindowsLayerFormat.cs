@@ -92,7 +92,9 @@ internal static class WindowsLayerFormat
         return device ? "is a device name on Windows" : null;
     }
 
-    private static bool IsDrive(string path) => path.Length == 2 && char.IsAsciiLetter(path[0]) && path[1] == ':';
+    private static bool IsDrive(string path) => path.Length == 2 && StartsWithDrive(path);
+
+    private static bool StartsWithDrive(string path) => path.Length >= 2 && char.IsAsciiLetter(path[0]) && path[1] == ':';
 
     /// <summary>
     /// <c>C:/app/x.dll</c> → <c>app/x.dll</c>: the path under the system drive (a normalised path, '/' separators). Another
@@ -100,7 +102,7 @@ internal static class WindowsLayerFormat
     /// </summary>
     public static string WithoutDrive(string path)
     {
-        if (path.Length >= 2 && char.IsAsciiLetter(path[0]) && path[1] == ':')
+        if (StartsWithDrive(path))
         {
             if (char.ToUpperInvariant(path[0]) != 'C')
             {

@@ -143,10 +143,11 @@ internal static class PlatformBuilder
         Task<SourceImage> baseTask, CancellationToken cancellationToken)
     {
         SourceImage baseImage = await baseTask.ConfigureAwait(false);
-        Model.Platform target = platform.Platform ?? baseImage.Platform;
+        Model.Platform basePlatform = baseImage.Platform;
+        Model.Platform target = platform.Platform ?? basePlatform;
         run.Timer.Mark($"base {target}");
         // A Windows base is named with its os.version: which of the Windows builds an index lists was taken.
-        log.Progress($"Base image {baseImage.Name} ({(baseImage.Platform.IsWindows ? baseImage.Platform : target)}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
+        log.Progress($"Base image {baseImage.Name} ({(basePlatform.IsWindows ? basePlatform : target)}) is {baseImage.Identity}{(baseImage.FromEngine is null ? "" : " (image id)")}.");
         IReadOnlyList<AddedImage> added = await run.LayerImages.ResolveAsync(target, baseImage, log, cancellationToken).ConfigureAwait(false);
         return (baseImage, added);
     }
