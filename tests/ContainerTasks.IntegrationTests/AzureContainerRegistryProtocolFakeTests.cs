@@ -178,29 +178,3 @@ public class AzureContainerRegistryRenewalProtocolFakeTests
         AzureContainerRegistryProtocolFakeTests.NoSecrets(result);
     }
 }
-
-/// <summary>
-/// <c>dotnet publish</c> through the packed package: its <c>tasks/cloud/</c> folder is found and loads inside MSBuild,
-/// and a workload identity pushes to the ACR protocol fake with no docker login.
-/// </summary>
-[Collection(ImageCollection.Name)]
-public class AzurePublishProtocolFakeTests(BaseImages bases, PackageFeed feed, HttpRegistryFixture http) : IClassFixture<PackageFeed>, IClassFixture<HttpRegistryFixture>
-{
-    [Fact]
-    public async Task ProtocolFake_dotnet_publish_from_the_package_pushes_to_ACR_with_a_workload_identity()
-    {
-        string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");
-        await using var fakes = await AzureRegistryProtocolFakes.StartAsync();
-        using var dir = new TempDirectory();
-        string project = feed.CopySample("HelloContainer", dir["app"]);
-        var result = feed.Dotnet(["publish", project, "-c", "Release", $"-p:ContainerTasksVersion={feed.Version}", "-p:PublishContainer=true",
-            $"-p:ContainerRegistry={RegistryName}", $"-p:ContainerBaseImage={baseImage}", "-p:ContainerImageTags=1.0", "-v:n"],
-            fakes.ChildEnvironment(fakes.WorkloadIdentity()));
-        result.EnsureSuccess("dotnet publish to the ACR fake");
-        Assert.Contains($"credentials from Azure workload identity {PushClient}", result.StandardOutput);
-        Assert.Equal(1, fakes.Acr.Exchanges);
-        Assert.Contains(fakes.Registry.AccessLog("samples/hello-container"), e => e.Method == "PUT" && e.Path.EndsWith("/manifests/1.0", StringComparison.Ordinal) && e.Status == 201);
-        Assert.Equal(RegistryName, PackageFeed.ImageJson(project).GetProperty("registry").GetString());
-        AzureContainerRegistryProtocolFakeTests.NoSecrets(result);
-    }
-}
