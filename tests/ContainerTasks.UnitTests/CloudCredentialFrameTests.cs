@@ -24,6 +24,7 @@ public sealed class CloudCredentialFrameTests
     [InlineData("MyRegistry.AzureCR.io", "Azure", "myregistry", null, false)]
     [InlineData("contoso01.azurecr.cn", "Azure", "contoso01", null, false)]
     [InlineData("contoso01.azurecr.us", "Azure", "contoso01", null, false)]
+    [InlineData("contoso01-d7g3hxbzcbgxbab2.azurecr.io", "Azure", "contoso01", null, false)]
     [InlineData("123456789012.dkr.ecr.us-east-1.amazonaws.com", "Aws", "123456789012", "us-east-1", false)]
     [InlineData("123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "Aws", "123456789012", "us-gov-west-1", true)]
     [InlineData("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "Aws", "123456789012", "cn-north-1", false)]
@@ -43,6 +44,8 @@ public sealed class CloudCredentialFrameTests
     [InlineData("myregistry.azurecr.io:5000")]
     [InlineData("evilazurecr.io")]
     [InlineData("ab.azurecr.io")]
+    [InlineData("contoso01-.azurecr.io")]
+    [InlineData("contoso01.westus.geo.azurecr.io")]
     [InlineData("12345.dkr.ecr.us-east-1.amazonaws.com")]
     [InlineData("123456789012.dkr.ecr.us-east-1.amazonaws.com.attacker.example")]
     [InlineData("public.ecr.aws")]
@@ -57,7 +60,7 @@ public sealed class CloudCredentialFrameTests
     public async Task A_credential_is_obtained_once_while_it_is_valid_and_again_when_it_is_about_to_expire()
     {
         var source = new CountingSource(n => Password(n).ExpiringAt(n == 1 ? DateTimeOffset.UtcNow.AddSeconds(1.2) : DateTimeOffset.UtcNow.AddHours(1)));
-        var renewal = new CredentialRenewal(source);
+        var renewal = CredentialRenewal.For(source);
         RegistryCredential first = await renewal.CurrentAsync(CancellationToken.None);
         RegistryCredential again = await renewal.CurrentAsync(CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(1.2));
@@ -71,7 +74,7 @@ public sealed class CloudCredentialFrameTests
     public async Task A_credential_that_arrives_expired_is_not_obtained_again_for_every_request()
     {
         var source = new CountingSource(n => Password(n).ExpiringAt(DateTimeOffset.UtcNow.AddMinutes(-5)));
-        var renewal = new CredentialRenewal(source);
+        var renewal = CredentialRenewal.For(source);
         for (int i = 0; i < 5; i++)
         {
             Assert.Equal("p1", (await renewal.CurrentAsync(CancellationToken.None)).Password);
@@ -83,7 +86,7 @@ public sealed class CloudCredentialFrameTests
     public async Task Requests_refused_together_renew_the_credential_once()
     {
         var source = new CountingSource(Password);
-        var renewal = new CredentialRenewal(source);
+        var renewal = CredentialRenewal.For(source);
         RegistryCredential refused = await renewal.CurrentAsync(CancellationToken.None);
         RegistryCredential[] renewed = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => renewal.RenewAsync(refused, CancellationToken.None))));
         Assert.All(renewed, c => Assert.Equal("p2", c.Password));
@@ -176,6 +179,74 @@ public sealed class CloudCredentialFrameTests
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(guard)));
         Assert.Equal(ErrorCodes.CloudIdentityNotFound, error.Code);
         Assert.Contains("No Google identity.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_identity_its_token_service_refuses_at_first_leaves_the_registry_anonymous_and_a_refusal_is_that_CT3022()
+    {
+        var lines = new List<string>();
+        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(ErrorCodes.CloudTokenServiceError, "Google refused the token: invalid_grant (reauth related error).")), Host, lines.Add);
+        var anonymousOk = new Handler((request, _) => Answer(request.Headers.Authorization is null ? HttpStatusCode.OK : HttpStatusCode.BadRequest));
+        using (HttpResponseMessage response = await SendAsync(anonymousOk, RegistryCredential.FromSource(guard)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var refused = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        using HttpResponseMessage denied = await SendAsync(refused, RegistryCredential.FromSource(guard));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(denied, Host, "app", "HEAD manifest", RegistryCredential.FromSource(guard), CancellationToken.None));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.Contains("invalid_grant", error.Message, StringComparison.Ordinal);
+        Assert.Single(lines, l => l.Contains($"The cloud identity gave no credential for {Host}, so its requests are anonymous: Google refused", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_renewal_that_fails_after_a_credential_was_obtained_is_the_error_at_once()
+    {
+        var inner = new CountingSource(n => n == 1 ? Password(1) : throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError, "token endpoint unreachable"));
+        var guard = new CloudIdentityGuard(inner, Host, null);
+        var handler = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(guard)));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.Null(guard.Missing);
+    }
+
+    [Fact]
+    public async Task Two_clients_of_one_cloud_registry_share_one_credential()
+    {
+        var source = new CountingSource(n => Password(n).ExpiringAt(DateTimeOffset.UtcNow.AddHours(1)));
+        var handler = new Handler((request, _) => request.Headers.Authorization is { Scheme: "Basic" }
+            ? Answer(HttpStatusCode.OK)
+            : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
+        using var transport = new RegistryTransport(Fast, handler);
+        var pull = new RegistryAuthenticator(Host, RegistryCredential.FromSource(source), transport);
+        var push = new RegistryAuthenticator(Host, RegistryCredential.FromSource(source), transport);
+        await Task.WhenAll(SendAsync(transport, pull), SendAsync(transport, push));
+        Assert.Equal(1, source.Calls);
+        Assert.Equal(RegistryCredential.FromSource(source).Identity, RegistryCredential.FromSource(source).Identity);
+    }
+
+    [Fact]
+    public async Task A_cloud_identity_the_token_service_forbids_is_CT3003_with_the_role_to_grant_and_no_renewal()
+    {
+        var source = new CountingSource(n => RegistryCredential.FromIdentityToken($"refresh{n}", null, "test identity"));
+        var handler = new Handler((request, _) => request.RequestUri!.AbsolutePath == "/oauth2/token"
+            ? Answer(HttpStatusCode.Forbidden)
+            : Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", $"Bearer realm=\"https://{Host}/oauth2/token\",service=\"{Host}\"")));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(source)));
+        Assert.Equal(ErrorCodes.RegistryDenied, error.Code);
+        Assert.Contains("AcrPush", error.Message, StringComparison.Ordinal);
+        Assert.Contains("test identity", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, source.Calls);
+    }
+
+    [Fact]
+    public async Task Insufficient_scope_for_a_cloud_identity_is_CT3003_with_the_role_to_grant()
+    {
+        var source = new CountingSource(Password);
+        using var response = Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", $"Bearer realm=\"https://{Host}/oauth2/token\",service=\"{Host}\",error=\"insufficient_scope\""));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(response, Host, "app", "PUT manifest", RegistryCredential.FromSource(source), CancellationToken.None));
+        Assert.Equal(ErrorCodes.RegistryDenied, error.Code);
+        Assert.Contains("Artifact Registry Writer", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

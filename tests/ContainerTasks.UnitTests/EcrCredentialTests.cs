@@ -96,6 +96,7 @@ public class EcrCredentialTests
     [InlineData("{\"authorizationData\":[{\"authorizationToken\":\"bm90LWF3cw==\"}]}")]
     [InlineData("{\"authorizationData\":[{\"authorizationToken\":\"%%%\"}]}")]
     [InlineData("[1]")]
+    [InlineData("{\"authorizationData\":[1]}")]
     [InlineData("<html/>")]
     public async Task An_answer_without_an_AWS_token_is_CT3022(string answer)
     {
@@ -113,6 +114,28 @@ public class EcrCredentialTests
         Assert.Equal(ErrorCodes.InsecureCredentials, error.Code);
         Assert.False(sent);
         Assert.DoesNotContain("the-session", error.Message);
+    }
+
+    [Fact]
+    public async Task An_endpoint_with_a_user_name_or_password_is_CT3022_without_printing_them()
+    {
+        bool sent = false;
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(_ => { sent = true; return Task.FromResult(Json(HttpStatusCode.OK, "{}")); }));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://user:hunter2@ecr.test/").ObtainAsync(CancellationToken.None));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.DoesNotContain("hunter2", error.Message);
+        Assert.False(sent);
+    }
+
+    [Fact]
+    public async Task An_error_that_echoes_the_session_token_is_quoted_without_it()
+    {
+        using var transport = new RegistryTransport(new RegistrySettings(), new Answering(request =>
+            Task.FromResult(Json(HttpStatusCode.BadRequest, "not json: " + request.Headers.GetValues("X-Amz-Security-Token").Single()))));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.test/").ObtainAsync(CancellationToken.None));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.DoesNotContain("the-session", error.Message);
+        Assert.Contains("not json: ***", error.Message);
     }
 
     [Fact]

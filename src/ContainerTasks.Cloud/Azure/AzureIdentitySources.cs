@@ -129,7 +129,12 @@ internal static class AzureIdentitySources
         }
         ManagedIdentityId id = client is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(client);
         string who = client is null ? "system-assigned" : $"user-assigned {client}";
-        return AzureIdentitySource.Configured(name, $"Azure managed identity ({who}, {via})", () => new ManagedIdentityCredential(new ManagedIdentityCredentialOptions(id)));
+        return AzureIdentitySource.Configured(name, $"Azure managed identity ({who}, {via})", () =>
+        {
+            var options = new ManagedIdentityCredentialOptions(id);
+            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+            return new ManagedIdentityCredential(options);
+        });
     }
 
     private static AzureIdentitySource AzureCli(CloudContext context)

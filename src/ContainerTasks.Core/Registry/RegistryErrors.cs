@@ -24,10 +24,10 @@ internal static class RegistryErrors
         int status = (int)response.StatusCode;
         string codes = await ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
         string where = $"{operation} on {registry}/{repository} failed: {status} {RegistryText.Clean(response.ReasonPhrase)}{(codes.Length > 0 ? $" ({codes})" : "")}";
-        // A cloud registry whose requests went anonymous for want of an identity: what was tried says what to set.
+        // A cloud registry whose requests went anonymous for want of a usable identity: what was tried says what to set.
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && (credential?.Renewal as Auth.Cloud.CloudIdentityGuard)?.Missing is { } missing)
         {
-            return new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, $"{where}. The registry needs a credential. {missing.Message}");
+            return new ContainerTasksException(missing.Code, $"{where}. The registry needs a credential. {missing.Message}");
         }
         // Token registries answer 401 "insufficient_scope" when the token service granted less than asked:
         // the credentials work but lack the right, which is a denial, not a login problem.
@@ -35,8 +35,9 @@ internal static class RegistryErrors
             && Auth.AuthChallenge.FromResponse(response).Any(c => c.Parameters.TryGetValue("error", out string? error) && error == "insufficient_scope");
         if (insufficientScope)
         {
-            return new ContainerTasksException(ErrorCodes.RegistryDenied,
-                $"{where}. The credentials ({credential}) are valid but not allowed to do this (insufficient_scope): ask for the right (e.g. push) on the repository, or use another repository.");
+            return new ContainerTasksException(ErrorCodes.RegistryDenied, credential?.Renewal is not null
+                ? $"{where}. The identity ({credential}) is valid but not allowed to do this (insufficient_scope): {CloudPermissionHint}."
+                : $"{where}. The credentials ({credential}) are valid but not allowed to do this (insufficient_scope): ask for the right (e.g. push) on the repository, or use another repository.");
         }
         return response.StatusCode switch
         {
@@ -44,7 +45,7 @@ internal static class RegistryErrors
                 ? $"{where}. The registry needs credentials and none were found: run 'docker login {registry}' (or podman login), or set DOTNET_CONTAINER_REGISTRY_UNAME/PWORD for the output registry (DOTNET_CONTAINER_PULL_REGISTRY_UNAME/PWORD for the base)."
                 : $"{where}. The registry refused the credentials ({credential}): check them, or log in again."),
             HttpStatusCode.Forbidden => new ContainerTasksException(ErrorCodes.RegistryDenied, credential?.Renewal is not null
-                ? $"{where}. The identity ({credential}) lacks permission for this: grant it push (or pull) rights on the repository — ACR: AcrPush (AcrPull); ECR: the repository actions in authentication.md; Google: Artifact Registry Writer (Reader) — or use another repository."
+                ? $"{where}. The identity ({credential}) lacks permission for this: {CloudPermissionHint}."
                 : $"{where}. The credentials ({credential?.ToString() ?? "anonymous"}) lack permission for this: ask for push (or pull) rights on the repository, or use another repository."),
             HttpStatusCode.NotFound => new ContainerTasksException(ErrorCodes.ImageNotFound,
                 $"{where}. Check the repository and tag (they are case-sensitive), and that the image was pushed."),
@@ -54,6 +55,9 @@ internal static class RegistryErrors
                 $"{where}. {(status >= 500 ? "The registry had a server error that persisted through retries; try again later." : "The registry did not accept the request.")}"),
         };
     }
+
+    /// <summary>What to grant a cloud identity that a registry denies.</summary>
+    public const string CloudPermissionHint = "grant it push (or pull) rights on the repository — ACR: AcrPush (AcrPull); ECR: the repository actions in authentication.md; Google: Artifact Registry Writer (Reader) — or use another repository";
 
     private static string RateLimit(HttpResponseMessage response)
     {

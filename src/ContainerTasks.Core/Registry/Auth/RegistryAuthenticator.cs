@@ -33,7 +33,7 @@ internal sealed class RegistryAuthenticator
     {
         _registry = registry;
         _given = credential;
-        _renewal = credential?.Renewal is { } source ? new CredentialRenewal(source) : null;
+        _renewal = credential?.Renewal is { } source ? CredentialRenewal.For(source) : null;
         _transport = transport;
         _notice = notice;
     }
@@ -119,10 +119,10 @@ internal sealed class RegistryAuthenticator
         return true;
     }
 
-    /// <summary>Why a cloud registry has no credential (no identity found), once that is known: its anonymous requests were refused.</summary>
+    /// <summary>Why a cloud registry's requests are anonymous (no identity found, or one that gave no credential), once that is known.</summary>
     public ContainerTasksException? MissingIdentity => (_given?.Renewal as CloudIdentityGuard)?.Missing;
 
-    // A cloud source that finds no identity leaves the registry anonymous: public images still pull.
+    // A cloud source that finds no identity, or one that gives no credential, leaves the registry anonymous: public images still pull.
     private async Task<RegistryCredential?> CurrentAsync(CancellationToken cancellationToken)
     {
         if (_renewal is null)
@@ -133,7 +133,7 @@ internal sealed class RegistryAuthenticator
         {
             return await _renewal.CurrentAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound)
+        catch (ContainerTasksException e) when (ReferenceEquals(e, MissingIdentity))
         {
             return null;
         }
@@ -190,7 +190,13 @@ internal sealed class RegistryAuthenticator
         using HttpResponseMessage response = await AskForTokenAsync(realmUri, service, credential, scopes, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && credential is null && MissingIdentity is { } missing)
         {
-            throw new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, $"The registry {_registry} refused an anonymous token ({(int)response.StatusCode}): it needs a credential. {missing.Message}");
+            throw new ContainerTasksException(missing.Code, $"The registry {_registry} refused an anonymous token ({(int)response.StatusCode}): it needs a credential. {missing.Message}");
+        }
+        // A cloud identity the token service forbids is valid but lacks the right: renewing it would not help.
+        if (response.StatusCode == HttpStatusCode.Forbidden && credential is not null && _given?.Renewal is not null)
+        {
+            throw new ContainerTasksException(ErrorCodes.RegistryDenied,
+                $"The token service of {_registry} refused the identity ({credential}) with 403: it lacks permission; {RegistryErrors.CloudPermissionHint}.");
         }
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
@@ -231,7 +237,8 @@ internal sealed class RegistryAuthenticator
     }
 
     // A cloud's registries name themselves as their token service (ACR: /oauth2/token, Google: /v2/token); loopback is
-    // trusted as everywhere else (a local proxy or test registry).
+    // trusted as everywhere else (a local proxy or test registry). Only the registry's own TLS answer can name one, and
+    // what goes there is what the registry's host would be sent anyway.
     private bool IsOwnRealm(Uri realm)
         => HostAddress.IsLoopback(realm.Host)
             || (realm.Scheme == Uri.UriSchemeHttps && string.Equals(realm.Host, RegistrySettings.HostOf(_registry), StringComparison.OrdinalIgnoreCase));

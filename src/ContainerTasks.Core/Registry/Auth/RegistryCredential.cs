@@ -71,8 +71,11 @@ internal sealed class RegistryCredential
     /// <summary>Every secret value, so messages can be scrubbed of them.</summary>
     internal IEnumerable<string> Secrets => new[] { Password, IdentityToken, BearerToken }.Where(s => !string.IsNullOrEmpty(s))!;
 
-    /// <summary>Equal for two credentials that are the same, for caching what was built for them; its text shows no secret.</summary>
-    internal object Identity => new SameCredential(Username, Password, IdentityToken, BearerToken, Source);
+    /// <summary>
+    /// Equal for two credentials that are the same, for caching what was built for them; its text shows no secret. A
+    /// renewable credential is its source (one per registry host), whose description changes once it has obtained one.
+    /// </summary>
+    internal object Identity => Renewal ?? (object)new SameCredential(Username, Password, IdentityToken, BearerToken, Source);
 
     /// <summary>Describes the credential without secrets.</summary>
     public override string ToString()

@@ -3,9 +3,11 @@ namespace ContainerTasks.Registry.Auth.Cloud;
 /// <summary>
 /// What every cloud's source shares, around it:
 /// <list type="bullet">
-/// <item>No identity (CT3021) is remembered for the build, said once at normal verbosity, and not an error by itself: the
-/// registry then gets anonymous requests, so a public base image on <c>gcr.io</c> or an ACR with anonymous pull still
-/// pulls on a machine with no cloud identity. <see cref="Missing"/> becomes the error only when the registry refuses.</item>
+/// <item>No identity (CT3021), or one its token service refuses or cannot be reached for before any credential came
+/// (CT3022: a stale gcloud login, an identity of another tenant), is remembered for the build, said once at normal
+/// verbosity, and not an error by itself: the registry then gets anonymous requests, so a public base image on
+/// <c>gcr.io</c> or an ACR with anonymous pull still pulls. <see cref="Missing"/> becomes the error only when the registry
+/// refuses. Once a credential was obtained, a renewal that fails is the error at once.</item>
 /// <item>A failure of a cloud's library is coded: an assembly that cannot be loaded is CT3023, anything else CT3022 naming
 /// the identity; messages are cleaned of control characters (they quote services' answers).</item>
 /// </list>
@@ -17,6 +19,7 @@ internal sealed class CloudIdentityGuard : ICredentialSource
     private readonly string _host;
     private readonly Action<string>? _notice;
     private ContainerTasksException? _missing;
+    private bool _obtained;
 
     public CloudIdentityGuard(ICredentialSource inner, string host, Action<string>? notice)
     {
@@ -25,7 +28,7 @@ internal sealed class CloudIdentityGuard : ICredentialSource
         _notice = notice;
     }
 
-    /// <summary>Why there is no identity for the registry, once that was found; null before, or when there is one.</summary>
+    /// <summary>Why the registry's requests are anonymous (no identity, or one that gave no credential), once that was found; null before, or when there is one.</summary>
     public ContainerTasksException? Missing => Volatile.Read(ref _missing);
 
     /// <inheritdoc />
@@ -40,13 +43,33 @@ internal sealed class CloudIdentityGuard : ICredentialSource
         }
         try
         {
-            return await _inner.ObtainAsync(cancellationToken).ConfigureAwait(false);
+            RegistryCredential credential = await ObtainCodedAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _obtained, true);
+            return credential;
         }
         catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound)
         {
-            Volatile.Write(ref _missing, Cleaned(e));
-            _notice?.Invoke($"No cloud identity found for {_host}: its requests are anonymous (the error, if the registry refuses them, says what was tried).");
-            throw _missing;
+            throw Anonymous(e, $"No cloud identity found for {_host}: its requests are anonymous (the error, if the registry refuses them, says what was tried).");
+        }
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudTokenServiceError && !Volatile.Read(ref _obtained))
+        {
+            throw Anonymous(e, $"The cloud identity gave no credential for {_host}, so its requests are anonymous: {e.Message}");
+        }
+    }
+
+    private ContainerTasksException Anonymous(ContainerTasksException e, string notice)
+    {
+        Volatile.Write(ref _missing, e);
+        _notice?.Invoke(notice);
+        return e;
+    }
+
+    // The source's answer, with every failure coded and its message cleaned.
+    private async Task<RegistryCredential> ObtainCodedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _inner.ObtainAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ContainerTasksException e)
         {

@@ -18,7 +18,7 @@ internal enum CloudKind
 /// <summary>
 /// A registry host of a cloud, recognised by its name alone:
 /// <list type="bullet">
-/// <item>Azure: <c>NAME.azurecr.io</c> (public cloud), <c>NAME.azurecr.cn</c> (Azure China), <c>NAME.azurecr.us</c> (Azure US Government).</item>
+/// <item>Azure: <c>NAME.azurecr.io</c> (public cloud), <c>NAME.azurecr.cn</c> (Azure China), <c>NAME.azurecr.us</c> (Azure US Government), each also as <c>NAME-HASH</c> (a domain name label scope).</item>
 /// <item>AWS: <c>ACCOUNT.dkr.ecr.REGION.amazonaws.com</c>, <c>ACCOUNT.dkr.ecr-fips.REGION.amazonaws.com</c>, <c>ACCOUNT.dkr.ecr.REGION.amazonaws.com.cn</c> (China).</item>
 /// <item>Google: <c>LOCATION-docker.pkg.dev</c> (Artifact Registry), <c>gcr.io</c> and <c>*.gcr.io</c> (Container Registry).</item>
 /// </list>
@@ -32,7 +32,8 @@ internal enum CloudKind
 /// <param name="Fips">True for an ECR FIPS endpoint.</param>
 internal sealed record CloudRegistryHost(CloudKind Kind, string Host, string Suffix, string? Account, string? Region, bool Fips)
 {
-    private static readonly Regex Acr = new(@"^(?<name>[a-z0-9]{5,50})\.(?<suffix>azurecr\.(io|cn|us))$", RegexOptions.CultureInvariant);
+    // A login server with a domain name label scope has the label's hash after the name: NAME-HASH.azurecr.io.
+    private static readonly Regex Acr = new(@"^(?<name>[a-z0-9]{5,50})(-[a-z0-9]{1,32})?\.(?<suffix>azurecr\.(io|cn|us))$", RegexOptions.CultureInvariant);
     private static readonly Regex Ecr = new(@"^(?<account>[0-9]{12})\.dkr\.ecr(?<fips>-fips)?\.(?<region>[a-z]{2}(-[a-z]+)+-[0-9]+)\.(?<suffix>amazonaws\.com(\.cn)?)$", RegexOptions.CultureInvariant);
     private static readonly Regex ArtifactRegistry = new(@"^(?<location>[a-z0-9-]+)-docker\.pkg\.dev$", RegexOptions.CultureInvariant);
     private static readonly Regex ContainerRegistry = new(@"^([a-z0-9-]+\.)?gcr\.io$", RegexOptions.CultureInvariant);

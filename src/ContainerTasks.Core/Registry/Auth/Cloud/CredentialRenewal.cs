@@ -3,10 +3,13 @@ namespace ContainerTasks.Registry.Auth.Cloud;
 /// <summary>
 /// The current credential of one <see cref="ICredentialSource"/>: obtained when first asked for, again shortly before it
 /// expires (a quarter of its lifetime, at most 5 minutes, ahead), and again when it was refused. Concurrent requests
-/// share one renewal: a request that found a credential refused renews it only if no other request already did.
+/// share one renewal: a request that found a credential refused renews it only if no other request already did. One per
+/// source (<see cref="For"/>), so the clients of one registry (pull and push) share it and a source is never called twice
+/// at once.
 /// </summary>
 internal sealed class CredentialRenewal
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ICredentialSource, CredentialRenewal> BySource = new();
     private static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinLifetime = TimeSpan.FromSeconds(1);
     private readonly ICredentialSource _source;
@@ -14,7 +17,10 @@ internal sealed class CredentialRenewal
     private RegistryCredential? _current;
     private long _renewAtTicks;
 
-    public CredentialRenewal(ICredentialSource source) => _source = source;
+    private CredentialRenewal(ICredentialSource source) => _source = source;
+
+    /// <summary>The renewal of <paramref name="source"/>.</summary>
+    public static CredentialRenewal For(ICredentialSource source) => BySource.GetValue(source, s => new CredentialRenewal(s));
 
     /// <summary>The credential to use now.</summary>
     public async Task<RegistryCredential> CurrentAsync(CancellationToken cancellationToken)

@@ -47,12 +47,16 @@ internal sealed class EcrCredentialSource : ICredentialSource
     {
         get
         {
-            string? configured = _context.Variable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") is "true" ? null
+            string? configured = string.Equals(_context.Variable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true", StringComparison.OrdinalIgnoreCase) ? null
                 : _context.Variable("AWS_ENDPOINT_URL_ECR") ?? _context.Variable("AWS_ENDPOINT_URL");
             if (configured is not null)
             {
-                return Uri.TryCreate(configured, UriKind.Absolute, out Uri? uri) && uri.Scheme is "https" or "http"
+                // A user name or password in the URL would show in logs and messages: such a URL is refused, unprinted.
+                return Uri.TryCreate(configured, UriKind.Absolute, out Uri? uri) && uri.Scheme is "https" or "http" && uri.UserInfo.Length == 0
                     ? uri
+                    : uri?.UserInfo.Length > 0
+                    ? throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
+                        $"The ECR endpoint (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL) carries a user name or password, which AWS endpoints never take. Set it to the API endpoint, e.g. https://api.ecr.{_host.Region}.amazonaws.com, or unset it.")
                     : throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
                         $"The ECR endpoint '{RegistryText.Clean(configured)}' (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL) is not an http(s) URL. Set it to the API endpoint, e.g. https://api.ecr.{_host.Region}.amazonaws.com, or unset it.");
             }
@@ -145,7 +149,7 @@ internal sealed class EcrCredentialSource : ICredentialSource
                 return (decoded[4..], expiresAt);
             }
         }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             // Below: the same message for every malformed answer.
         }
@@ -156,6 +160,11 @@ internal sealed class EcrCredentialSource : ICredentialSource
     private ContainerTasksException Refused(HttpResponseMessage response, string body, AwsCredentials credentials)
     {
         var (type, message) = AwsError.Read(response, body);
+        // An endpoint that echoes the request would put its session token in the message.
+        if (credentials.SessionToken is { } session)
+        {
+            message = message.Replace(session, "***", StringComparison.Ordinal);
+        }
         string hint = type switch
         {
             "AccessDeniedException" => "Allow the identity ecr:GetAuthorizationToken (and the push and pull actions on the repository) in IAM.",
