@@ -98,6 +98,22 @@ public class AzureContainerRegistryProtocolFakeTests(AzureProtocolFakesFixture f
     }
 
     [Fact]
+    public void ProtocolFake_an_unreachable_Entra_ID_leaves_the_push_anonymous_and_its_refusal_is_CT3022_naming_the_identity()
+    {
+        var identity = ServicePrincipal();
+        identity["AZURE_AUTHORITY_HOST"] = "https://127.0.0.1:1/";   // a privileged port no test listens on
+        var clock = Stopwatch.StartNew();
+        var (result, _) = Push(identity);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.True(result.StandardError.Contains("error CT3022:", StringComparison.Ordinal), result.StandardError);
+        Assert.Contains(PushClient, result.StandardError);
+        Assert.Contains("Check that 127.0.0.1 can be reached", result.StandardError);
+        Assert.Contains($"The cloud identity gave no credential for {RegistryName}, so its requests are anonymous", result.StandardError);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+        NoSecrets(result);
+    }
+
+    [Fact]
     public void ProtocolFake_the_registry_refusing_the_exchange_is_CT3022_naming_the_identity_and_the_role_to_grant()
     {
         var (result, _) = Push(ServicePrincipal(OutsiderClient, OutsiderSecret));
