@@ -150,11 +150,14 @@ public sealed class CloudCredentialFrameTests
         Assert.Equal(2, source.Calls);
     }
 
-    [Fact]
-    public async Task With_no_cloud_identity_a_public_image_pulls_anonymously_and_a_refusal_is_CT3021_saying_what_was_tried()
+    [Theory]
+    [InlineData(ErrorCodes.CloudIdentityNotFound, "No identity:\n1. AZURE_CLIENT_ID is not set.", "AZURE_CLIENT_ID is not set", "No cloud identity found for myregistry.azurecr.io")]
+    [InlineData(ErrorCodes.CloudTokenServiceError, "Google refused the token: invalid_grant (reauth related error).", "invalid_grant",
+        "The cloud identity gave no credential for myregistry.azurecr.io, so its requests are anonymous: Google refused")]
+    public async Task Without_a_usable_cloud_identity_a_public_image_pulls_anonymously_and_a_refusal_says_why(string code, string why, string quoted, string notice)
     {
         var lines = new List<string>();
-        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(ErrorCodes.CloudIdentityNotFound, "No identity:\n1. AZURE_CLIENT_ID is not set.")), Host, lines.Add);
+        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(code, why)), Host, lines.Add);
         var anonymousOk = new Handler((request, _) => Answer(request.Headers.Authorization is null ? HttpStatusCode.OK : HttpStatusCode.BadRequest));
         using (HttpResponseMessage response = await SendAsync(anonymousOk, RegistryCredential.FromSource(guard)))
         {
@@ -163,10 +166,10 @@ public sealed class CloudCredentialFrameTests
         var refused = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
         using HttpResponseMessage denied = await SendAsync(refused, RegistryCredential.FromSource(guard));
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(denied, Host, "app", "HEAD manifest", RegistryCredential.FromSource(guard), CancellationToken.None));
-        Assert.Equal(ErrorCodes.CloudIdentityNotFound, error.Code);
-        Assert.Contains("AZURE_CLIENT_ID is not set", error.Message, StringComparison.Ordinal);
+        Assert.Equal(code, error.Code);
+        Assert.Contains(quoted, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
-        Assert.Single(lines, l => l.Contains("No cloud identity found for myregistry.azurecr.io", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains(notice, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -179,24 +182,6 @@ public sealed class CloudCredentialFrameTests
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(guard)));
         Assert.Equal(ErrorCodes.CloudIdentityNotFound, error.Code);
         Assert.Contains("No Google identity.", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task An_identity_its_token_service_refuses_at_first_leaves_the_registry_anonymous_and_a_refusal_is_that_CT3022()
-    {
-        var lines = new List<string>();
-        var guard = new CloudIdentityGuard(new FailingSource(new ContainerTasksException(ErrorCodes.CloudTokenServiceError, "Google refused the token: invalid_grant (reauth related error).")), Host, lines.Add);
-        var anonymousOk = new Handler((request, _) => Answer(request.Headers.Authorization is null ? HttpStatusCode.OK : HttpStatusCode.BadRequest));
-        using (HttpResponseMessage response = await SendAsync(anonymousOk, RegistryCredential.FromSource(guard)))
-        {
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        }
-        var refused = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
-        using HttpResponseMessage denied = await SendAsync(refused, RegistryCredential.FromSource(guard));
-        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => RegistryErrors.EnsureSuccessAsync(denied, Host, "app", "HEAD manifest", RegistryCredential.FromSource(guard), CancellationToken.None));
-        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
-        Assert.Contains("invalid_grant", error.Message, StringComparison.Ordinal);
-        Assert.Single(lines, l => l.Contains($"The cloud identity gave no credential for {Host}, so its requests are anonymous: Google refused", StringComparison.Ordinal));
     }
 
     [Fact]
