@@ -34,7 +34,8 @@ public static class Program
 
         build options:
           --tag NAME[:TAG]          name of the image in the output (repeatable); for a push, extra tags
-          --layer HOSTDIR:IMAGEDIR  add a layer with a folder's content (repeatable; one layer each)
+          --layer HOSTDIR:IMAGEDIR  add a layer with a folder's content (repeatable; one layer each); for a
+                                    Windows image IMAGEDIR may name its drive (C:/app, C:\app) or not (/app)
           --executable PATH         force mode 0755 on this path in the image (repeatable)
           --env NAME=VALUE          --label KEY=VALUE   --port N[/tcp|udp]   --volume PATH
           --entrypoint ARG          (repeat for each argument)   --cmd ARG (repeat)
@@ -197,7 +198,7 @@ public static class Program
         var layers = new List<LayerInput>();
         foreach (string spec in o.All("layer"))
         {
-            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
+            var (hostDir, imageDir) = SplitLayer(spec);
             var entries = DirectoryEntries.FromDirectory(hostDir, imageDir,
                 relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null);
             string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(hostDir));
@@ -238,7 +239,7 @@ public static class Program
         var entries = new List<LayerEntry>();
         foreach (string spec in o.All("layer"))
         {
-            var (hostDir, imageDir) = SplitPair(spec, ':', "--layer HOSTDIR:IMAGEDIR");
+            var (hostDir, imageDir) = SplitLayer(spec);
             entries.AddRange(DirectoryEntries.FromDirectory(hostDir, imageDir,
                 relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null));
         }
@@ -270,11 +271,26 @@ public static class Program
 
     private static (string, string) SplitPair(string value, char separator, string form)
     {
-        // For HOSTDIR:IMAGEDIR the image path starts with '/', so split at the last ':' before it.
-        int index = separator == ':' ? value.LastIndexOf(":/", StringComparison.Ordinal) : value.IndexOf(separator);
+        int index = value.IndexOf(separator);
         if (index <= 0)
         {
             throw new UsageException($"'{value}' is not of the form {form}");
+        }
+        return (value[..index], value[(index + 1)..]);
+    }
+
+    // HOSTDIR:IMAGEDIR, where the image path starts with '/' or '\', or with a drive for a Windows image (C:/app, C:\app):
+    // split at the last ':' before such a start, and before the drive letter when that colon was the drive's.
+    private static (string, string) SplitLayer(string value)
+    {
+        int index = Math.Max(value.LastIndexOf(":/", StringComparison.Ordinal), value.LastIndexOf(":\\", StringComparison.Ordinal));
+        if (index >= 3 && value[index - 2] == ':' && char.IsAsciiLetter(value[index - 1]))
+        {
+            index -= 2;
+        }
+        if (index <= 0)
+        {
+            throw new UsageException($"'{value}' is not of the form HOSTDIR:IMAGEDIR (--layer)");
         }
         return (value[..index], value[(index + 1)..]);
     }

@@ -177,6 +177,8 @@ public static class ErrorCodes
     public const string ComposeFileFailed = "CT4136";
     /// <summary>DOCKER_TLS_VERIFY or DOCKER_TLS is set and a PEM file in DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem) cannot be read or used.</summary>
     public const string EngineTlsFiles = "CT4137";
+    /// <summary>The local engine runs containers of another system than the image's (a Windows image and a Linux engine).</summary>
+    public const string EngineSystemMismatch = "CT4138";
     /// <summary>An unexpected failure: a bug to report.</summary>
     public const string Unexpected = "CT9999";
 

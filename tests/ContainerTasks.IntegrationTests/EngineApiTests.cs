@@ -168,6 +168,25 @@ public sealed class EngineApiTests(BaseImages bases, PackageFeed feed, HttpRegis
     }
 
     [Fact]
+    public async Task A_Windows_image_is_not_sent_to_Podman_which_runs_Linux_containers_and_it_is_CT4138()
+    {
+        WindowsBaseSet windows = await WindowsBases.GetAsync(http.Server, bases);
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        string repository = RegistryServer.NewRepository("engine-windows");
+        var env = new Dictionary<string, string?> { ["DOCKER_HOST"] = podman.Host, ["CONTAINER_HOST"] = null, ["PATH"] = DotnetOnlyPath() };
+
+        var result = feed.Dotnet(["publish", project, "-c", "Release", "-r", "win-x64", "--self-contained", "false", $"-p:ContainerTasksVersion={feed.Version}",
+            "-p:PublishContainer=true", $"-p:ContainerBaseImage={windows.Nanoserver}", $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"], env);
+
+        string all = result.EnsureCodedFailure("CT4138");
+        Assert.Contains("The image is for windows/amd64", all);
+        Assert.Contains("runs linux containers", all);
+        var docker = new Dictionary<string, string?> { ["DOCKER_HOST"] = podman.Host, ["DOCKER_CONFIG"] = dir["docker-config"] };
+        Assert.NotEqual(0, Run.Process("docker", ["image", "inspect", $"docker.io/{repository}:1.0"], environment: docker).ExitCode);
+    }
+
+    [Fact]
     public async Task A_DOCKER_HOST_socket_that_does_not_exist_is_CT4108_in_seconds_and_no_archive_instead()
     {
         string baseImage = await RuntimeBases.GetAsync(http.Server, bases, "dotnet");

@@ -70,6 +70,24 @@ public sealed class WindowsPublishTests(BaseImages bases, PackageFeed feed, Http
         Assert.True(asked.Count == 1 && asked[0].Path.StartsWith($"/v2/{repository}/", StringComparison.Ordinal), string.Join("\n", asked));
     }
 
+    [Theory]
+    [InlineData("C:/app")]
+    [InlineData("C:\\app")]
+    [InlineData("/app")]
+    public async Task Ctimage_takes_a_Windows_image_path_with_or_without_its_drive(string imageDir)
+    {
+        WindowsBaseSet windows = await WindowsBases.GetAsync(http.Server, bases);
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir["app"]);
+        File.WriteAllText(dir["app/hello.txt"], "hello\n");
+        Run.CtImage(["build", "--platform", "windows/amd64", "--from", $"docker://{windows.Nanoserver}", "--layer", $"{dir["app"]}:{imageDir}",
+                "--to", $"oci:{dir["layout"]}", "--tag", "app:1", "--cache", dir["cache"]],
+                new Dictionary<string, string?> { ["DOTNET_CONTAINER_INSECURE_REGISTRIES"] = http.Server.Host })
+            .EnsureSuccess($"ctimage build --layer DIR:{imageDir}");
+        DumpedImage image = LayerDump.ReadImage(dir["layout"], "1");
+        Assert.Contains(image.Layers[^1].Entries!, e => e.NormalizedName == "Files/app/hello.txt");
+    }
+
     private static (List<string> Names, JsonDocument Manifest) ReadArchive(string archive)
     {
         var names = new List<string>();

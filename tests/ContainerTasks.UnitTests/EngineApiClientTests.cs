@@ -22,6 +22,8 @@ public sealed class EngineApiClientTests
         _ => (404, """{"message":"page not found"}"""),
     };
 
+    private const string LoadedAnswer = "{\"stream\":\"Loaded image: docker.io/team/app:1.0\\n\"}";
+
     private static async Task<(IImageSet Image, ImageReference[] Names)> ImageAsync(TempDirectory dir)
     {
         var built = await TestImage.BuildAsync(await new ScratchSource().GetImageAsync(Platform.LinuxAmd64), new ContentStore(dir["store"]), TestImage.CreateAppFolder(dir.Path));
@@ -199,6 +201,21 @@ public sealed class EngineApiClientTests
         File.WriteAllText(dir["certs/ca.pem"], "not a certificate");
         var error = await FindFailsAsync(dir, relay, ErrorCodes.EngineTlsFiles);
         Assert.Contains($"ca.pem in {dir["certs"]}", error.Message);
+    }
+
+    [Fact]
+    public async Task An_engine_that_runs_containers_of_another_system_is_not_sent_the_image_and_it_is_CT4138()
+    {
+        using var dir = new TempDirectory();
+        const string windowsEngine = """{"Version":"28.2.2","ApiVersion":"1.50","Os":"windows","Arch":"amd64"}""";
+        using var engine = new FakeEngine(dir["engine.sock"], (method, path) => (method, path) == ("GET", "/version") ? (200, windowsEngine) : Engine(method, path, LoadedAnswer));
+        var probe = await EngineProbe.ProbeAsync(EngineEndpoint.Socket(dir["engine.sock"], "test"), CancellationToken.None);
+        var (image, names) = await ImageAsync(dir);
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => probe.Engine!.LoadAsync(image, names, DateTimeOffset.UnixEpoch, CancellationToken.None));
+        Assert.Equal(ErrorCodes.EngineSystemMismatch, error.Code);
+        Assert.Contains("The image is for linux/amd64, and docker 28.2.2 (API 1.50) at", error.Message);
+        Assert.Contains("runs windows containers", error.Message);
+        Assert.DoesNotContain(engine.Requests, r => r.Method == "POST");
     }
 
     [Fact]

@@ -160,10 +160,10 @@ public sealed class EngineEndpointTests
     public void Version_tells_Docker_from_Podman_by_the_Podman_Engine_component()
     {
         EngineVersion docker = EngineVersion.Parse(DockerVersion)!;
-        Assert.Equal(new EngineVersion(EngineKind.Docker, "28.2.2", "1.50"), docker);
+        Assert.Equal(new EngineVersion(EngineKind.Docker, "28.2.2", "1.50", "linux"), docker);
         Assert.Equal("docker 28.2.2 (API 1.50)", docker.ToString());
         EngineVersion podman = EngineVersion.Parse(PodmanVersion)!;
-        Assert.Equal(new EngineVersion(EngineKind.Podman, "4.3.1", "1.41"), podman);
+        Assert.Equal(new EngineVersion(EngineKind.Podman, "4.3.1", "1.41", "linux"), podman);
         Assert.Equal("podman", podman.Kind.CommandName());
     }
 

@@ -6,7 +6,8 @@ namespace ContainerTasks.Engines;
 /// <param name="Kind">Podman when a component is named "Podman Engine" (its compatible API answers as Docker does otherwise).</param>
 /// <param name="Version">The engine's version, e.g. <c>28.2.2</c>, <c>4.3.1</c>; empty when not given.</param>
 /// <param name="ApiVersion">The Docker API version it serves, e.g. <c>1.41</c>; empty when not given.</param>
-internal sealed record EngineVersion(EngineKind Kind, string Version, string ApiVersion)
+/// <param name="Os">The system of the containers it runs, <c>linux</c> or <c>windows</c>; empty when not given.</param>
+internal sealed record EngineVersion(EngineKind Kind, string Version, string ApiVersion, string Os = "")
 {
     private const string PodmanComponent = "Podman Engine";
 
@@ -23,7 +24,7 @@ internal sealed record EngineVersion(EngineKind Kind, string Version, string Api
             }
             bool podman = root.TryGetProperty("Components", out JsonElement components) && components.ValueKind == JsonValueKind.Array
                 && components.EnumerateArray().Any(c => c.ValueKind == JsonValueKind.Object && Text(c, "Name") == PodmanComponent);
-            return new EngineVersion(podman ? EngineKind.Podman : EngineKind.Docker, Text(root, "Version"), Text(root, "ApiVersion"));
+            return new EngineVersion(podman ? EngineKind.Podman : EngineKind.Docker, Text(root, "Version"), Text(root, "ApiVersion"), Text(root, "Os").ToLowerInvariant());
         }
         catch (JsonException)
         {
