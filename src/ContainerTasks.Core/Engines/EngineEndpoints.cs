@@ -81,7 +81,7 @@ internal static class EngineEndpoints
         }
     }
 
-    // Unset and empty are the same, as for the engines' CLIs.
-    private static string? Value(IReadOnlyDictionary<string, string> environment, string name)
+    /// <summary>An engine variable's value; unset and empty are the same, as for the engines' CLIs.</summary>
+    internal static string? Value(IReadOnlyDictionary<string, string> environment, string name)
         => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value : null;
 }

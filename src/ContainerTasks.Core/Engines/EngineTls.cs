@@ -26,13 +26,13 @@ internal sealed record EngineTls(string? Folder, bool Verify)
     /// <summary>The TLS settings the environment asks for; null when it asks for none.</summary>
     public static EngineTls? From(IReadOnlyDictionary<string, string> environment)
     {
-        bool verify = Value(environment, "DOCKER_TLS_VERIFY") is not null;
-        if (!verify && Value(environment, "DOCKER_TLS") is null)
+        bool verify = EngineEndpoints.Value(environment, "DOCKER_TLS_VERIFY") is not null;
+        if (!verify && EngineEndpoints.Value(environment, "DOCKER_TLS") is null)
         {
             return null;
         }
-        string? folder = Value(environment, "DOCKER_CERT_PATH")
-            ?? (Value(environment, "DOCKER_CONFIG") is { } config ? config : Value(environment, "HOME") is { } home ? Path.Combine(home, ".docker") : null);
+        string? folder = EngineEndpoints.Value(environment, "DOCKER_CERT_PATH")
+            ?? (EngineEndpoints.Value(environment, "DOCKER_CONFIG") is { } config ? config : EngineEndpoints.Value(environment, "HOME") is { } home ? Path.Combine(home, ".docker") : null);
         return new EngineTls(folder, verify);
     }
 
@@ -105,7 +105,4 @@ internal sealed record EngineTls(string? Folder, bool Verify)
                 $"The engine's TLS files cannot be used: {what} in {Folder}: {Registry.RegistryText.Clean(e.Message)}. Put the PEM files the engine's administrator gave you there (DOCKER_CERT_PATH), or unset DOCKER_TLS_VERIFY/DOCKER_TLS.", e);
         }
     }
-
-    private static string? Value(IReadOnlyDictionary<string, string> environment, string name)
-        => environment.TryGetValue(name, out string? value) && !string.IsNullOrWhiteSpace(value) ? value : null;
 }
