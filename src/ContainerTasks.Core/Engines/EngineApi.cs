@@ -28,7 +28,7 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     /// <inheritdoc />
     public async Task LoadAsync(IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset time, CancellationToken cancellationToken)
     {
-        CheckSystem(images.Images[0].Platform);
+        CheckSystem(images.Images);
         using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var body = new ArchiveBody(ToString(), (stream, token) => ImageOutput.WriteAsync(OutputKind.DockerArchive, stream, images, names, time, token))
@@ -64,15 +64,19 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     }
 
     // An engine loads only images of the system its containers run (Docker on Linux, or Docker Desktop switched to Windows
-    // containers); the image named is the first platform's. Said before the image is written, rather than after it was sent.
-    private void CheckSystem(Platform platform)
+    // containers), every image of the archive. Said before the image is written, rather than after it was sent.
+    private void CheckSystem(IReadOnlyList<IImage> images)
     {
-        if (version.Os.Length > 0 && !string.Equals(platform.Os, version.Os, StringComparison.OrdinalIgnoreCase))
+        if (version.Os.Length == 0 || images.FirstOrDefault(i => !string.Equals(i.Platform.Os, version.Os, StringComparison.OrdinalIgnoreCase)) is not { } other)
         {
-            throw new ContainerTasksException(ErrorCodes.EngineSystemMismatch,
-                $"The image is for {platform}, and {this} runs {Registry.RegistryText.Clean(version.Os, 20)} containers: it cannot load it. Push the image to a registry (ContainerRegistry), "
-                + $"write it to an archive (ContainerArchiveOutputPath), or load it into an engine that runs {platform.Os} containers{(platform.IsWindows ? " (Docker Desktop switched to Windows containers)" : "")}.");
+            return;
         }
+        Platform platform = other.Platform;
+        string which = images.Count == 1 ? "The image is" : $"One of the {images.Count} platform images is";
+        throw new ContainerTasksException(ErrorCodes.EngineSystemMismatch,
+            $"{which} for {platform}, and {this} runs {Registry.RegistryText.Clean(version.Os, 20)} containers: it cannot load it. Push the image to a registry (ContainerRegistry), "
+            + $"write it to an archive (ContainerArchiveOutputPath), or load it into an engine that runs {platform.Os} containers{(platform.IsWindows ? " (Docker Desktop switched to Windows containers)" : "")}"
+            + (images.Count == 1 ? "." : ", publishing each system's platforms on their own (ContainerRuntimeIdentifiers)."));
     }
 
     /// <inheritdoc />
