@@ -196,9 +196,10 @@ public static class Program
     {
         var executables = o.All("executable").Select(LayerPath.Normalize).ToHashSet(StringComparer.Ordinal);
         var layers = new List<LayerInput>();
+        bool windows = o.Single("platform") is { } platform && Platform.Parse(platform).IsWindows;
         foreach (string spec in o.All("layer"))
         {
-            var (hostDir, imageDir) = SplitLayer(spec);
+            var (hostDir, imageDir) = SplitLayer(spec, windows);
             var entries = DirectoryEntries.FromDirectory(hostDir, imageDir,
                 relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null);
             string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(hostDir));
@@ -239,7 +240,7 @@ public static class Program
         var entries = new List<LayerEntry>();
         foreach (string spec in o.All("layer"))
         {
-            var (hostDir, imageDir) = SplitLayer(spec);
+            var (hostDir, imageDir) = SplitLayer(spec, windows: false);
             entries.AddRange(DirectoryEntries.FromDirectory(hostDir, imageDir,
                 relative => executables.Contains(LayerPath.Combine(imageDir, relative)) ? LayerWriter.ExecutableMode : null));
         }
@@ -279,12 +280,14 @@ public static class Program
         return (value[..index], value[(index + 1)..]);
     }
 
-    // HOSTDIR:IMAGEDIR, where the image path starts with '/' or '\', or with a drive for a Windows image (C:/app, C:\app):
-    // split at the last ':' before such a start, and before the drive letter when that colon was the drive's.
-    private static (string, string) SplitLayer(string value)
+    // HOSTDIR:IMAGEDIR, where the image path starts with '/' (or '\' for a Windows image), or for a Windows image with its
+    // drive (C:/app, C:\app): split at the last ':' before such a start, and before the drive letter when that colon was the
+    // drive's. A Linux host folder may hold ':' (/data/a:b:/app is /data/a:b and /app).
+    internal static (string HostDir, string ImageDir) SplitLayer(string value, bool windows)
     {
-        int index = Math.Max(value.LastIndexOf(":/", StringComparison.Ordinal), value.LastIndexOf(":\\", StringComparison.Ordinal));
-        if (index >= 3 && value[index - 2] == ':' && char.IsAsciiLetter(value[index - 1]))
+        int index = windows ? Math.Max(value.LastIndexOf(":/", StringComparison.Ordinal), value.LastIndexOf(":\\", StringComparison.Ordinal))
+            : value.LastIndexOf(":/", StringComparison.Ordinal);
+        if (windows && index >= 3 && value[index - 2] == ':' && char.IsAsciiLetter(value[index - 1]))
         {
             index -= 2;
         }

@@ -24,4 +24,18 @@ public class CliBuildTests(BaseImages bases)
         Assert.Equal(runs[0].StandardOutput.Trim(), runs[1].StandardOutput.Trim());
         Assert.Equal(File.ReadAllBytes(dir["out1.tar"]), File.ReadAllBytes(dir["out2.tar"]));
     }
+
+    [Theory]
+    [InlineData("a:b", "/app")]
+    [InlineData("a:C", "/app")]
+    public void A_host_folder_with_a_colon_in_its_name_is_split_from_a_Linux_image_path(string folder, string imageDir)
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir[folder]);
+        File.WriteAllText(Path.Combine(dir[folder], "hello.txt"), "hello\n");
+        Run.CtImage(["build", "--from", "scratch", "--to", $"oci:{dir["layout"]}", "--tag", "app:1", "--layer", $"{dir[folder]}:{imageDir}", "--cache", dir["cache"]])
+            .EnsureSuccess($"ctimage build --layer {folder}:{imageDir}");
+        DumpedImage image = LayerDump.ReadImage(dir["layout"], "1");
+        Assert.Contains(image.Layers[^1].Entries!, e => e.NormalizedName == "app/hello.txt");
+    }
 }

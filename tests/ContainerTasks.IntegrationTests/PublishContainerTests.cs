@@ -97,6 +97,23 @@ public sealed class PublishContainerTests(BaseImages bases, PackageFeed feed, Ht
     }
 
     [Fact]
+    public async Task A_Windows_image_is_not_loaded_into_podman_through_its_CLI_either_and_it_is_CT4138()
+    {
+        WindowsBaseSet windows = await WindowsBases.GetAsync(http.Server, bases);
+        using var dir = new TempDirectory();
+        string project = feed.CopySample("HelloContainer", dir["app"]);
+        var podman = new PrivatePodman(dir.Path);
+        string repository = RegistryServer.NewRepository("podman-windows");
+
+        var result = feed.Dotnet(PublishArgs(project, "-r", "win-x64", "--self-contained", "false", "-p:PublishContainer=true", "-p:LocalRegistry=Podman",
+            $"-p:ContainerBaseImage={windows.Nanoserver}", $"-p:ContainerRepository={repository}", "-p:ContainerImageTags=1.0"), podman.EnvironmentWith());
+
+        string all = result.EnsureCodedFailure("CT4138");
+        Assert.Contains($"The image is for windows/amd64 {WindowsBases.Ltsc2022}, and the podman engine runs linux containers", all);
+        Assert.NotEqual(0, Run.Process("podman", ["image", "exists", $"docker.io/{repository}:1.0"], environment: podman.EnvironmentWith()).ExitCode);
+    }
+
+    [Fact]
     public async Task Credentials_from_the_environment_push_to_a_token_registry_and_never_appear_in_messages()
     {
         RegistryServer server = token.Server;

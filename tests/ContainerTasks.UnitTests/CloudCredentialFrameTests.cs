@@ -185,13 +185,30 @@ public sealed class CloudCredentialFrameTests
     }
 
     [Fact]
-    public async Task A_renewal_that_fails_after_a_credential_was_obtained_is_the_error_at_once()
+    public async Task A_token_service_that_cannot_be_reached_is_the_error_at_once_not_anonymous_requests()
     {
-        var inner = new CountingSource(n => n == 1 ? Password(1) : throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError, "token endpoint unreachable"));
+        var lines = new List<string>();
+        var unreachable = new ContainerTasksException(ErrorCodes.CloudTokenServiceError, "Entra ID cannot be reached: connection refused.", new HttpRequestException("Connection refused"));
+        var guard = new CloudIdentityGuard(new FailingSource(unreachable), Host, lines.Add);
+        var anonymousOk = new Handler((request, _) => request.Headers.Authorization is null
+            ? Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\""))
+            : Answer(HttpStatusCode.OK));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(anonymousOk, RegistryCredential.FromSource(guard)));
+        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.Null(guard.Missing);
+        Assert.Empty(lines);
+    }
+
+    [Theory]
+    [InlineData(ErrorCodes.CloudTokenServiceError)]
+    [InlineData(ErrorCodes.CloudIdentityNotFound)]
+    public async Task A_renewal_that_fails_after_a_credential_was_obtained_is_the_error_at_once(string code)
+    {
+        var inner = new CountingSource(n => n == 1 ? Password(1) : throw new ContainerTasksException(code, "the identity is gone"));
         var guard = new CloudIdentityGuard(inner, Host, null);
         var handler = new Handler((_, _) => Answer(HttpStatusCode.Unauthorized, ("WWW-Authenticate", "Basic realm=\"reg\"")));
         var error = await Assert.ThrowsAsync<ContainerTasksException>(() => SendAsync(handler, RegistryCredential.FromSource(guard)));
-        Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
+        Assert.Equal(code, error.Code);
         Assert.Null(guard.Missing);
     }
 

@@ -116,12 +116,14 @@ public class EcrCredentialTests
         Assert.DoesNotContain("the-session", error.Message);
     }
 
-    [Fact]
-    public async Task An_endpoint_with_a_user_name_or_password_is_CT3022_without_printing_them()
+    [Theory]
+    [InlineData("https://user:hunter2@ecr.test/")]
+    [InlineData("user:hunter2@ecr.test")]
+    public async Task An_endpoint_with_a_user_name_or_password_is_CT3022_without_printing_them(string endpoint)
     {
         bool sent = false;
         using var transport = new RegistryTransport(new RegistrySettings(), new Answering(_ => { sent = true; return Task.FromResult(Json(HttpStatusCode.OK, "{}")); }));
-        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://user:hunter2@ecr.test/").ObtainAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, $"AWS_ENDPOINT_URL_ECR={endpoint}").ObtainAsync(CancellationToken.None));
         Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
         Assert.DoesNotContain("hunter2", error.Message);
         Assert.False(sent);
@@ -130,11 +132,14 @@ public class EcrCredentialTests
     [Fact]
     public async Task An_error_that_echoes_the_session_token_is_quoted_without_it()
     {
+        // A real session token is about 1,000 characters: longer than a quoted message is kept.
+        string session = "IQoJb3JpZ2luX2VjE" + new string('x', 1000) + "END";
         using var transport = new RegistryTransport(new RegistrySettings(), new Answering(request =>
             Task.FromResult(Json(HttpStatusCode.BadRequest, "not json: " + request.Headers.GetValues("X-Amz-Security-Token").Single()))));
-        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.test/").ObtainAsync(CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContainerTasksException>(() => Source(transport, "AWS_ENDPOINT_URL_ECR=https://ecr.test/", session: session).ObtainAsync(CancellationToken.None));
         Assert.Equal(ErrorCodes.CloudTokenServiceError, error.Code);
-        Assert.DoesNotContain("the-session", error.Message);
+        Assert.DoesNotContain("IQoJb3JpZ2luX2VjE", error.Message);
+        Assert.DoesNotContain("xxxxxxxx", error.Message);
         Assert.Contains("not json: ***", error.Message);
     }
 
@@ -148,10 +153,10 @@ public class EcrCredentialTests
         Assert.Equal(keysEnd, credential.ExpiresAt);
     }
 
-    private static EcrCredentialSource Source(RegistryTransport transport, string variables, DateTimeOffset? keysEnd = null)
+    private static EcrCredentialSource Source(RegistryTransport transport, string variables, DateTimeOffset? keysEnd = null, string session = "the-session")
     {
         var environment = variables.Split('|').ToDictionary(v => v[..v.IndexOf('=')], v => v[(v.IndexOf('=') + 1)..]);
-        var credentials = new AwsCredentials("AKIAIOSFODNN7EXAMPLE", "secret", "the-session", keysEnd, "test keys");
+        var credentials = new AwsCredentials("AKIAIOSFODNN7EXAMPLE", "secret", session, keysEnd, "test keys");
         return new EcrCredentialSource(CloudRegistryHost.Recognize("123456789012.dkr.ecr.eu-west-1.amazonaws.com")!,
             new CloudContext(environment, transport, null, null), () => new FixedIdentity(credentials));
     }

@@ -168,6 +168,15 @@ public sealed class EngineEndpointTests
     }
 
     [Theory]
+    [InlineData("4.3.1 linux\n", "linux")]
+    [InlineData("28.2.2 windows", "windows")]
+    [InlineData("28.2.2", "")]
+    [InlineData("28.2.2 <no value>", "")]
+    [InlineData("  \n", null)]
+    public void The_CLIs_info_line_gives_the_system_of_the_engines_containers(string output, string? os)
+        => Assert.Equal(os, LocalDaemon.ParseInfo(output));
+
+    [Theory]
     [InlineData("")]
     [InlineData("<html>not an engine</html>")]
     [InlineData("[1,2]")]

@@ -107,7 +107,7 @@ internal sealed class AzureIdentity : IAzureIdentity
             _ => $"Check that {request.AuthorityHost.Host} can be reached (network, HTTPS_PROXY, NO_PROXY) and the identity's settings.",
         };
         return new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
-            $"Microsoft Entra ID ({request.AuthorityHost.Host}) gave no token to {source.Description} for {request.Registry}: {Scrub(detail, source)}. {hint}");
+            $"Microsoft Entra ID ({request.AuthorityHost.Host}) gave no token to {source.Description} for {request.Registry}: {Scrub(detail, source)}. {hint}", e);
     }
 
     private static string? EntraDetail(Exception e)

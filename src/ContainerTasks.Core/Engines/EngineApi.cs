@@ -28,7 +28,7 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
     /// <inheritdoc />
     public async Task LoadAsync(IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset time, CancellationToken cancellationToken)
     {
-        CheckSystem(images.Images);
+        EngineSystem.Check(images.Images, version.Os, ToString());
         using var client = new EngineClient(endpoint, EngineProbe.ConnectTimeout);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var body = new ArchiveBody(ToString(), (stream, token) => ImageOutput.WriteAsync(OutputKind.DockerArchive, stream, images, names, time, token))
@@ -61,22 +61,6 @@ internal sealed class EngineApi(EngineEndpoint endpoint, EngineVersion version) 
                 $"The connection to {this} broke while the image was sent: {EngineProbe.Describe(e).Reason}. Check that the engine is still running.", e);
         }
         LoadAnswer.Read(answer.Status, answer.Text, ToString());
-    }
-
-    // An engine loads only images of the system its containers run (Docker on Linux, or Docker Desktop switched to Windows
-    // containers), every image of the archive. Said before the image is written, rather than after it was sent.
-    private void CheckSystem(IReadOnlyList<IImage> images)
-    {
-        if (version.Os.Length == 0 || images.FirstOrDefault(i => !string.Equals(i.Platform.Os, version.Os, StringComparison.OrdinalIgnoreCase)) is not { } other)
-        {
-            return;
-        }
-        Platform platform = other.Platform;
-        string which = images.Count == 1 ? "The image is" : $"One of the {images.Count} platform images is";
-        throw new ContainerTasksException(ErrorCodes.EngineSystemMismatch,
-            $"{which} for {platform}, and {this} runs {Registry.RegistryText.Clean(version.Os, 20)} containers: it cannot load it. Push the image to a registry (ContainerRegistry), "
-            + $"write it to an archive (ContainerArchiveOutputPath), or load it into an engine that runs {platform.Os} containers{(platform.IsWindows ? " (Docker Desktop switched to Windows containers)" : "")}"
-            + (images.Count == 1 ? "." : ", publishing each system's platforms on their own (ContainerRuntimeIdentifiers)."));
     }
 
     /// <inheritdoc />

@@ -12,11 +12,13 @@ namespace ContainerTasks.Engines;
 internal sealed class LocalDaemon : ILocalEngine
 {
     private readonly IReadOnlyDictionary<string, string> _environment;
+    private readonly string _os;
 
-    private LocalDaemon(string command, IReadOnlyDictionary<string, string> environment)
+    private LocalDaemon(string command, IReadOnlyDictionary<string, string> environment, string os)
     {
         Name = command;
         _environment = environment;
+        _os = os;
     }
 
     /// <inheritdoc />
@@ -35,19 +37,28 @@ internal sealed class LocalDaemon : ILocalEngine
         string[] candidates = wanted is { } kind ? [kind.CommandName()] : ["docker", "podman"];
         foreach (string command in candidates)
         {
-            // `info` talks to the server (honouring DOCKER_HOST); a client alone fails here.
-            var (exit, output, _) = RunTool(command, ["info", "--format", command == "docker" ? "{{.ServerVersion}}" : "{{.Version.Version}}"], environment, null, TimeSpan.FromSeconds(20), cancellationToken);
-            if (exit == 0 && output.Trim().Length > 0)
+            // `info` talks to the server (honouring DOCKER_HOST); a client alone fails here. It also says the system of its containers.
+            var (exit, output, _) = RunTool(command, ["info", "--format", command == "docker" ? "{{.ServerVersion}} {{.OSType}}" : "{{.Version.Version}} {{.Host.OS}}"],
+                environment, null, TimeSpan.FromSeconds(20), cancellationToken);
+            if (exit == 0 && ParseInfo(output) is { } os)
             {
-                return new LocalDaemon(command, environment);
+                return new LocalDaemon(command, environment, os);
             }
         }
         return null;
     }
 
+    /// <summary>The system of the engine's containers from <c>info</c>'s "VERSION OS" line: empty when it does not say, null when there is no server version.</summary>
+    internal static string? ParseInfo(string output)
+    {
+        string[] words = output.Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return words.Length == 0 ? null : words.Length > 1 && words[1] is "linux" or "windows" ? words[1] : "";
+    }
+
     /// <inheritdoc />
     public async Task LoadAsync(IImageSet images, IReadOnlyList<ImageReference> names, DateTimeOffset time, CancellationToken cancellationToken)
     {
+        EngineSystem.Check(images.Images, _os, $"the {Name} engine");
         // An owner-only folder (mkdtemp, 0700): the app's layers are nobody else's to read on a shared machine.
         string folder = Directory.CreateTempSubdirectory("containertasks-").FullName;
         try

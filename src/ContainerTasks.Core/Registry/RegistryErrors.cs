@@ -79,7 +79,7 @@ internal static class RegistryErrors
     }
 
     // The registry's own words, cleaned: they end up in build logs and terminals.
-    private static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<string> ReadErrorCodesAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {

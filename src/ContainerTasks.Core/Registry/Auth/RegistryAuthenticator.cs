@@ -192,11 +192,14 @@ internal sealed class RegistryAuthenticator
         {
             throw new ContainerTasksException(missing.Code, $"The registry {_registry} refused an anonymous token ({(int)response.StatusCode}): it needs a credential. {missing.Message}");
         }
-        // A cloud identity the token service forbids is valid but lacks the right: renewing it would not help.
+        // A cloud identity the token service forbids is valid but lacks the right, or is kept out by the registry's network
+        // rules (ACR answers 403 to a client outside its firewall): renewing it would not help.
         if (response.StatusCode == HttpStatusCode.Forbidden && credential is not null && _given?.Renewal is not null)
         {
+            string said = await RegistryErrors.ReadErrorCodesAsync(response, cancellationToken).ConfigureAwait(false);
             throw new ContainerTasksException(ErrorCodes.RegistryDenied,
-                $"The token service of {_registry} refused the identity ({credential}) with 403: it lacks permission; {RegistryErrors.CloudPermissionHint}.");
+                $"The token service of {_registry} refused the identity ({credential}) with 403{(said.Length > 0 ? $" ({said})" : "")}: either the registry's network rules "
+                + $"(firewall, private endpoint) keep this machine out, or the identity lacks permission; {RegistryErrors.CloudPermissionHint}.");
         }
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {

@@ -3,11 +3,11 @@ namespace ContainerTasks.Registry.Auth.Cloud;
 /// <summary>
 /// What every cloud's source shares, around it:
 /// <list type="bullet">
-/// <item>No identity (CT3021), or one its token service refuses or cannot be reached for before any credential came
-/// (CT3022: a stale gcloud login, an identity of another tenant), is remembered for the build, said once at normal
-/// verbosity, and not an error by itself: the registry then gets anonymous requests, so a public base image on
-/// <c>gcr.io</c> or an ACR with anonymous pull still pulls. <see cref="Missing"/> becomes the error only when the registry
-/// refuses. Once a credential was obtained, a renewal that fails is the error at once.</item>
+/// <item>No identity (CT3021), or one its token service refuses before any credential came (CT3022: a stale gcloud login,
+/// an identity of another tenant), is remembered for the build, said once at normal verbosity, and not an error by
+/// itself: the registry then gets anonymous requests, so a public base image on <c>gcr.io</c> or an ACR with anonymous
+/// pull still pulls. <see cref="Missing"/> becomes the error only when the registry refuses. A token service that cannot
+/// be reached, and once a credential was obtained any failure, is the error at once.</item>
 /// <item>A failure of a cloud's library is coded: an assembly that cannot be loaded is CT3023, anything else CT3022 naming
 /// the identity; messages are cleaned of control characters (they quote services' answers).</item>
 /// </list>
@@ -47,14 +47,29 @@ internal sealed class CloudIdentityGuard : ICredentialSource
             Volatile.Write(ref _obtained, true);
             return credential;
         }
-        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound)
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudIdentityNotFound && !Volatile.Read(ref _obtained))
         {
             throw Anonymous(e, $"No cloud identity found for {_host}: its requests are anonymous (the error, if the registry refuses them, says what was tried).");
         }
-        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudTokenServiceError && !Volatile.Read(ref _obtained))
+        catch (ContainerTasksException e) when (e.Code == ErrorCodes.CloudTokenServiceError && !Volatile.Read(ref _obtained) && !Unreachable(e))
         {
             throw Anonymous(e, $"The cloud identity gave no credential for {_host}, so its requests are anonymous: {e.Message}");
         }
+    }
+
+    // A token service that could not be reached (a network failure anywhere below) is no refusal of the identity: the
+    // build says so at once rather than going on anonymously for the rest of it.
+    private static bool Unreachable(Exception e)
+    {
+        for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            // A broken connection is an IOException itself; its subclasses (a missing file) are not the network.
+            if (inner is HttpRequestException or System.Net.Sockets.SocketException or TimeoutException or TaskCanceledException || inner.GetType() == typeof(IOException))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private ContainerTasksException Anonymous(ContainerTasksException e, string notice)

@@ -5,10 +5,19 @@ namespace ContainerTasks.Registry.Auth.Cloud.Aws;
 /// <summary>An AWS JSON protocol error: <c>__type</c> (or the <c>x-amzn-ErrorType</c> header) and <c>message</c>.</summary>
 internal static class AwsError
 {
-    /// <summary>The error type without namespace or suffix (<c>com.amazon…#AccessDeniedException:http…</c> → <c>AccessDeniedException</c>) and the message, cleaned for a log.</summary>
-    public static (string Type, string Message) Read(HttpResponseMessage response, string body)
+    /// <summary>
+    /// The error type without namespace or suffix (<c>com.amazon…#AccessDeniedException:http…</c> → <c>AccessDeniedException</c>)
+    /// and the message, cleaned for a log; <paramref name="secret"/> (the request's session token, which an endpoint may
+    /// echo) is taken out of both before they are cut to length.
+    /// </summary>
+    public static (string Type, string Message) Read(HttpResponseMessage response, string body, string? secret = null)
     {
         string? type = response.Headers.TryGetValues("x-amzn-ErrorType", out IEnumerable<string>? values) ? values.FirstOrDefault() : null;
+        if (!string.IsNullOrEmpty(secret))
+        {
+            body = body.Replace(secret, "***", StringComparison.Ordinal);
+            type = type?.Replace(secret, "***", StringComparison.Ordinal);
+        }
         string? message = null;
         try
         {

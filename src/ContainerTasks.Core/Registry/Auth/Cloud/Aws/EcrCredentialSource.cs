@@ -58,7 +58,7 @@ internal sealed class EcrCredentialSource : ICredentialSource
                     ? throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
                         $"The ECR endpoint (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL) carries a user name or password, which AWS endpoints never take. Set it to the API endpoint, e.g. https://api.ecr.{_host.Region}.amazonaws.com, or unset it.")
                     : throw new ContainerTasksException(ErrorCodes.CloudTokenServiceError,
-                        $"The ECR endpoint '{RegistryText.Clean(configured)}' (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL) is not an http(s) URL. Set it to the API endpoint, e.g. https://api.ecr.{_host.Region}.amazonaws.com, or unset it.");
+                        $"The ECR endpoint (AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL) is not an http(s) URL (it is not printed: it may hold a secret). Set it to the API endpoint, e.g. https://api.ecr.{_host.Region}.amazonaws.com, or unset it.");
             }
             return new Uri(_host.Fips ? $"https://ecr-fips.{_host.Region}.{_host.Suffix}/" : $"https://api.ecr.{_host.Region}.{_host.Suffix}/");
         }
@@ -159,12 +159,8 @@ internal sealed class EcrCredentialSource : ICredentialSource
 
     private ContainerTasksException Refused(HttpResponseMessage response, string body, AwsCredentials credentials)
     {
-        var (type, message) = AwsError.Read(response, body);
         // An endpoint that echoes the request would put its session token in the message.
-        if (credentials.SessionToken is { } session)
-        {
-            message = message.Replace(session, "***", StringComparison.Ordinal);
-        }
+        var (type, message) = AwsError.Read(response, body, credentials.SessionToken);
         string hint = type switch
         {
             "AccessDeniedException" => "Allow the identity ecr:GetAuthorizationToken (and the push and pull actions on the repository) in IAM.",
