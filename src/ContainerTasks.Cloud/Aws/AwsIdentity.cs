@@ -137,7 +137,7 @@ internal sealed class AwsCredentialChain(IReadOnlyDictionary<string, string> env
             return null;
         }
         string? session = Variable("AWS_ROLE_SESSION_NAME");
-        var sts = new StsClientSettings(region, Variable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") is "true" ? null : Variable("AWS_ENDPOINT_URL_STS") ?? Variable("AWS_ENDPOINT_URL"));
+        var sts = new StsClientSettings(region, string.Equals(Variable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true", StringComparison.OrdinalIgnoreCase) ? null : Variable("AWS_ENDPOINT_URL_STS") ?? Variable("AWS_ENDPOINT_URL"));
         return (new WebIdentityCredentials(file, role, session, sts), $"web identity (role {role}, token file {file})");
     }
 
